@@ -1,0 +1,129 @@
+"""``openai-conformance``: run the suite against a target, or serve the reference server.
+
+This is the only place where exceptions become exit statuses: 0 conformant, 1 violations found,
+2 a usage error or a target that could not be tested (with a one-line reason on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from openai_conformance.errors import ConformanceError
+from openai_conformance.options import OPTIONS, build_config
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    for option in OPTIONS:
+        kwargs: dict[str, Any] = {"dest": option.dest, "help": option.help, "default": option.default}
+        if option.switch:
+            kwargs["action"] = "store_true"
+        else:
+            kwargs["type"] = option.type
+            kwargs["metavar"] = option.metavar
+            if option.repeat:
+                kwargs["action"] = "append"
+        parser.add_argument(option.flag, **kwargs)
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="openai-conformance",
+        description="Conformance tests for OpenAI-compatible API servers, generated from OpenAI's OpenAPI spec.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="run the suite against a target (default: the embedded reference server)")
+    _add_run_options(run)
+    serve = commands.add_parser("serve", help="serve the reference server (a conformant OpenAI API mock)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--api-key", help="require this bearer key on every request")
+    serve.add_argument("--fault", metavar="ID", help="switch on one named deviation (see --list-faults)")
+    serve.add_argument("--list-faults", action="store_true", help="list the deviations the server can inject")
+    serve.add_argument("--spec", help="spec to serve: path, URL or pin name (default: pin 6b8287f)")
+    checks = commands.add_parser("checks", help="list every check the suite runs")
+    checks.add_argument("--json", action="store_true", help="as JSON")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from openai_conformance.reporting.console import ConsoleReporter
+    from openai_conformance.reporting.files import write_reports
+    from openai_conformance.session import open_session
+
+    config, options = build_config(vars(args))
+    console = ConsoleReporter(quiet=args.quiet, secrets=tuple(s for s in (config.api_key,) if s))
+    with open_session(config, options) as session:
+        engine = session.engine
+        console.secrets = engine.secrets
+        operations = engine.operations()
+        console.say(f"openai-conformance: {len(operations)} operation(s) of {session.contract.title} against {session.target['base_url']}"
+                    + (" (embedded reference server)" if session.target.get("embedded") else ""))
+        run = engine.run(operations, on_operation=console.operation, target=session.target)
+        run.settings["profile"] = "strict"
+        write_reports(run, options.report_dir, engine.secrets)
+    console.summary(run, str(options.report_dir))
+    if run.fatal:
+        print(f"openai-conformance: error: {run.fatal}", file=sys.stderr)
+    return run.exit_code
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from openai_conformance.server.faults import FAULTS
+
+    if args.list_faults:
+        for fault in sorted(FAULTS.values(), key=lambda f: f.id):
+            print(f"{fault.id:<32} {fault.check:<28} {fault.description}")
+        return EXIT_OK
+    if args.fault and args.fault not in FAULTS:
+        raise ConformanceError(f"unknown fault {args.fault!r}; see openai-conformance serve --list-faults")
+    if not 0 < args.port < 65536:
+        raise ConformanceError(f"--port must be between 1 and 65535, not {args.port}")
+    from openai_conformance.openapi.loader import load_contract
+    from openai_conformance.server.thread import serve
+
+    contract = load_contract(args.spec, findings=False)
+    print(f"reference server on http://{args.host}:{args.port}/v1 (Ctrl-C stops it)", flush=True)
+    serve(contract.document, host=args.host, port=args.port, api_key=args.api_key, fault=args.fault)
+    return EXIT_OK
+
+
+def _checks(args: argparse.Namespace) -> int:
+    import json
+
+    from openai_conformance.validation.catalogue import CHECKS
+
+    if args.json:
+        print(json.dumps([{"id": c.id, "severity": c.severity, "description": c.description, "reference": c.reference} for c in CHECKS.values()], indent=2))
+    else:
+        for check in CHECKS.values():
+            print(f"{check.id:<30} {check.severity:<8} {check.description}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "serve":
+            return _serve(args)
+        return _checks(args)
+    except ConformanceError as exc:
+        print(f"openai-conformance: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("openai-conformance: interrupted", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

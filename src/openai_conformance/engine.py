@@ -1,0 +1,317 @@
+"""The engine: operations × generated requests → sent → judged → results. The CLI and pytest share it."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from hypothesis import HealthCheck, Phase, given, seed, settings
+
+from openai_conformance.errors import ConfigError, TargetError
+from openai_conformance.generation.cases import GeneratedCase, Generator
+from openai_conformance.generation.hints import Budget
+from openai_conformance.openapi.loader import Contract
+from openai_conformance.openapi.operations import Operation, iter_operations, select_operations
+from openai_conformance.results.models import OperationResult, Outcome, RunResult
+from openai_conformance.transport.curl import to_curl
+from openai_conformance.transport.exchange import Exchange
+from openai_conformance.transport.http import HttpTransport, TransportFailure, TransportSettings
+from openai_conformance.validation.judge import Judge
+from openai_conformance.validation.violations import Violation
+
+__all__ = ["Engine", "RunConfig", "embedded_target"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """Everything a run needs to know, checked eagerly by the CLI and the pytest plugin."""
+
+    base_url: str | None = None  # None: the embedded reference server
+    api_key: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    timeout: float = 30.0
+    stream_idle_timeout: float = 10.0
+    verify_tls: bool = True
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_examples: int = 5
+    seed: int = 0
+    negative: bool = False
+    models: tuple[str, ...] = ()
+    budget: Budget = field(default_factory=Budget)
+    max_time: float | None = None  # whole-run budget in seconds
+    fault: str | None = None  # embedded server only: a deviation to switch on
+
+    def describe(self) -> dict[str, Any]:
+        """Settings for reports (never the key)."""
+        return {
+            "max_examples": self.max_examples,
+            "seed": self.seed,
+            "mode": "negative" if self.negative else "positive",
+            "include": list(self.include),
+            "exclude": list(self.exclude),
+            "models": list(self.models),
+            "budget": {"max_tokens": self.budget.max_tokens, "n": self.budget.n},
+            "timeout": self.timeout,
+            "max_time": self.max_time,
+            "fault": self.fault,
+            "header_names": sorted(self.headers),
+        }
+
+
+@contextlib.contextmanager
+def embedded_target(contract: Contract, *, api_key: str | None, fault: str | None) -> Iterator[str]:
+    """Start the reference server on a free loopback port; yield its base URL."""
+    from openai_conformance.server.app import create_app
+    from openai_conformance.server.thread import serve_in_thread
+
+    app = create_app(contract.document, api_key=api_key, fault=fault)
+    with serve_in_thread(app) as base_url:
+        yield base_url
+
+
+def _utcnow() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Engine:
+    """Runs operations against one target and collects what they show."""
+
+    def __init__(
+        self, contract: Contract, config: RunConfig, base_url: str, *, client: httpx.Client | None = None
+    ) -> None:
+        if config.max_examples < 1:
+            raise ConfigError(f"--max-examples must be at least 1, not {config.max_examples}")
+        self.contract = contract
+        self.config = config
+        self.base_url = base_url
+        self.transport = HttpTransport(
+            TransportSettings(
+                base_url=base_url,
+                api_key=config.api_key,
+                headers=dict(config.headers),
+                timeout=config.timeout,
+                stream_idle_timeout=config.stream_idle_timeout,
+                verify_tls=config.verify_tls,
+                api_prefix=contract.server_base[1],
+            ),
+            client=client,
+        )
+        self.secrets = _secrets(config)
+        self.judge = Judge(contract, secrets=tuple(s for s in (config.api_key,) if s))
+        self._generator: Generator | None = None
+        self.models: list[str] = list(config.models)
+
+    def close(self) -> None:
+        self.transport.close()
+
+    # -- set-up -----------------------------------------------------------------------------
+    def operations(self) -> list[Operation]:
+        """The operations the user selected."""
+        selected = select_operations(iter_operations(self.contract.document), self.config.include, self.config.exclude)
+        if not selected:
+            raise ConfigError("no operation matches the --include/--exclude patterns")
+        return selected
+
+    def discover_models(self) -> list[str]:
+        """The models to put in requests: the user's, or those the target lists at GET /models."""
+        if self.models:
+            return self.models
+        request = self.transport.build("GET", "/models", "/models")
+        try:
+            exchange = self.transport.send(request)
+        except TransportFailure as exc:
+            raise TargetError(f"the target at {self.base_url} cannot be reached: {exc.message}") from exc
+        ids: list[str] = []
+        if exchange.status == 200:
+            with contextlib.suppress(ValueError, AttributeError, TypeError):
+                ids = [str(m["id"]) for m in exchange.json().get("data", []) if isinstance(m, dict) and "id" in m]
+        self.models = ids[:50]
+        return self.models
+
+    @property
+    def generator(self) -> Generator:
+        if self._generator is None:
+            self._generator = Generator(self.contract.document, models=self.models, budget=self.config.budget)
+        return self._generator
+
+    # -- one operation ----------------------------------------------------------------------
+    def send_case(self, operation: Operation, case: GeneratedCase) -> Exchange:
+        request = self.transport.build(
+            case.method,
+            case.path,
+            operation.path,
+            query=case.query,
+            headers=case.headers,
+            body=case.body,
+            media_type=case.media_type,
+        )
+        streamed = isinstance(case.body, dict) and case.body.get("stream") is True
+        return self.transport.send(request, stream=streamed)
+
+    def record(self, result: OperationResult, exchange: Exchange, violations: list[Violation]) -> None:
+        """Add one answer's violations to the operation's result, with a redacted reproduction."""
+        result.cases += 1
+        result.statuses[exchange.status] += 1
+        if exchange.status in (404, 405) and not _api_error_body(exchange):
+            result.bare_not_found += 1
+        if exchange.truncated:
+            result.add_error("an answer was larger than the size cap and was not judged")
+        if not violations:
+            return
+        curl = to_curl(exchange.request, self.secrets)
+        size = len(exchange.request.content) + len(exchange.request.url)
+        for violation in violations:
+            result.add(violation, status=exchange.status, curl=curl, request_size=size)
+
+    def run_operation(self, operation: Operation, *, deadline: float | None = None) -> OperationResult:
+        """Generate, send and judge up to ``max_examples`` requests for one operation."""
+        result = OperationResult(operation.operation_id, operation.method, operation.path, operation.tags)
+        started = time.monotonic()
+        try:
+            strategy = self.generator.strategy(operation, negative=self.config.negative)
+        except Exception as exc:  # schemathesis could not build requests for this operation
+            result.add_error(f"cannot generate requests: {type(exc).__name__}: {exc}")
+            result.outcome = Outcome.ERROR
+            return result
+
+        def probe(case: GeneratedCase) -> None:
+            if deadline is not None and time.monotonic() > deadline:
+                return
+            try:
+                exchange = self.send_case(operation, case)
+            except TransportFailure as exc:
+                result.add_error(exc.message)
+                return
+            try:
+                violations = list(self.judge.judge(exchange, operation.operation_id, valid_request=not self.config.negative))
+            except LookupError as exc:
+                result.add_error(str(exc))
+                return
+            self.record(result, exchange, violations)
+
+        test = given(strategy)(probe)
+        test = settings(
+            max_examples=self.config.max_examples,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            print_blob=False,
+        )(test)
+        test = seed(self.config.seed)(test)
+        try:
+            test()
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # hypothesis or schemathesis gave up on this operation
+            result.add_error(f"generation stopped: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        result.duration = time.monotonic() - started
+        _conclude(result, operation)
+        return result
+
+    # -- a whole run ------------------------------------------------------------------------
+    def run(
+        self,
+        operations: list[Operation] | None = None,
+        *,
+        on_operation: Callable[[OperationResult], None] | None = None,
+        target: dict[str, Any] | None = None,
+    ) -> RunResult:
+        """Every selected operation, in order; Ctrl-C or the time budget end it with what was done."""
+        operations = operations if operations is not None else self.operations()
+        run = RunResult(
+            target=target or {"base_url": self.base_url},
+            spec=self.contract.describe(),
+            settings=self.config.describe(),
+            spec_findings=[f.to_dict() for f in self.contract.findings],
+            started_at=_utcnow(),
+        )
+        started = time.monotonic()
+        deadline = started + self.config.max_time if self.config.max_time else None
+        try:
+            self.discover_models()
+            run.target["models"] = list(self.models)
+            for index, operation in enumerate(operations):
+                if deadline is not None and time.monotonic() > deadline:
+                    run.interrupted = f"the run's time budget of {self.config.max_time:g} s ran out"
+                    run.operations.extend(_skipped(op, "not run: time budget exhausted") for op in operations[index:])
+                    break
+                result = self.run_operation(operation, deadline=deadline)
+                run.operations.append(result)
+                if on_operation:
+                    on_operation(result)
+        except KeyboardInterrupt:
+            run.interrupted = "interrupted by the user (Ctrl-C)"
+            done = {(op.method, op.path) for op in run.operations}
+            run.operations.extend(_skipped(op, "not run: interrupted") for op in operations if (op.method, op.path) not in done)
+        except TargetError as exc:
+            run.fatal = str(exc)
+        run.duration = time.monotonic() - started
+        run.finished_at = _utcnow()
+        if not run.fatal and run.operations and all(op.outcome is Outcome.ERROR for op in run.operations):
+            first = next((e for op in run.operations for e in op.errors), "every request failed")
+            run.fatal = f"the target could not be tested: {first}"
+        return run
+
+
+def _skipped(operation: Operation, note: str) -> OperationResult:
+    result = OperationResult(operation.operation_id, operation.method, operation.path, operation.tags)
+    result.outcome = Outcome.SKIPPED
+    result.note = note
+    return result
+
+
+def _conclude(result: OperationResult, operation: Operation) -> None:
+    """Decide the outcome; an operation that only ever got 404/405 route errors is unsupported."""
+    answered = sum(result.statuses.values())
+    not_routed = result.statuses.get(405, 0) + result.statuses.get(404, 0)
+    if answered and not_routed == answered and _route_missing(result, operation):
+        result.outcome = Outcome.UNSUPPORTED
+        result.note = "every request was answered 404/405: the target does not implement this operation"
+        result.findings.clear()
+        return
+    result.conclude()
+
+
+def _route_missing(result: OperationResult, operation: Operation) -> bool:
+    """A 404 on a path with parameters usually means "no such resource", not "no such route".
+
+    Such operations count as unsupported only when every 404/405 came without an API error body
+    (a framework's bare "Not Found" page), never on a 404 that explains itself as an API error.
+    """
+    if not operation.has_path_parameters:
+        return True
+    return result.bare_not_found == sum(result.statuses.values())
+
+
+def _api_error_body(exchange: Exchange) -> bool:
+    """Whether the body is a JSON object that speaks as an API error (envelope or flat)."""
+    try:
+        body = exchange.json()
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    error = body.get("error")
+    return isinstance(error, dict) or "message" in body or isinstance(error, str)
+
+
+_SECRET_NAME_PARTS = ("auth", "key", "token", "secret", "cookie", "password")
+
+
+def _secrets(config: RunConfig) -> tuple[str, ...]:
+    """The key and the values of credential-like user headers: never written anywhere."""
+    values = [config.api_key or ""]
+    values += [v for k, v in config.headers.items() if any(part in k.lower() for part in _SECRET_NAME_PARTS)]
+    found = []
+    for value in values:
+        token = value.split(" ", 1)[1] if value.lower().startswith(("bearer ", "basic ")) else value
+        if len(token) >= 4:
+            found.append(token)
+    return tuple(found)

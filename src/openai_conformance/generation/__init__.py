@@ -1,0 +1,1 @@
+"""Requests generated from the spec by schemathesis and hypothesis."""

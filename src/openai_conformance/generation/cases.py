@@ -1,0 +1,145 @@
+"""From the contract to hypothesis strategies of requests, one per operation, via schemathesis."""
+
+from __future__ import annotations
+
+import copy
+from urllib.parse import quote
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import schemathesis
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core import NotSet
+
+from openai_conformance.generation.hints import Budget, apply_hints
+from openai_conformance.generation.models import models_for
+from openai_conformance.openapi.operations import Operation
+
+__all__ = ["GeneratedCase", "Generator", "close_object_schemas"]
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(slots=True)
+class GeneratedCase:
+    """A request generated for one operation, before it is sent."""
+
+    method: str
+    path: str  # formatted path, e.g. "/models/gpt-4o"
+    query: dict[str, Any]
+    headers: dict[str, str]
+    body: Any  # JSON value, multipart fields, or None
+    media_type: str | None
+
+
+def close_object_schemas(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose object schemas with ``properties`` forbid unknown properties (for generation only).
+
+    The API rejects unrecognised request arguments, so a fuzzer that invents extra keys mostly tests
+    the target's error path. Members of ``allOf`` stay open: closing them would make the whole empty.
+    """
+    result = copy.deepcopy(document)
+
+    def walk(node: Any, in_all_of: bool) -> None:
+        if isinstance(node, dict):
+            if (
+                not in_all_of
+                and isinstance(node.get("properties"), dict)
+                and "additionalProperties" not in node
+                and "allOf" not in node
+            ):
+                node["additionalProperties"] = False
+            for key, value in node.items():
+                if key == "allOf" and isinstance(value, list):
+                    for member in value:
+                        walk(member, True)
+                elif key not in ("example", "examples", "default", "enum", "x-oaiMeta"):
+                    walk(value, False)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, in_all_of)
+
+    walk(result.get("components", {}).get("schemas", {}), False)
+    for item in (result.get("paths") or {}).values():
+        for method, operation in (item or {}).items():
+            if method in _METHODS and isinstance(operation, dict) and "requestBody" in operation:
+                walk(operation["requestBody"], False)
+    return result
+
+
+def _unrepresentable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+class Generator:
+    """Hypothesis strategies of requests for the operations of one contract."""
+
+    def __init__(self, document: dict[str, Any], *, models: list[str], budget: Budget) -> None:
+        config = SchemathesisConfig()
+        config.projects.default.generation.update(
+            allow_extra_parameters=False, with_security_parameters=False, allow_x00=False
+        )
+        self._schema = schemathesis.openapi.from_dict(close_object_schemas(document), config=config)
+        self._models = models
+        self._budget = budget
+        self._strategies: dict[tuple[str, str, bool], st.SearchStrategy[GeneratedCase]] = {}
+
+    def _api_operation(self, operation: Operation) -> Any:
+        return self._schema[operation.path][operation.method.upper()]
+
+    def strategy(self, operation: Operation, *, negative: bool = False) -> st.SearchStrategy[GeneratedCase]:
+        """Requests for ``operation``: valid ones, or (``negative``) ones that break the schema."""
+        key = (operation.path, operation.method, negative)
+        if key not in self._strategies:
+            self._strategies[key] = self._build(operation, negative)
+        return self._strategies[key]
+
+    def _build(self, operation: Operation, negative: bool) -> st.SearchStrategy[GeneratedCase]:
+        mode = GenerationMode.NEGATIVE if negative else GenerationMode.POSITIVE
+        cases = self._api_operation(operation).as_strategy(generation_mode=mode)
+        fit = models_for(operation.operation_id, self._models)
+        models: st.SearchStrategy[str | None] = st.sampled_from(fit) if fit else st.none()
+        budget = self._budget
+        hint: Callable[[Any, str | None], Any]
+        if negative:
+            def hint(body: Any, model: str | None) -> Any:
+                return body
+        else:
+            def hint(body: Any, model: str | None) -> Any:
+                return apply_hints(body, model=model, budget=budget, operation_id=operation.operation_id)
+
+        def to_case(pair: tuple[Any, str | None]) -> GeneratedCase:
+            case, model = pair
+            path = case.formatted_path
+            params = dict(case.path_parameters or {})
+            if not negative and model is not None and "model" in params:
+                params["model"] = model  # a model the target serves, so retrieval can succeed
+                path = _format_path(operation.path, params)
+            return GeneratedCase(
+                method=case.method.upper(),
+                path=path,
+                query=dict(case.query or {}),
+                headers={str(k): str(v) for k, v in (case.headers or {}).items()},
+                body=hint(_plain_body(case.body), model),
+                media_type=case.media_type,
+            )
+
+        return st.tuples(cases, models).map(to_case)
+
+
+def _format_path(template: str, params: dict[str, Any]) -> str:
+    return template.format_map({k: quote(str(v), safe="") for k, v in params.items()})
+
+
+def _plain_body(body: Any) -> Any:
+    """schemathesis's NOT_SET marker and friends become plain Python values."""
+    if isinstance(body, NotSet):
+        return None
+    return body

@@ -1,0 +1,1 @@
+"""From a spec source to a loaded, overlaid contract."""

@@ -1,0 +1,124 @@
+"""The run options, declared once and registered both on the CLI and as pytest options."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openai_conformance.engine import RunConfig
+from openai_conformance.errors import ConfigError
+from openai_conformance.generation.hints import Budget
+
+__all__ = ["OPTIONS", "Option", "SessionOptions", "build_config"]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One option: its flag, how to parse it, its default and help."""
+
+    flag: str
+    dest: str
+    help: str
+    type: Callable[[str], Any] | None = str
+    default: Any = None
+    repeat: bool = False
+    switch: bool = False
+    metavar: str | None = None
+
+
+OPTIONS: list[Option] = [
+    Option("--base-url", "base_url", "target base URL, with or without /v1 (default: the embedded reference server)", metavar="URL"),
+    Option("--api-key", "api_key", "API key sent as a bearer token (default: $OPENAI_API_KEY)", metavar="KEY"),
+    Option("--header", "header", "extra request header 'Name: value' (repeatable)", repeat=True, metavar="HEADER"),
+    Option("--timeout", "timeout", "per-request timeout in seconds (default 30)", type=float, default=30.0, metavar="S"),
+    Option("--stream-idle-timeout", "stream_idle_timeout", "longest silence allowed inside a stream (default 10 s)", type=float, default=10.0, metavar="S"),
+    Option("--insecure", "insecure", "do not verify TLS certificates", type=None, switch=True, default=False),
+    Option("--spec", "spec", "spec to judge by: a path (file or folder of pinned copies), URL or pin name (default: pin 6b8287f)", metavar="SPEC"),
+    Option("--no-overlays", "no_overlays", "judge against the raw spec, without the errata overlays", type=None, switch=True, default=False),
+    Option("--include", "include", "operations to run: tag, operationId, path glob or 'METHOD /path' (repeatable, comma-separated)", repeat=True, metavar="PATTERN"),
+    Option("--exclude", "exclude", "operations to leave out, same patterns as --include (repeatable)", repeat=True, metavar="PATTERN"),
+    Option("--max-examples", "max_examples", "generated requests per operation (default 5)", type=int, default=5, metavar="N"),
+    Option("--seed", "seed", "random seed: the same seed sends the same requests (default 0)", type=int, default=0, metavar="N"),
+    Option("--negative", "negative", "generate invalid requests instead of valid ones", type=None, switch=True, default=False),
+    Option("--model", "model", "model id to use in requests (repeatable; default: what GET /models lists)", repeat=True, metavar="ID"),
+    Option("--max-tokens", "max_tokens", "cap for max_tokens-like parameters in generated requests (default 16)", type=int, default=16, metavar="N"),
+    Option("--max-n", "max_n", "cap for n / best_of in generated requests (default 2)", type=int, default=2, metavar="N"),
+    Option("--max-time", "max_time", "whole-run time budget in seconds; reports keep what was done", type=float, metavar="S"),
+    Option("--report-dir", "report_dir", "where report.json, junit.xml and summary.md go (default reports/)", default="reports", metavar="DIR"),
+    Option("--fault", "fault", "embedded target only: switch on one deviation of the reference server", metavar="ID"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOptions:
+    """Options about the run's surroundings rather than its requests."""
+
+    spec: str | None
+    overlays: bool
+    report_dir: Path
+
+
+def _split(values: Sequence[str] | None) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values or () for part in value.split(",") if part.strip())
+
+
+def _headers(values: Sequence[str] | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for value in values or ():
+        name, sep, content = value.partition(":")
+        if not sep or not name.strip() or any(c in name for c in " \t\r\n"):
+            raise ConfigError(f"--header {value!r} is not of the form 'Name: value'")
+        if any(c in content for c in "\r\n"):
+            raise ConfigError(f"--header {name.strip()!r} has a line break in its value")
+        headers[name.strip()] = content.strip()
+    return headers
+
+
+def _positive(name: str, value: float | None, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if value is None or value <= 0:
+        raise ConfigError(f"{name} must be a positive number, not {value}")
+
+
+def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
+    """A checked :class:`RunConfig` from parsed option values (CLI or pytest)."""
+    base_url = values.get("base_url")
+    if base_url is not None and not str(base_url).startswith(("http://", "https://")):
+        raise ConfigError(f"--base-url must start with http:// or https://, not {base_url!r}")
+    _positive("--timeout", values.get("timeout"))
+    _positive("--stream-idle-timeout", values.get("stream_idle_timeout"))
+    _positive("--max-time", values.get("max_time"), allow_none=True)
+    for name in ("max_examples", "max_tokens", "max_n"):
+        if int(values.get(name) or 0) < 1:
+            raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, not {values.get(name)}")
+    if values.get("fault") and base_url:
+        raise ConfigError("--fault switches on a deviation of the embedded reference server; it cannot be used with --base-url")
+    api_key = values.get("api_key") or os.environ.get("OPENAI_API_KEY") or None
+    budget = Budget(max_tokens=int(values["max_tokens"]), n=int(values["max_n"]), best_of=int(values["max_n"]))
+    config = RunConfig(
+        base_url=base_url,
+        api_key=api_key,
+        headers=_headers(values.get("header")),
+        timeout=float(values["timeout"]),
+        stream_idle_timeout=float(values["stream_idle_timeout"]),
+        verify_tls=not values.get("insecure"),
+        include=_split(values.get("include")),
+        exclude=_split(values.get("exclude")),
+        max_examples=int(values["max_examples"]),
+        seed=int(values["seed"]),
+        negative=bool(values.get("negative")),
+        models=_split(values.get("model")),
+        budget=budget,
+        max_time=values.get("max_time"),
+        fault=values.get("fault"),
+    )
+    session = SessionOptions(
+        spec=values.get("spec"),
+        overlays=not values.get("no_overlays"),
+        report_dir=Path(values.get("report_dir") or "reports"),
+    )
+    return config, session

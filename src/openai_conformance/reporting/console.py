@@ -1,0 +1,69 @@
+"""The terminal: a line per operation while running, a summary table at the end (rich)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from openai_conformance.results.models import OperationResult, Outcome, RunResult
+from openai_conformance.transport.curl import redact
+
+__all__ = ["ConsoleReporter"]
+
+_STYLE = {
+    Outcome.PASSED: "green",
+    Outcome.FAILED: "red",
+    Outcome.WARNED: "yellow",
+    Outcome.UNSUPPORTED: "blue",
+    Outcome.ERROR: "magenta",
+    Outcome.SKIPPED: "dim",
+}
+
+
+class ConsoleReporter:
+    """Progress and summary for people; quiet mode prints only the summary."""
+
+    def __init__(self, console: Console | None = None, *, quiet: bool = False, secrets: tuple[str, ...] = ()) -> None:
+        self.console = console or Console(highlight=False, soft_wrap=True)
+        self.quiet = quiet
+        self.secrets = secrets
+
+    def say(self, text: str) -> None:
+        self.console.print(redact(text, self.secrets), markup=False)
+
+    def operation(self, result: OperationResult) -> None:
+        if self.quiet:
+            return
+        style = _STYLE[result.outcome]
+        extra = f" {len(result.findings)} violation kind(s)" if result.findings else ""
+        self.console.print(
+            f"[{style}]{result.outcome.value:>11}[/{style}] {result.label} ({result.cases} cases){extra}",
+            highlight=False,
+        )
+
+    def summary(self, run: RunResult, report_dir: str | None = None) -> None:
+        failing = [op for op in run.operations if op.findings]
+        if failing:
+            table = Table(title="Violations", show_lines=False, expand=False)
+            for column in ("Operation", "Check", "Pointer", "Message"):
+                table.add_column(column, overflow="fold")
+            for op in failing:
+                for finding in op.violations:
+                    table.add_row(op.label, finding.check, finding.pointer or "/", redact(finding.message, self.secrets)[:160])
+            self.console.print(table)
+        counts = run.counts()
+        table = Table(title="Conformance summary")
+        for outcome in Outcome:
+            table.add_column(outcome.value, justify="right", style=_STYLE[outcome])
+        table.add_row(*(str(counts.get(o.value, 0)) for o in Outcome))
+        self.console.print(table)
+        verdict = {0: "[green]conformant: no violations[/green]", 1: f"[red]{run.error_violations} violation kind(s) found[/red]"}.get(
+            run.exit_code, "[magenta]the target could not be tested[/magenta]"
+        )
+        self.console.print(f"{verdict} — {sum(op.cases for op in run.operations)} cases in {run.duration:.1f} s")
+        if run.spec_findings:
+            self.console.print(f"{len(run.spec_findings)} spec finding(s): problems of the spec itself, listed in the report")
+        if run.interrupted:
+            self.say(f"stopped early: {run.interrupted}")
+        if report_dir:
+            self.say(f"reports: {report_dir}/report.json, junit.xml, summary.md")

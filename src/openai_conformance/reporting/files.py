@@ -1,0 +1,147 @@
+"""report.json, junit.xml and summary.md, written atomically, every string passed through redaction."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from openai_conformance.results.models import Outcome, RunResult
+from openai_conformance.transport.curl import redact
+
+__all__ = ["to_json", "to_junit", "to_markdown", "write_reports"]
+
+
+def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {k: _scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, secrets) for v in value]
+    return value
+
+
+def to_json(run: RunResult, secrets: Iterable[str] = ()) -> str:
+    """The versioned report document."""
+    return json.dumps(_scrub(run.to_dict(), tuple(secrets)), indent=2, ensure_ascii=False) + "\n"
+
+
+def _xml_text(text: str) -> str:
+    # XML 1.0 cannot carry most control characters; a server's hostile body must not break the file.
+    return "".join(ch if ch in "\t\n\r" or ord(ch) >= 0x20 else f"\\x{ord(ch):02x}" for ch in text)
+
+
+def to_junit(run: RunResult, secrets: Iterable[str] = ()) -> str:
+    """One test case per operation; each violation kind is a <failure>, could-not-test an <error>."""
+    secrets = tuple(secrets)
+    counts = run.counts()
+    suite = ET.Element(
+        "testsuite",
+        name="openai-conformance",
+        tests=str(len(run.operations)),
+        failures=str(counts.get(Outcome.FAILED.value, 0)),
+        errors=str(counts.get(Outcome.ERROR.value, 0)),
+        skipped=str(counts.get(Outcome.SKIPPED.value, 0) + counts.get(Outcome.UNSUPPORTED.value, 0)),
+        time=f"{run.duration:.3f}",
+        timestamp=run.started_at,
+    )
+    for op in run.operations:
+        case = ET.SubElement(suite, "testcase", classname=op.tags[0] if op.tags else "api", name=f"{op.label} ({op.operation_id})", time=f"{op.duration:.3f}")
+        if op.outcome in (Outcome.SKIPPED, Outcome.UNSUPPORTED):
+            ET.SubElement(case, "skipped", message=op.note or op.outcome.value)
+            continue
+        for finding in op.violations:
+            if finding.severity != "error":
+                continue
+            failure = ET.SubElement(case, "failure", type=finding.check, message=_xml_text(redact(f"{finding.check} at {finding.pointer or '/'}: {finding.message}", secrets)))
+            failure.text = _xml_text(redact(f"status {finding.status}, seen {finding.occurrences}x\n{finding.curl}", secrets))
+        if op.outcome is Outcome.ERROR:
+            error = ET.SubElement(case, "error", message=_xml_text(redact(op.errors[0] if op.errors else "could not test", secrets)))
+            error.text = _xml_text(redact("\n".join(op.errors), secrets))
+        warnings = [f for f in op.violations if f.severity == "warning"]
+        if warnings:
+            out = ET.SubElement(case, "system-out")
+            out.text = _xml_text(redact("\n".join(f"warning {f.check} at {f.pointer or '/'}: {f.message}" for f in warnings), secrets))
+    if run.spec_findings:
+        props = ET.SubElement(suite, "properties")
+        for finding in run.spec_findings:
+            ET.SubElement(props, "property", name="spec_finding", value=_xml_text(f"{finding['location']}: {finding['message']}"))
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
+    """A human summary: verdict, per-operation table, each violation with its reproduction."""
+    secrets = tuple(secrets)
+    data = run.to_dict()
+    summary = data["summary"]
+    spec = data["spec"]
+    lines = [
+        "# OpenAI API conformance report",
+        "",
+        f"- Target: `{run.target.get('base_url')}`" + (" (embedded reference server)" if run.target.get("embedded") else ""),
+        f"- Spec: {spec['title']} (OpenAPI {spec['openapi']}), pin `{spec['pin'] or 'none'}`, sha256 `{spec['sha256'][:12]}`",
+        f"- Overlays: {', '.join(o['name'] for o in spec['overlays']) or 'none'}",
+        f"- Profile: {run.settings.get('profile', 'strict')}; mode: {run.settings.get('mode')}; seed {run.settings.get('seed')}; "
+        f"{run.settings.get('max_examples')} examples per operation",
+        f"- Operations: {summary['operations']} — passed {summary['passed']}, failed {summary['failed']}, "
+        f"warned {summary['warned']}, unsupported {summary['unsupported']}, could not test {summary['error']}, skipped {summary['skipped']}",
+        f"- Violations: {summary['violations']} (warnings: {summary['warnings']}); cases sent: {summary['cases']}; {run.duration:.1f} s",
+    ]
+    if run.fatal:
+        lines.append(f"- **The target could not be tested:** {run.fatal}")
+    if run.interrupted:
+        lines.append(f"- **The run stopped early:** {run.interrupted}")
+    lines += ["", "## Operations", "", "| Operation | operationId | Outcome | Cases | Statuses | Violations |", "|---|---|---|---|---|---|"]
+    for op in run.operations:
+        statuses = ", ".join(f"{k}×{v}" for k, v in sorted(op.statuses.items())) or "-"
+        lines.append(f"| `{op.label}` | {op.operation_id} | {op.outcome.value} | {op.cases} | {statuses} | {len(op.findings)} |")
+    failing = [op for op in run.operations if op.findings]
+    if failing:
+        lines += ["", "## Violations"]
+        for op in failing:
+            lines += ["", f"### `{op.label}` ({op.operation_id})"]
+            for finding in op.violations:
+                lines += [
+                    "",
+                    f"- **{finding.check}** ({finding.severity}) at `{finding.pointer or '/'}`, status {finding.status}, "
+                    f"seen {finding.occurrences}×: {_md(finding.message)}",
+                    "",
+                    "  ```sh",
+                    f"  {finding.curl}",
+                    "  ```",
+                ]
+    errored = [op for op in run.operations if op.errors]
+    if errored:
+        lines += ["", "## Could not test", ""]
+        lines += [f"- `{op.label}`: {_md('; '.join(op.errors[:3]))}" for op in errored]
+    if run.spec_findings:
+        lines += ["", "## Spec findings", "", "Problems of the spec itself (not of the target), found by strict validation:", ""]
+        lines += [f"- `{f['location'] or '/'}`: {_md(f['message'][:300])}" for f in run.spec_findings]
+    return redact("\n".join(lines) + "\n", secrets)
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_reports(run: RunResult, directory: Path, secrets: Iterable[str] = ()) -> list[Path]:
+    """Write the three reports into ``directory``; the paths written."""
+    secrets = tuple(secrets)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, render in (("report.json", to_json), ("junit.xml", to_junit), ("summary.md", to_markdown)):
+        path = directory / name
+        _write(path, render(run, secrets))
+        written.append(path)
+    return written

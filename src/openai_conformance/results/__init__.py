@@ -1,0 +1,1 @@
+"""What a run found: per-operation outcomes, violations with evidence, and the versioned report model."""

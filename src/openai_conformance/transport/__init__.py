@@ -1,0 +1,1 @@
+"""Sending requests to the target and recording what came back."""

@@ -1,0 +1,231 @@
+"""The live transport: httpx to the target, with timeouts, size caps and key redaction.
+
+This module is the one boundary where httpx's errors become ours (:class:`TransportFailure`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from openai_conformance.transport.exchange import Exchange, Request
+
+__all__ = ["HttpTransport", "TransportFailure", "TransportSettings", "join_url"]
+
+_SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie"})
+
+
+class TransportFailure(Exception):
+    """The request could not be completed: the case could not be tested (not a violation)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind  # "connect", "timeout", "protocol", "too_large", "other"
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class TransportSettings:
+    """How requests are sent."""
+
+    base_url: str
+    api_key: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    timeout: float = 30.0  # connect, read and write, per request
+    stream_idle_timeout: float = 10.0  # silence allowed between two pieces of a stream
+    max_stream_seconds: float = 60.0  # a stream longer than this is cut
+    max_body_bytes: int = 16 * 1024 * 1024
+    verify_tls: bool = True
+    max_retries_429: int = 2
+    max_retry_after: float = 5.0
+    api_prefix: str = "/v1"
+
+
+def join_url(base_url: str, api_prefix: str, path: str) -> str:
+    """``base_url`` with or without the API prefix (``/v1``), joined with an operation's path."""
+    base = base_url.rstrip("/")
+    if api_prefix and not base.endswith(api_prefix):
+        base += api_prefix
+    return base + path
+
+
+def _multipart(fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    data: dict[str, Any] = {}
+    files: list[tuple[str, Any]] = []
+    for name, value in fields.items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            raw = getattr(item, "data", item)  # schemathesis wraps binary values
+            if isinstance(raw, bytes | bytearray):
+                files.append((name, (f"{name}.bin", bytes(raw), "application/octet-stream")))
+            elif isinstance(raw, bool):
+                data.setdefault(name, []).append("true" if raw else "false")
+            elif isinstance(raw, dict | list):
+                data.setdefault(name, []).append(json.dumps(raw))
+            elif raw is None:
+                continue
+            else:
+                data.setdefault(name, []).append(str(raw))
+    return {k: v[0] if len(v) == 1 else v for k, v in data.items()}, files
+
+
+class HttpTransport:
+    """Sends requests to one target over HTTP(S) and records the answers."""
+
+    def __init__(self, settings: TransportSettings, *, client: httpx.Client | None = None) -> None:
+        self.settings = settings
+        timeout = httpx.Timeout(settings.timeout)
+        self._client = client or httpx.Client(
+            timeout=timeout, verify=settings.verify_tls, follow_redirects=False, trust_env=False
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> HttpTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def base_headers(self, *, auth: bool = True) -> dict[str, str]:
+        headers = {str(k): str(v) for k, v in self.settings.headers.items()}
+        if auth and self.settings.api_key:
+            headers["Authorization"] = f"Bearer {self.settings.api_key}"
+        return headers
+
+    def build(
+        self,
+        method: str,
+        path: str,
+        path_template: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        media_type: str | None = None,
+        auth: bool = True,
+    ) -> Request:
+        """A request ready to send: URL joined, auth and user headers added, body encoded."""
+        url = httpx.URL(join_url(self.settings.base_url, self.settings.api_prefix, path))
+        if query:
+            url = url.copy_merge_params({k: _query_value(v) for k, v in query.items() if v is not None})
+        all_headers = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
+        all_headers.update(self.base_headers(auth=auth))
+        request = Request(
+            method=method.upper(), url=str(url), path_template=path_template, path=path, media_type=media_type
+        )
+        if body is not None and media_type and "multipart" in media_type and isinstance(body, Mapping):
+            data, files = _multipart(body)
+            built = self._client.build_request(method, url, data=data, files=files or None, headers=all_headers)
+            request.files = dict(body)
+            request.content = built.read()
+            all_headers["Content-Type"] = built.headers["content-type"]
+        elif body is not None:
+            request.json_body = body
+            request.content = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            all_headers.setdefault("Content-Type", media_type or "application/json")
+        request.headers = all_headers
+        return request
+
+    def send(self, request: Request, *, stream: bool = False) -> Exchange:
+        """Send ``request``; the answer as an :class:`Exchange`, or :class:`TransportFailure`."""
+        for attempt in range(self.settings.max_retries_429 + 1):
+            exchange = self._send_once(request, stream=stream)
+            if exchange.status != 429 or attempt == self.settings.max_retries_429:
+                return exchange
+            wait = _retry_after(exchange.headers.get("retry-after"))
+            if wait is None or wait > self.settings.max_retry_after:
+                return exchange
+            time.sleep(wait)
+        return exchange
+
+    def _send_once(self, request: Request, *, stream: bool) -> Exchange:
+        settings = self.settings
+        started = time.monotonic()
+        timeout = httpx.Timeout(settings.timeout, read=settings.stream_idle_timeout if stream else settings.timeout)
+        try:
+            built = self._client.build_request(
+                request.method, request.url, content=request.content or None, headers=request.headers, timeout=timeout
+            )
+            response = self._client.send(built, stream=True)
+        except httpx.ConnectError as exc:
+            raise TransportFailure("connect", f"cannot connect to {settings.base_url}: {exc}") from exc
+        except httpx.TimeoutException as exc:
+            raise TransportFailure("timeout", f"no answer within {settings.timeout:g} s") from exc
+        except httpx.HTTPError as exc:
+            raise TransportFailure("protocol", f"{type(exc).__name__}: {exc}") from exc
+        chunks: list[bytes] = []
+        size = 0
+        problem: str | None = None
+        truncated = False
+        try:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > settings.max_body_bytes:
+                    truncated = True
+                    problem = f"the answer exceeded {settings.max_body_bytes} bytes and was cut"
+                    break
+                if stream and time.monotonic() - started > settings.max_stream_seconds:
+                    problem = f"the stream went on for more than {settings.max_stream_seconds:g} s and was cut"
+                    break
+        except httpx.ReadTimeout as exc:
+            if not stream:
+                response.close()
+                raise TransportFailure("timeout", f"the body did not arrive within {settings.timeout:g} s") from exc
+            problem = f"idle timeout: the stream was silent for more than {settings.stream_idle_timeout:g} s"
+        except httpx.HTTPError as exc:
+            response.close()
+            raise TransportFailure("protocol", f"reading the answer failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            response.close()
+        body = b"".join(chunks)
+        if not stream and truncated:
+            raise TransportFailure("too_large", problem or "answer too large")
+        return Exchange(
+            request=request,
+            status=response.status_code,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            body=body,
+            elapsed=time.monotonic() - started,
+            stream_problem=problem,
+            truncated=truncated,
+        )
+
+
+def _query_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return [_query_value(v) for v in value]
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return value
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers with credentials replaced by a shell variable reference or a marker."""
+    result = {}
+    for name, value in headers.items():
+        if name.lower() == "authorization" and value.lower().startswith("bearer "):
+            result[name] = "Bearer $OPENAI_API_KEY"
+        elif name.lower() in _SENSITIVE_HEADERS:
+            result[name] = "<redacted>"
+        else:
+            result[name] = value
+    return result

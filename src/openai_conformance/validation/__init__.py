@@ -1,0 +1,1 @@
+"""Judging responses: schema conformance, streaming, OpenAI semantics, errors and auth."""

@@ -1,0 +1,72 @@
+"""Every per-answer check in one place: schema, server errors, key hygiene, streams, semantics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from openai_conformance.openapi.loader import Contract
+from openai_conformance.transport.exchange import Exchange
+from openai_conformance.validation.schema import SchemaValidator
+from openai_conformance.validation.violations import Violation
+
+__all__ = ["Judge"]
+
+
+class Judge:
+    """Runs every check that applies to one answer; built once per run."""
+
+    def __init__(self, contract: Contract, *, secrets: tuple[str, ...] = ()) -> None:
+        self._schema = SchemaValidator(contract)
+        self._secrets = tuple(s for s in secrets if s and len(s) >= 8)
+        self._streams = _StreamChecks(contract)
+
+    def judge(
+        self, exchange: Exchange, operation_id: str, *, valid_request: bool = True
+    ) -> Iterator[Violation]:
+        """Every violation in one answer. ``valid_request`` says the request obeyed the schema."""
+        streamed = exchange.request.body_field("stream") is True
+        if exchange.stream_problem and not streamed:
+            return
+        yield from self._schema.check(exchange)
+        if valid_request and exchange.status >= 500:
+            yield Violation("errors.server_error", f"a valid request was answered with {exchange.status}")
+        yield from self._key_echo(exchange)
+        if streamed:
+            yield from self._streams.check(exchange, operation_id)
+        elif 200 <= exchange.status < 300:
+            yield from _semantics(exchange, operation_id)
+
+    def _key_echo(self, exchange: Exchange) -> Iterator[Violation]:
+        for secret in self._secrets:
+            encoded = secret.encode()
+            if encoded in exchange.body or any(secret in value for value in exchange.headers.values()):
+                yield Violation("auth.key_echoed", "the API key sent with the request appears in the answer")
+                return
+
+
+def _semantics(exchange: Exchange, operation_id: str) -> Iterator[Violation]:
+    try:
+        from openai_conformance.validation.semantics import check_semantics
+    except ImportError:  # pragma: no cover - present in every release
+        return
+    yield from check_semantics(exchange, operation_id)
+
+
+class _StreamChecks:
+    """Stream checks with the chunk validators built once."""
+
+    def __init__(self, contract: Contract) -> None:
+        self._contract = contract
+        self._validators: dict[str, object] = {}
+
+    def check(self, exchange: Exchange, operation_id: str) -> Iterator[Violation]:
+        try:
+            from openai_conformance.validation import stream
+        except ImportError:  # pragma: no cover - present in every release
+            return
+        kind = "chat" if operation_id == "createChatCompletion" else "completion"
+        if operation_id not in ("createChatCompletion", "createCompletion"):
+            return
+        if kind not in self._validators:
+            self._validators[kind] = stream.create_chunk_validator(self._contract.document, kind)
+        yield from stream.check_stream(exchange, kind, self._validators[kind])  # type: ignore[arg-type]

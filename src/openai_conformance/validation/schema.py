@@ -1,0 +1,136 @@
+"""Schema conformance: openapi-core judges status, media type, headers and body of every answer.
+
+openapi-core's exceptions stop here: each becomes a :class:`Violation` with a stable check id and a
+JSON pointer. Its error objects are never turned into text with ``str()``, which itself fails on
+hostile bodies (invalid UTF-8); messages are built from their fields.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from openapi_core import Config, OpenAPI
+from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
+from openapi_core.templating.responses.exceptions import ResponseNotFound
+from openapi_core.testing import MockRequest, MockResponse
+
+from openai_conformance.openapi.loader import Contract
+from openai_conformance.transport.exchange import Exchange
+from openai_conformance.validation.violations import Violation, pointer_from_path
+
+__all__ = ["SchemaValidator"]
+
+_MAX_VALUE_CHARS = 120
+
+
+def _short(value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= _MAX_VALUE_CHARS else text[: _MAX_VALUE_CHARS - 1] + "…"
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _schema_error_message(error: Any) -> str:
+    keyword = str(getattr(error, "validator", ""))
+    instance = getattr(error, "instance", None)
+    if keyword in ("oneOf", "anyOf") and getattr(error, "context", None):
+        from jsonschema.exceptions import best_match
+
+        best = best_match(error.context)
+        if best is not None:
+            where = pointer_from_path(list(best.absolute_path))
+            return f"{_short(instance)} matches no alternative of {keyword}; closest: {best.message[:200]} (at {where or '/'})"
+    if keyword == "required":
+        return str(getattr(error, "message", "a required property is missing"))
+    if keyword == "additionalProperties":
+        return str(getattr(error, "message", "unexpected property"))[:300]
+    expected = getattr(error, "validator_value", None)
+    return f"{_short(instance)} violates {keyword}: {_short(expected)}"
+
+
+class SchemaValidator:
+    """Validates answers against one contract with openapi-core; built once per run."""
+
+    def __init__(self, contract: Contract) -> None:
+        self._openapi = OpenAPI.from_dict(contract.document, config=Config(spec_validator_cls=None))
+        self._host, self._base_path = contract.server_base
+
+    def check(self, exchange: Exchange) -> Iterator[Violation]:
+        """Every schema violation of one answer."""
+        request = exchange.request
+        status = exchange.status
+        envelope = status >= 400
+        media_type = exchange.content_type
+        body = exchange.body
+        parsed_ok = True
+        if _is_json(media_type):
+            try:
+                json.loads(body.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                parsed_ok = False
+                yield Violation(
+                    "schema.malformed_json",
+                    f"the JSON body is not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                )
+            except ValueError as exc:
+                parsed_ok = False
+                if body.strip():
+                    yield Violation(
+                        "schema.malformed_json", f"the body is declared JSON but does not parse: {exc}"
+                    )
+        path = self._base_path + request.path
+        mock_request = MockRequest(self._host, request.method.lower(), path)
+        mock_response = MockResponse(
+            body,
+            status_code=status,
+            content_type=exchange.headers.get("content-type", ""),
+            headers=dict(exchange.headers),
+        )
+        for error in self._openapi.response_validator.iter_errors(mock_request, mock_response):
+            yield from self._translate(error, status, media_type, envelope, parsed_ok)
+
+    def _translate(
+        self, error: Exception, status: int, media_type: str, envelope: bool, parsed_ok: bool
+    ) -> Iterator[Violation]:
+        cause = error.__cause__
+        name = type(error).__name__
+        body_check = "errors.envelope" if envelope else "schema.body"
+        if isinstance(error, ResponseNotFound) or isinstance(cause, ResponseNotFound):
+            yield Violation("schema.status_code", f"status {status} is not declared for this operation")
+        elif isinstance(cause, MediaTypeNotFound):
+            shown = media_type or "(no Content-Type)"
+            declared = ", ".join(getattr(cause, "availableMimetypes", []) or [])
+            yield Violation(
+                "schema.content_type",
+                f"media type {shown} is not declared for status {status} (declared: {declared})",
+            )
+        elif type(cause).__name__ == "MediaTypeDeserializeError":
+            if parsed_ok:  # parsed by us but not by openapi-core: say so rather than drop it
+                yield Violation(
+                    "schema.malformed_json", f"openapi-core cannot deserialize the {media_type} body"
+                )
+        elif cause is not None and hasattr(cause, "schema_errors"):
+            for schema_error in cause.schema_errors:
+                yield Violation(
+                    body_check,
+                    _schema_error_message(schema_error),
+                    pointer=pointer_from_path(list(schema_error.absolute_path)),
+                    keyword=str(schema_error.validator),
+                )
+        elif name == "MissingData":
+            yield Violation(body_check, f"status {status} declares a body, but the answer has none")
+        elif "Header" in name:
+            header = getattr(error, "name", None) or getattr(cause, "name", None) or "a header"
+            yield Violation("schema.header", f"{name}: response header {header} is missing or invalid")
+        elif "Path" in name or "Server" in name or "Operation" in name:
+            # The request did not match the spec: a tool error, not the server's fault.
+            raise LookupError(f"openapi-core cannot find the operation for this request ({name})")
+        else:
+            yield Violation(body_check, f"openapi-core: {name}")

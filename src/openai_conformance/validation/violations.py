@@ -1,0 +1,47 @@
+"""What "the server is wrong" looks like: a violation of one check, with evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["Severity", "Violation", "pointer_from_path"]
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One departure from the contract, found in one response.
+
+    ``check`` is a stable ``area.rule`` id (a public contract: reports and ``--ignore`` name it);
+    ``pointer`` is an RFC 6901 JSON pointer into the response body ("" for the whole body or for
+    something outside it, such as the status line); ``key`` groups violations of the same kind so
+    a run reports each kind once per operation.
+    """
+
+    check: str
+    message: str
+    pointer: str = ""
+    severity: Severity = "error"
+    keyword: str = ""  # the schema keyword that failed, for schema checks
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes two violations "the same kind": check, pointer with indices folded, keyword."""
+        return (self.check, _fold_indices(self.pointer), self.keyword)
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def pointer_from_path(path: object) -> str:
+    """An RFC 6901 pointer from a sequence of keys and indices."""
+    if not isinstance(path, list | tuple) and not hasattr(path, "__iter__"):
+        return ""
+    return "".join("/" + _escape(str(part)) for part in path)  # type: ignore[attr-defined]
+
+
+def _fold_indices(pointer: str) -> str:
+    return "/".join("*" if part.isdigit() else part for part in pointer.split("/"))

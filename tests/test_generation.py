@@ -1,0 +1,76 @@
+"""Generated requests: reproducible by seed, OpenAI-aware (models, budgets), valid multipart and JSON."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from openai_conformance.engine import Engine, RunConfig
+from openai_conformance.generation.hints import Budget, apply_hints
+from openai_conformance.generation.models import models_for
+from openai_conformance.openapi.loader import load_contract
+from openai_conformance.openapi.operations import iter_operations
+
+CONTRACT = load_contract(pin="6b8287f", findings=False)
+
+
+def _sent(
+    seed: int, include: str, models: tuple[str, ...] = ("chat-a", "embed-b"), examples: int = 6
+) -> list[tuple[str, str, bytes]]:
+    sent: list[tuple[str, str, bytes]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append((request.method, str(request.url), request.read()))
+        return httpx.Response(400, json={"error": {"message": "no", "type": "invalid_request_error", "param": None, "code": None}})
+
+    config = RunConfig(base_url="http://127.0.0.1:1", max_examples=examples, seed=seed, models=models, include=(include,))
+    engine = Engine(CONTRACT, config, "http://127.0.0.1:1", client=httpx.Client(transport=httpx.MockTransport(handler)))
+    for operation in engine.operations():
+        engine.run_operation(operation)
+    return sent
+
+
+def test_same_seed_same_requests() -> None:
+    first = _sent(7, "createChatCompletion")
+    assert len(first) == 6
+    assert first == _sent(7, "createChatCompletion")
+    assert first != _sent(8, "createChatCompletion")
+
+
+def test_models_and_budgets_are_applied_to_generated_bodies() -> None:
+    bodies = [json.loads(body) for _, _, body in _sent(3, "createChatCompletion")]
+    assert all(body["model"] == "chat-a" for body in bodies)
+    for body in bodies:
+        for name in ("max_tokens", "max_completion_tokens"):
+            if isinstance(body.get(name), int):
+                assert body[name] <= 16
+        if isinstance(body.get("n"), int):
+            assert body["n"] <= 2
+
+
+def test_model_path_parameters_name_served_models() -> None:
+    urls = [url for _, url, _ in _sent(1, "retrieveModel")]
+    assert urls and all(url.endswith("/v1/models/chat-a") for url in urls)
+
+
+def test_multipart_operations_send_multipart() -> None:
+    sent = _sent(1, "createFile")
+    assert sent and all(b"Content-Disposition: form-data" in body for _, _, body in sent)
+
+
+def test_every_operation_of_the_primary_spec_generates_requests() -> None:
+    sent = _sent(0, "/*", examples=1)
+    templates = {(op.method.upper(), op.path) for op in iter_operations(CONTRACT.document)}
+    assert len(templates) == 94
+    reached = {method for method, _, _ in sent}
+    assert len(sent) >= 94 and reached >= {"GET", "POST", "DELETE"}
+
+
+def test_hints() -> None:
+    body = apply_hints({"model": "", "max_tokens": 10**6, "n": 9, "logprobs": 20, "best_of": 1}, model="m", budget=Budget(), operation_id="createCompletion")
+    assert body == {"model": "m", "max_tokens": 16, "n": 2, "logprobs": 3, "best_of": 2}
+    assert apply_hints({"logprobs": True}, model=None, budget=Budget(), operation_id="x") == {"logprobs": True}
+    assert models_for("createEmbedding", ["gpt-x", "text-embedding-3-small"]) == ["text-embedding-3-small"]
+    assert models_for("createChatCompletion", ["gpt-x", "text-embedding-3-small"]) == ["gpt-x"]
+    assert models_for("createImage", ["gpt-x"]) == ["gpt-x"]
