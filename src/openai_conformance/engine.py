@@ -195,6 +195,25 @@ class Engine:
                 return
             self.record(result, exchange, violations)
 
+        try:
+            self._explore(strategy, probe)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # hypothesis or schemathesis gave up on this operation
+            if type(exc).__name__ == "Unsatisfiable" or "Unsatisfiable" in type(exc).__name__ or "nsatisfiable" in str(exc):
+                try:
+                    self._explore(self.generator.open_strategy(operation, negative=self.config.negative), probe)
+                except KeyboardInterrupt:
+                    raise
+                except Exception as again:
+                    result.add_error(_generation_error(again))
+            else:
+                result.add_error(_generation_error(exc))
+        result.duration = time.monotonic() - started
+        _conclude(result, operation)
+        return result
+
+    def _explore(self, strategy: Any, probe: Callable[[GeneratedCase], None]) -> None:
         test = given(strategy)(probe)
         test = settings(
             max_examples=self.config.max_examples,
@@ -204,16 +223,7 @@ class Engine:
             suppress_health_check=list(HealthCheck),
             print_blob=False,
         )(test)
-        test = seed(self.config.seed)(test)
-        try:
-            test()
-        except KeyboardInterrupt:
-            raise
-        except Exception as exc:  # hypothesis or schemathesis gave up on this operation
-            result.add_error(f"generation stopped: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-        result.duration = time.monotonic() - started
-        _conclude(result, operation)
-        return result
+        seed(self.config.seed)(test)()
 
     # -- a whole run ------------------------------------------------------------------------
     def run(
@@ -258,6 +268,11 @@ class Engine:
             first = next((e for op in run.operations for e in op.errors), "every request failed")
             run.fatal = f"the target could not be tested: {first}"
         return run
+
+
+def _generation_error(exc: Exception) -> str:
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"cannot generate requests: {type(exc).__name__}: {first}"
 
 
 def _skipped(operation: Operation, note: str) -> OperationResult:

@@ -6,7 +6,9 @@ against it must find nothing; each deviation breaks exactly one thing a conforma
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
 from typing import Any
 
 from starlette.applications import Starlette
@@ -112,7 +114,12 @@ def create_app(deviation: str | None = None) -> Starlette:
         if not isinstance(body, dict) or "input" not in body or "model" not in body:
             return _error(400, "input and model are required", None, "input")
         inputs = body["input"] if isinstance(body["input"], list) and body["input"] and not isinstance(body["input"][0], int) else [body["input"]]
-        data = [{"object": "embedding", "index": i, "embedding": [0.1, 0.2, 0.3]} for i in range(len(inputs))]
+        size = body.get("dimensions") if isinstance(body.get("dimensions"), int) else 3
+        vector = [round(0.1 * (k % 7), 3) for k in range(size)]
+        encoded: Any = vector
+        if body.get("encoding_format") == "base64":
+            encoded = base64.b64encode(struct.pack(f"<{size}f", *vector)).decode()
+        data = [{"object": "embedding", "index": i, "embedding": encoded} for i in range(len(inputs))]
         return JSONResponse(
             {"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": 1, "total_tokens": 1}}
         )

@@ -35,13 +35,31 @@ class GeneratedCase:
     media_type: str | None
 
 
+def _all_of_refs(node: Any, found: set[str]) -> set[str]:
+    """Names of component schemas used as ``allOf`` members anywhere in ``node``."""
+    if isinstance(node, dict):
+        for member in node.get("allOf") or () if isinstance(node.get("allOf"), list) else ():
+            ref = member.get("$ref") if isinstance(member, dict) else None
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                found.add(ref.rsplit("/", 1)[1])
+        for value in node.values():
+            _all_of_refs(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _all_of_refs(item, found)
+    return found
+
+
 def close_object_schemas(document: dict[str, Any]) -> dict[str, Any]:
     """A copy whose object schemas with ``properties`` forbid unknown properties (for generation only).
 
     The API rejects unrecognised request arguments, so a fuzzer that invents extra keys mostly tests
-    the target's error path. Members of ``allOf`` stay open: closing them would make the whole empty.
+    the target's error path. Members of ``allOf`` (inline or by reference) stay open: closing them
+    would make the whole empty.
     """
     result = copy.deepcopy(document)
+    schemas = result.get("components", {}).get("schemas", {})
+    open_names = _all_of_refs(result, set())
 
     def walk(node: Any, in_all_of: bool) -> None:
         if isinstance(node, dict):
@@ -62,7 +80,8 @@ def close_object_schemas(document: dict[str, Any]) -> dict[str, Any]:
             for item in node:
                 walk(item, in_all_of)
 
-    walk(result.get("components", {}).get("schemas", {}), False)
+    for name, schema in schemas.items():
+        walk(schema, name in open_names)
     for item in (result.get("paths") or {}).values():
         for method, operation in (item or {}).items():
             if method in _METHODS and isinstance(operation, dict) and "requestBody" in operation:
@@ -86,13 +105,27 @@ class Generator:
         config.projects.default.generation.update(
             allow_extra_parameters=False, with_security_parameters=False, allow_x00=False
         )
+        self._config = config
+        self._document = document
         self._schema = schemathesis.openapi.from_dict(close_object_schemas(document), config=config)
+        self._open_schema: Any = None
         self._models = models
         self._budget = budget
         self._strategies: dict[tuple[str, str, bool], st.SearchStrategy[GeneratedCase]] = {}
 
-    def _api_operation(self, operation: Operation) -> Any:
-        return self._schema[operation.path][operation.method.upper()]
+    def _api_operation(self, operation: Operation, *, closed: bool = True) -> Any:
+        if closed:
+            return self._schema[operation.path][operation.method.upper()]
+        if self._open_schema is None:
+            self._open_schema = schemathesis.openapi.from_dict(self._document, config=self._config)
+        return self._open_schema[operation.path][operation.method.upper()]
+
+    def open_strategy(self, operation: Operation, *, negative: bool = False) -> st.SearchStrategy[GeneratedCase]:
+        """Like :meth:`strategy`, from the spec as written (for schemas that closing made unsatisfiable)."""
+        key = (operation.path, operation.method + " open", negative)
+        if key not in self._strategies:
+            self._strategies[key] = self._build(operation, negative, closed=False)
+        return self._strategies[key]
 
     def strategy(self, operation: Operation, *, negative: bool = False) -> st.SearchStrategy[GeneratedCase]:
         """Requests for ``operation``: valid ones, or (``negative``) ones that break the schema."""
@@ -101,9 +134,9 @@ class Generator:
             self._strategies[key] = self._build(operation, negative)
         return self._strategies[key]
 
-    def _build(self, operation: Operation, negative: bool) -> st.SearchStrategy[GeneratedCase]:
+    def _build(self, operation: Operation, negative: bool, closed: bool = True) -> st.SearchStrategy[GeneratedCase]:
         mode = GenerationMode.NEGATIVE if negative else GenerationMode.POSITIVE
-        cases = self._api_operation(operation).as_strategy(generation_mode=mode)
+        cases = self._api_operation(operation, closed=closed).as_strategy(generation_mode=mode)
         fit = models_for(operation.operation_id, self._models)
         models: st.SearchStrategy[str | None] = st.sampled_from(fit) if fit else st.none()
         budget = self._budget
