@@ -24,7 +24,9 @@ def _sent(
         sent.append((request.method, str(request.url), request.read()))
         return httpx.Response(400, json={"error": {"message": "no", "type": "invalid_request_error", "param": None, "code": None}})
 
-    config = RunConfig(base_url="http://127.0.0.1:1", max_examples=examples, seed=seed, models=models, include=(include,))
+    config = RunConfig(
+        base_url="http://127.0.0.1:1", max_examples=examples, seed=seed, models=models, include=(include,), probes=False
+    )
     engine = Engine(CONTRACT, config, "http://127.0.0.1:1", client=httpx.Client(transport=httpx.MockTransport(handler)))
     for operation in engine.operations():
         engine.run_operation(operation)

@@ -67,7 +67,6 @@ def _run(args: argparse.Namespace) -> int:
         console.say(f"openai-conformance: {len(operations)} operation(s) of {session.contract.title} against {session.target['base_url']}"
                     + (" (embedded reference server)" if session.target.get("embedded") else ""))
         run = engine.run(operations, on_operation=console.operation, target=session.target)
-        run.settings["profile"] = "strict"
         write_reports(run, options.report_dir, engine.secrets)
     console.summary(run, str(options.report_dir))
     if run.fatal:

@@ -46,6 +46,10 @@ class RunConfig:
     budget: Budget = field(default_factory=Budget)
     max_time: float | None = None  # whole-run budget in seconds
     fault: str | None = None  # embedded server only: a deviation to switch on
+    expect_auth: bool = False  # the target must refuse requests without a valid key
+    expect: tuple[str, ...] = ()  # capabilities whose absence is a failure
+    profile: str = "strict"  # "strict": the spec as written; "compat": what real clients depend on
+    probes: bool = True  # hand-picked requests (invalid input, auth, state, semantics) besides fuzzing
 
     def describe(self) -> dict[str, Any]:
         """Settings for reports (never the key)."""
@@ -60,6 +64,10 @@ class RunConfig:
             "timeout": self.timeout,
             "max_time": self.max_time,
             "fault": self.fault,
+            "expect_auth": self.expect_auth,
+            "expect": list(self.expect),
+            "profile": self.profile,
+            "probes": self.probes,
             "header_names": sorted(self.headers),
         }
 
@@ -103,7 +111,7 @@ class Engine:
             client=client,
         )
         self.secrets = _secrets(config)
-        self.judge = Judge(contract, secrets=tuple(s for s in (config.api_key,) if s))
+        self.judge = Judge(contract, secrets=tuple(s for s in (config.api_key,) if s), profile=config.profile)
         self._generator: Generator | None = None
         self.models: list[str] = list(config.models)
 
@@ -209,9 +217,44 @@ class Engine:
                     result.add_error(_generation_error(again))
             else:
                 result.add_error(_generation_error(exc))
-        result.duration = time.monotonic() - started
         _conclude(result, operation)
+        if result.outcome is not Outcome.UNSUPPORTED and self.config.probes and not self.config.negative:
+            self._run_probes(operation, result)
+            result.outcome = Outcome.SKIPPED  # decide again with the probes' findings
+            result.conclude()
+        self._check_capability(operation, result)
+        result.duration = time.monotonic() - started
         return result
+
+    def _run_probes(self, operation: Operation, result: OperationResult) -> None:
+        from openai_conformance.generation.models import models_for
+        from openai_conformance.validation.probes import ProbeContext, probes_for
+
+        context = ProbeContext(
+            transport=self.transport,
+            models=lambda operation_id: models_for(operation_id, self.models) if self.models else [],
+            judge=lambda exchange, operation_id, valid: self.judge.judge(exchange, operation_id, valid_request=valid),
+            expect_auth=self.config.expect_auth,
+        )
+        for probe in probes_for(operation.operation_id):
+            try:
+                for violation, exchange in probe.run(context):
+                    self.record_violation(result, exchange, violation)
+            except Exception as exc:  # a probe that breaks is a tool error, never a verdict
+                result.add_error(f"probe {probe.id} failed: {type(exc).__name__}: {exc}")
+
+    def record_violation(self, result: OperationResult, exchange: Exchange, violation: Violation) -> None:
+        curl = to_curl(exchange.request, self.secrets)
+        size = len(exchange.request.content) + len(exchange.request.url)
+        result.add(violation, status=exchange.status, curl=curl, request_size=size)
+
+    def _check_capability(self, operation: Operation, result: OperationResult) -> None:
+        from openai_conformance.capabilities import capability_of
+
+        capability = capability_of(operation.operation_id)
+        if capability and capability in self.config.expect and result.outcome is Outcome.UNSUPPORTED:
+            result.outcome = Outcome.FAILED
+            result.findings[("capability.missing", "", "")] = _capability_finding(capability, result)
 
     def _explore(self, strategy: Any, probe: Callable[[GeneratedCase], None]) -> None:
         test = given(strategy)(probe)
@@ -268,6 +311,20 @@ class Engine:
             first = next((e for op in run.operations for e in op.errors), "every request failed")
             run.fatal = f"the target could not be tested: {first}"
         return run
+
+
+def _capability_finding(capability: str, result: OperationResult) -> Any:
+    from openai_conformance.results.models import Finding
+
+    return Finding(
+        check="capability.missing",
+        severity="error",
+        message=f"--expect names {capability!r}, but the target does not implement {result.label}",
+        pointer="",
+        keyword="",
+        status=max(result.statuses, default=404),
+        curl="",
+    )
 
 
 def _generation_error(exc: Exception) -> str:

@@ -43,11 +43,15 @@ OPTIONS: list[Option] = [
     Option("--max-examples", "max_examples", "generated requests per operation (default 5)", type=int, default=5, metavar="N"),
     Option("--seed", "seed", "random seed: the same seed sends the same requests (default 0)", type=int, default=0, metavar="N"),
     Option("--negative", "negative", "generate invalid requests instead of valid ones", type=None, switch=True, default=False),
+    Option("--no-probes", "no_probes", "send only generated requests, not the hand-picked probes", type=None, switch=True, default=False),
     Option("--model", "model", "model id to use in requests (repeatable; default: what GET /models lists)", repeat=True, metavar="ID"),
     Option("--max-tokens", "max_tokens", "cap for max_tokens-like parameters in generated requests (default 16)", type=int, default=16, metavar="N"),
     Option("--max-n", "max_n", "cap for n / best_of in generated requests (default 2)", type=int, default=2, metavar="N"),
     Option("--max-time", "max_time", "whole-run time budget in seconds; reports keep what was done", type=float, metavar="S"),
     Option("--report-dir", "report_dir", "where report.json, junit.xml and summary.md go (default reports/)", default="reports", metavar="DIR"),
+    Option("--expect-auth", "expect_auth", "the target requires a key: check that no key and a wrong key get 401", type=None, switch=True, default=False),
+    Option("--expect", "expect", "capabilities the target must implement, e.g. chat,embeddings (repeatable)", repeat=True, metavar="CAPS"),
+    Option("--profile", "profile", "strict (the spec as written) or compat (nullable-but-required fields missing are warnings)", default="strict", metavar="NAME"),
     Option("--fault", "fault", "embedded target only: switch on one deviation of the reference server", metavar="ID"),
 ]
 
@@ -95,8 +99,19 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
     for name in ("max_examples", "max_tokens", "max_n"):
         if int(values.get(name) or 0) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, not {values.get(name)}")
+    if values.get("expect_auth") and not (values.get("api_key") or os.environ.get("OPENAI_API_KEY")):
+        raise ConfigError("--expect-auth needs a key (--api-key or OPENAI_API_KEY) to compare against")
     if values.get("fault") and base_url:
         raise ConfigError("--fault switches on a deviation of the embedded reference server; it cannot be used with --base-url")
+    profile = values.get("profile") or "strict"
+    if profile not in ("strict", "compat"):
+        raise ConfigError(f"--profile must be strict or compat, not {profile!r}")
+    from openai_conformance.capabilities import CAPABILITIES
+
+    expect = _split(values.get("expect"))
+    unknown = [name for name in expect if name not in CAPABILITIES]
+    if unknown:
+        raise ConfigError(f"--expect: unknown capability {unknown[0]!r}; known: {', '.join(CAPABILITIES)}")
     api_key = values.get("api_key") or os.environ.get("OPENAI_API_KEY") or None
     budget = Budget(max_tokens=int(values["max_tokens"]), n=int(values["max_n"]), best_of=int(values["max_n"]))
     config = RunConfig(
@@ -115,6 +130,10 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
         budget=budget,
         max_time=values.get("max_time"),
         fault=values.get("fault"),
+        expect_auth=bool(values.get("expect_auth")),
+        expect=expect,
+        profile=profile,
+        probes=not values.get("no_probes"),
     )
     session = SessionOptions(
         spec=values.get("spec"),

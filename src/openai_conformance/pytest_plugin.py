@@ -98,7 +98,7 @@ class ConformanceRun:
         run = RunResult(
             target={**self._session.target, "models": engine.models},
             spec=self._session.contract.describe(),
-            settings={**engine.config.describe(), "profile": "strict", "runner": "pytest"},
+            settings={**engine.config.describe(), "runner": "pytest"},
             spec_findings=[f.to_dict() for f in self._session.contract.findings],
             operations=list(self.results),
         )

@@ -30,6 +30,8 @@ DEVIATIONS: dict[str, tuple[str, str]] = {
     "flat-error": ("deleteModel", "errors.envelope"),
     "server-error": ("createEmbedding", "errors.server_error"),
     "echo-key": ("listModels", "auth.key_echoed"),
+    "no-refusal": ("createChatCompletion", "schema.body"),
+    "text-accepted": ("createChatCompletion", "errors.invalid_accepted"),
 }
 
 
@@ -72,6 +74,8 @@ def create_app(deviation: str | None = None) -> Starlette:
         return _error(404, "no fine-tuned models here", "model_not_found", "model")
 
     async def chat(request: Request) -> Response:
+        if request.headers.get("content-type", "").split(";")[0] != "application/json" and deviation != "text-accepted":
+            return _error(400, "the body must be JSON (Content-Type: application/json)", None)
         try:
             body = await request.json()
         except ValueError:
@@ -80,17 +84,29 @@ def create_app(deviation: str | None = None) -> Starlette:
             return _error(400, "messages and model are required", None, "messages")
         if body["model"] not in MODELS:
             return _error(404, "model not found", "model_not_found", "model")
+        temperature = body.get("temperature")
+        if isinstance(temperature, int | float) and not 0 <= temperature <= 2:
+            return _error(400, "temperature must be between 0 and 2", None, "temperature")
         if body.get("stream") is True:
             return _error(400, "streaming is not supported by this server", "unsupported", "stream")
+        for unsupported in ("tools", "functions", "logprobs", "audio"):
+            if body.get(unsupported) not in (None, False, []):
+                return _error(400, f"{unsupported} is not supported by this server", "unsupported", unsupported)
+        response_format = body.get("response_format")
+        kind = response_format.get("type") if isinstance(response_format, dict) else None
+        if kind == "json_schema":
+            return _error(400, "json_schema is not supported by this server", "unsupported", "response_format")
         n = body.get("n") if isinstance(body.get("n"), int) else 1
         choice: dict[str, Any] = {
             "index": 0,
-            "message": {"role": "assistant", "content": "hello", "refusal": None},
+            "message": {"role": "assistant", "content": '{"reply": "hello"}' if kind == "json_object" else "hello", "refusal": None},
             "finish_reason": "stop",
             "logprobs": None,
         }
         if deviation == "missing-required":
             del choice["message"]["role"]
+        if deviation == "no-refusal":
+            del choice["message"]["refusal"]
         if deviation == "bad-enum":
             choice["finish_reason"] = "done"
         reply = {
@@ -107,14 +123,22 @@ def create_app(deviation: str | None = None) -> Starlette:
     async def embeddings(request: Request) -> Response:
         if deviation == "server-error":
             return _error(500, "boom", None)
+        if request.headers.get("content-type", "").split(";")[0] != "application/json":
+            return _error(400, "the body must be JSON (Content-Type: application/json)", None)
         try:
             body = await request.json()
         except ValueError:
             return _error(400, "malformed JSON", None)
         if not isinstance(body, dict) or "input" not in body or "model" not in body:
             return _error(400, "input and model are required", None, "input")
+        if body["model"] not in MODELS:
+            return _error(404, "model not found", "model_not_found", "model")
+        if body.get("encoding_format", "float") not in ("float", "base64"):
+            return _error(400, "encoding_format must be float or base64", None, "encoding_format")
         inputs = body["input"] if isinstance(body["input"], list) and body["input"] and not isinstance(body["input"][0], int) else [body["input"]]
         size = body.get("dimensions") if isinstance(body.get("dimensions"), int) else 3
+        if not 1 <= size <= 4096:
+            return _error(400, "dimensions must be between 1 and 4096", None, "dimensions")
         vector = [round(0.1 * (k % 7), 3) for k in range(size)]
         encoded: Any = vector
         if body.get("encoding_format") == "base64":

@@ -15,8 +15,8 @@ __all__ = ["Judge"]
 class Judge:
     """Runs every check that applies to one answer; built once per run."""
 
-    def __init__(self, contract: Contract, *, secrets: tuple[str, ...] = ()) -> None:
-        self._schema = SchemaValidator(contract)
+    def __init__(self, contract: Contract, *, secrets: tuple[str, ...] = (), profile: str = "strict") -> None:
+        self._schema = SchemaValidator(contract, profile=profile)
         self._secrets = tuple(s for s in secrets if s and len(s) >= 8)
         self._streams = _StreamChecks(contract)
 

@@ -8,6 +8,7 @@ hostile bodies (invalid UTF-8); messages are built from their fields.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,8 +59,10 @@ def _schema_error_message(error: Any) -> str:
 class SchemaValidator:
     """Validates answers against one contract with openapi-core; built once per run."""
 
-    def __init__(self, contract: Contract) -> None:
+    def __init__(self, contract: Contract, *, profile: str = "strict") -> None:
         self._openapi = OpenAPI.from_dict(contract.document, config=Config(spec_validator_cls=None))
+        self._schemas = contract.document.get("components", {}).get("schemas", {})
+        self._compat = profile == "compat"
         self._host, self._base_path = contract.server_base
 
     def check(self, exchange: Exchange) -> Iterator[Violation]:
@@ -96,6 +99,20 @@ class SchemaValidator:
         for error in self._openapi.response_validator.iter_errors(mock_request, mock_response):
             yield from self._translate(error, status, media_type, envelope, parsed_ok)
 
+    def _nullable_but_required(self, error: Any) -> bool:
+        """A missing required property whose schema allows null (``message.refusal`` in 2.3.0)."""
+        if getattr(error, "validator", None) != "required":
+            return False
+        match = re.match(r"^'(.+)' is a required property$", str(getattr(error, "message", "")))
+        schema = getattr(error, "schema", None)
+        if not match or not isinstance(schema, dict):
+            return False
+        prop = (schema.get("properties") or {}).get(match.group(1))
+        for _ in range(8):  # follow a short chain of $refs
+            if isinstance(prop, dict) and isinstance(prop.get("$ref"), str):
+                prop = self._schemas.get(prop["$ref"].rsplit("/", 1)[-1])
+        return isinstance(prop, dict) and (prop.get("nullable") is True or "null" in (prop.get("type") or []))
+
     def _translate(
         self, error: Exception, status: int, media_type: str, envelope: bool, parsed_ok: bool
     ) -> Iterator[Violation]:
@@ -118,11 +135,13 @@ class SchemaValidator:
                 )
         elif cause is not None and hasattr(cause, "schema_errors"):
             for schema_error in cause.schema_errors:
+                lenient = self._compat and self._nullable_but_required(schema_error)
                 yield Violation(
                     body_check,
-                    _schema_error_message(schema_error),
+                    _schema_error_message(schema_error) + (" (compat profile: a nullable field, warning)" if lenient else ""),
                     pointer=pointer_from_path(list(schema_error.absolute_path)),
                     keyword=str(schema_error.validator),
+                    severity="warning" if lenient else "error",
                 )
         elif name == "MissingData":
             yield Violation(body_check, f"status {status} declares a body, but the answer has none")

@@ -1,0 +1,29 @@
+"""Capabilities: the user's names for groups of operations (``--expect chat,embeddings``)."""
+
+from __future__ import annotations
+
+__all__ = ["CAPABILITIES", "capability_of"]
+
+#: capability → the operationIds that make it up (6b8287f names; later specs keep them).
+CAPABILITIES: dict[str, tuple[str, ...]] = {
+    "models": ("listModels", "retrieveModel"),
+    "chat": ("createChatCompletion",),
+    "completions": ("createCompletion",),
+    "embeddings": ("createEmbedding",),
+    "moderations": ("createModeration",),
+    "files": ("createFile", "listFiles", "retrieveFile", "deleteFile", "downloadFile"),
+    "images": ("createImage", "createImageEdit", "createImageVariation"),
+    "audio": ("createSpeech", "createTranscription", "createTranslation"),
+    "batches": ("createBatch", "retrieveBatch", "listBatches", "cancelBatch"),
+    "uploads": ("createUpload", "addUploadPart", "completeUpload", "cancelUpload"),
+    "fine-tuning": ("createFineTuningJob", "listPaginatedFineTuningJobs", "retrieveFineTuningJob"),
+    "assistants": ("createAssistant", "listAssistants", "getAssistant", "modifyAssistant", "deleteAssistant"),
+}
+
+
+def capability_of(operation_id: str) -> str | None:
+    """The capability an operation belongs to, if any."""
+    for name, operation_ids in CAPABILITIES.items():
+        if operation_id in operation_ids:
+            return name
+    return None

@@ -1,0 +1,1 @@
+"""Tests of the stream, semantics and scenario checks."""
