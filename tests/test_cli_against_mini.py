@@ -18,8 +18,21 @@ OPERATIONS = "listModels,retrieveModel,deleteModel,createChatCompletion,createEm
 
 def _run(base_url: str, report_dir: Path, *extra: str) -> tuple[int, dict[str, Any]]:
     code = main(
-        ["run", "--base-url", base_url, "--api-key", KEY, "--include", OPERATIONS, "--max-examples", "4",
-         "--report-dir", str(report_dir), "--quiet", *extra]
+        [
+            "run",
+            "--base-url",
+            base_url,
+            "--api-key",
+            KEY,
+            "--include",
+            OPERATIONS,
+            "--max-examples",
+            "4",
+            "--report-dir",
+            str(report_dir),
+            "--quiet",
+            *extra,
+        ]
     )
     return code, json.loads((report_dir / "report.json").read_text())
 
@@ -39,7 +52,11 @@ def test_each_deviation_is_caught(serve_app: ServeApp, tmp_path: Path, deviation
     with serve_app(create_app(deviation)) as url:
         code, report = _run(url, tmp_path)
     assert code == 1
-    found = [(op["operation_id"], v["check"], v["pointer"]) for op in report["operations"] for v in op["violations"]]
+    found = [
+        (op["operation_id"], v["check"], v["pointer"])
+        for op in report["operations"]
+        for v in op["violations"]
+    ]
     assert (operation_id, check) in {(op, c) for op, c, _ in found}, found
     assert all(op == operation_id for op, _, _ in found), f"other operations flagged too: {found}"
 
@@ -58,7 +75,9 @@ def test_pointers_name_the_offending_value(serve_app: ServeApp, tmp_path: Path) 
         assert pointer in pointers, (deviation, pointers)
 
 
-def test_the_key_never_appears_in_reports(serve_app: ServeApp, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_key_never_appears_in_reports(
+    serve_app: ServeApp, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # echo-key makes the server put the Authorization header in its body: the worst case for leaks.
     with serve_app(create_app("echo-key")) as url:
         _run(url, tmp_path)
@@ -72,7 +91,18 @@ def test_the_key_never_appears_in_reports(serve_app: ServeApp, tmp_path: Path, c
 
 
 def test_unreachable_target_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["run", "--base-url", "http://127.0.0.1:9", "--report-dir", str(tmp_path), "--quiet", "--timeout", "2"])
+    code = main(
+        [
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--report-dir",
+            str(tmp_path),
+            "--quiet",
+            "--timeout",
+            "2",
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert err and "cannot be reached" in err[-1]

@@ -22,12 +22,22 @@ def _sent(
 
     def handler(request: httpx.Request) -> httpx.Response:
         sent.append((request.method, str(request.url), request.read()))
-        return httpx.Response(400, json={"error": {"message": "no", "type": "invalid_request_error", "param": None, "code": None}})
+        return httpx.Response(
+            400,
+            json={"error": {"message": "no", "type": "invalid_request_error", "param": None, "code": None}},
+        )
 
     config = RunConfig(
-        base_url="http://127.0.0.1:1", max_examples=examples, seed=seed, models=models, include=(include,), probes=False
+        base_url="http://127.0.0.1:1",
+        max_examples=examples,
+        seed=seed,
+        models=models,
+        include=(include,),
+        probes=False,
     )
-    engine = Engine(CONTRACT, config, "http://127.0.0.1:1", client=httpx.Client(transport=httpx.MockTransport(handler)))
+    engine = Engine(
+        CONTRACT, config, "http://127.0.0.1:1", client=httpx.Client(transport=httpx.MockTransport(handler))
+    )
     for operation in engine.operations():
         engine.run_operation(operation)
     return sent
@@ -70,9 +80,16 @@ def test_every_operation_of_the_primary_spec_generates_requests() -> None:
 
 
 def test_hints() -> None:
-    body = apply_hints({"model": "", "max_tokens": 10**6, "n": 9, "logprobs": 20, "best_of": 1}, model="m", budget=Budget(), operation_id="createCompletion")
+    body = apply_hints(
+        {"model": "", "max_tokens": 10**6, "n": 9, "logprobs": 20, "best_of": 1},
+        model="m",
+        budget=Budget(),
+        operation_id="createCompletion",
+    )
     assert body == {"model": "m", "max_tokens": 16, "n": 2, "logprobs": 3, "best_of": 2}
-    assert apply_hints({"logprobs": True}, model=None, budget=Budget(), operation_id="x") == {"logprobs": True}
+    assert apply_hints({"logprobs": True}, model=None, budget=Budget(), operation_id="x") == {
+        "logprobs": True
+    }
     assert models_for("createEmbedding", ["gpt-x", "text-embedding-3-small"]) == ["text-embedding-3-small"]
     assert models_for("createChatCompletion", ["gpt-x", "text-embedding-3-small"]) == ["gpt-x"]
     assert models_for("createImage", ["gpt-x"]) == ["gpt-x"]

@@ -16,7 +16,9 @@ def test_primary_spec_loads_with_its_findings_and_overlays() -> None:
     contract = load_contract(pin="6b8287f")
     operations = list(iter_operations(contract.document))
     assert len(operations) == 94
-    assert any("user_id" in f.message and "/organization/users/{user_id}" in f.message for f in contract.findings)
+    assert any(
+        "user_id" in f.message and "/organization/users/{user_id}" in f.message for f in contract.findings
+    )
     assert [o.name for o in contract.overlays][:2] == ["10-error-responses.yaml", "15-path-parameters.yaml"]
     responses = contract.document["paths"]["/models"]["get"]["responses"]
     assert {"200", "400", "401", "404", "429", "500"} <= set(responses)
@@ -56,14 +58,20 @@ def test_overlay_update_merges_and_remove_removes(tmp_path: Path) -> None:
 
 def test_overlay_target_that_selects_nothing_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "o.yaml"
-    path.write_text("overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - target: $.nope\n    update: {}\n")
+    path.write_text(
+        "overlay: 1.0.0\ninfo: {title: t, version: '1'}\nactions:\n  - target: $.nope\n    update: {}\n"
+    )
     with pytest.raises(OverlayError, match="selects nothing"):
         apply_overlays({"a": 1}, [load_overlay(path)])
 
 
 @pytest.mark.parametrize(
     ("content", "match"),
-    [(b"openapi: [unclosed", "not valid YAML"), (b"swagger: '2.0'\npaths: {}\n", "not an OpenAPI 3"), (b"openapi: 3.0.0\n", "no `paths`")],
+    [
+        (b"openapi: [unclosed", "not valid YAML"),
+        (b"swagger: '2.0'\npaths: {}\n", "not an OpenAPI 3"),
+        (b"openapi: 3.0.0\n", "no `paths`"),
+    ],
 )
 def test_broken_spec_is_one_line_error(tmp_path: Path, content: bytes, match: str) -> None:
     path = tmp_path / "spec.yaml"
@@ -75,8 +83,16 @@ def test_broken_spec_is_one_line_error(tmp_path: Path, content: bytes, match: st
 
 def test_select_by_tag_operation_id_path_and_method() -> None:
     operations = list(iter_operations(load_contract(pin="6b8287f", findings=False).document))
-    assert {op.operation_id for op in select_operations(operations, ["Models"])} == {"listModels", "retrieveModel", "deleteModel"}
-    assert [op.operation_id for op in select_operations(operations, ["createEmbedding"])] == ["createEmbedding"]
+    assert {op.operation_id for op in select_operations(operations, ["Models"])} == {
+        "listModels",
+        "retrieveModel",
+        "deleteModel",
+    }
+    assert [op.operation_id for op in select_operations(operations, ["createEmbedding"])] == [
+        "createEmbedding"
+    ]
     assert len(select_operations(operations, ["/models*"])) == 3
-    assert [op.operation_id for op in select_operations(operations, ["DELETE /models/{model}"])] == ["deleteModel"]
+    assert [op.operation_id for op in select_operations(operations, ["DELETE /models/{model}"])] == [
+        "deleteModel"
+    ]
     assert len(select_operations(operations, [], ["Models"])) == 91

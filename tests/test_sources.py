@@ -35,7 +35,9 @@ def test_pin_name_uses_the_mirror_in_the_environment(spec_dir: Path, monkeypatch
     assert resolve_spec("f85dbe2").sha256 == load_pins()[0]["f85dbe2"].sha256
 
 
-def test_explicit_path_beats_the_environment(tmp_path: Path, spec_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explicit_path_beats_the_environment(
+    tmp_path: Path, spec_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(ENV_SPEC, str(tmp_path / "nowhere.yaml"))
     source = resolve_spec(str(spec_dir / "openai-openapi-6b8287f.yaml"))
     assert source.origin == "path" and source.pin is not None and source.pin.name == "6b8287f"
@@ -56,7 +58,9 @@ def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(sources, "_download", refuse)
 
 
-def test_offline_without_a_spec_says_what_to_do_in_one_sentence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_offline_without_a_spec_says_what_to_do_in_one_sentence(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     _no_network(monkeypatch, tmp_path)
     with pytest.raises(SpecUnavailableError) as info:
         resolve_spec()
@@ -65,7 +69,9 @@ def test_offline_without_a_spec_says_what_to_do_in_one_sentence(monkeypatch: pyt
     assert "--spec PATH" in message and ENV_SPEC in message
 
 
-def test_download_is_verified_and_cached(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, spec_dir: Path) -> None:
+def test_download_is_verified_and_cached(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, spec_dir: Path
+) -> None:
     content = (spec_dir / "openai-openapi-6b8287f.yaml").read_bytes()
     calls: list[str] = []
 
@@ -76,7 +82,7 @@ def test_download_is_verified_and_cached(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.delenv(ENV_SPEC, raising=False)
     monkeypatch.setenv(sources.ENV_CACHE, str(tmp_path / "cache"))
     real_client = httpx.Client
-    monkeypatch.setattr(sources.httpx, "Client", lambda **kw: real_client(transport=httpx.MockTransport(handler)))
+    monkeypatch.setattr(httpx, "Client", lambda **kw: real_client(transport=httpx.MockTransport(handler)))
     first = resolve_spec()
     second = resolve_spec()
     assert first.origin == "download" and second.origin == "cache"

@@ -39,7 +39,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Conformance tests for OpenAI-compatible API servers, generated from OpenAI's OpenAPI spec.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = commands.add_parser("run", help="run the suite against a target (default: the embedded reference server)")
+    run = commands.add_parser(
+        "run", help="run the suite against a target (default: the embedded reference server)"
+    )
     _add_run_options(run)
     serve = commands.add_parser("serve", help="serve the reference server (a conformant OpenAI API mock)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -64,8 +66,10 @@ def _run(args: argparse.Namespace) -> int:
         engine = session.engine
         console.secrets = engine.secrets
         operations = engine.operations()
-        console.say(f"openai-conformance: {len(operations)} operation(s) of {session.contract.title} against {session.target['base_url']}"
-                    + (" (embedded reference server)" if session.target.get("embedded") else ""))
+        console.say(
+            f"openai-conformance: {len(operations)} operation(s) of {session.contract.title} against {session.target['base_url']}"
+            + (" (embedded reference server)" if session.target.get("embedded") else "")
+        )
         run = engine.run(operations, on_operation=console.operation, target=session.target)
         write_reports(run, options.report_dir, engine.secrets)
     console.summary(run, str(options.report_dir))
@@ -100,7 +104,20 @@ def _checks(args: argparse.Namespace) -> int:
     from openai_conformance.validation.catalogue import CHECKS
 
     if args.json:
-        print(json.dumps([{"id": c.id, "severity": c.severity, "description": c.description, "reference": c.reference} for c in CHECKS.values()], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": c.id,
+                        "severity": c.severity,
+                        "description": c.description,
+                        "reference": c.reference,
+                    }
+                    for c in CHECKS.values()
+                ],
+                indent=2,
+            )
+        )
     else:
         for check in CHECKS.values():
             print(f"{check.id:<30} {check.severity:<8} {check.description}")

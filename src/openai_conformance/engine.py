@@ -121,7 +121,9 @@ class Engine:
     # -- set-up -----------------------------------------------------------------------------
     def operations(self) -> list[Operation]:
         """The operations the user selected."""
-        selected = select_operations(iter_operations(self.contract.document), self.config.include, self.config.exclude)
+        selected = select_operations(
+            iter_operations(self.contract.document), self.config.include, self.config.exclude
+        )
         if not selected:
             raise ConfigError("no operation matches the --include/--exclude patterns")
         return selected
@@ -138,7 +140,9 @@ class Engine:
         ids: list[str] = []
         if exchange.status == 200:
             with contextlib.suppress(ValueError, AttributeError, TypeError):
-                ids = [str(m["id"]) for m in exchange.json().get("data", []) if isinstance(m, dict) and "id" in m]
+                ids = [
+                    str(m["id"]) for m in exchange.json().get("data", []) if isinstance(m, dict) and "id" in m
+                ]
         self.models = ids[:50]
         return self.models
 
@@ -197,7 +201,9 @@ class Engine:
                 result.add_error(exc.message)
                 return
             try:
-                violations = list(self.judge.judge(exchange, operation.operation_id, valid_request=not self.config.negative))
+                violations = list(
+                    self.judge.judge(exchange, operation.operation_id, valid_request=not self.config.negative)
+                )
             except LookupError as exc:
                 result.add_error(str(exc))
                 return
@@ -208,9 +214,15 @@ class Engine:
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # hypothesis or schemathesis gave up on this operation
-            if type(exc).__name__ == "Unsatisfiable" or "Unsatisfiable" in type(exc).__name__ or "nsatisfiable" in str(exc):
+            if (
+                type(exc).__name__ == "Unsatisfiable"
+                or "Unsatisfiable" in type(exc).__name__
+                or "nsatisfiable" in str(exc)
+            ):
                 try:
-                    self._explore(self.generator.open_strategy(operation, negative=self.config.negative), probe)
+                    self._explore(
+                        self.generator.open_strategy(operation, negative=self.config.negative), probe
+                    )
                 except KeyboardInterrupt:
                     raise
                 except Exception as again:
@@ -233,7 +245,9 @@ class Engine:
         context = ProbeContext(
             transport=self.transport,
             models=lambda operation_id: models_for(operation_id, self.models) if self.models else [],
-            judge=lambda exchange, operation_id, valid: self.judge.judge(exchange, operation_id, valid_request=valid),
+            judge=lambda exchange, operation_id, valid: self.judge.judge(
+                exchange, operation_id, valid_request=valid
+            ),
             expect_auth=self.config.expect_auth,
         )
         for probe in probes_for(operation.operation_id):
@@ -257,7 +271,8 @@ class Engine:
             result.findings[("capability.missing", "", "")] = _capability_finding(capability, result)
 
     def _explore(self, strategy: Any, probe: Callable[[GeneratedCase], None]) -> None:
-        test = given(strategy)(probe)
+        decorate: Any = given(strategy)
+        test: Any = decorate(probe)
         test = settings(
             max_examples=self.config.max_examples,
             database=None,
@@ -266,7 +281,8 @@ class Engine:
             suppress_health_check=list(HealthCheck),
             print_blob=False,
         )(test)
-        seed(self.config.seed)(test)()
+        runner: Callable[[], None] = seed(self.config.seed)(test)
+        runner()
 
     # -- a whole run ------------------------------------------------------------------------
     def run(
@@ -293,7 +309,9 @@ class Engine:
             for index, operation in enumerate(operations):
                 if deadline is not None and time.monotonic() > deadline:
                     run.interrupted = f"the run's time budget of {self.config.max_time:g} s ran out"
-                    run.operations.extend(_skipped(op, "not run: time budget exhausted") for op in operations[index:])
+                    run.operations.extend(
+                        _skipped(op, "not run: time budget exhausted") for op in operations[index:]
+                    )
                     break
                 result = self.run_operation(operation, deadline=deadline)
                 run.operations.append(result)
@@ -302,7 +320,9 @@ class Engine:
         except KeyboardInterrupt:
             run.interrupted = "interrupted by the user (Ctrl-C)"
             done = {(op.method, op.path) for op in run.operations}
-            run.operations.extend(_skipped(op, "not run: interrupted") for op in operations if (op.method, op.path) not in done)
+            run.operations.extend(
+                _skipped(op, "not run: interrupted") for op in operations if (op.method, op.path) not in done
+            )
         except TargetError as exc:
             run.fatal = str(exc)
         run.duration = time.monotonic() - started

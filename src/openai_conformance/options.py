@@ -30,29 +30,160 @@ class Option:
 
 
 OPTIONS: list[Option] = [
-    Option("--base-url", "base_url", "target base URL, with or without /v1 (default: the embedded reference server)", metavar="URL"),
-    Option("--api-key", "api_key", "API key sent as a bearer token (default: $OPENAI_API_KEY)", metavar="KEY"),
-    Option("--header", "header", "extra request header 'Name: value' (repeatable)", repeat=True, metavar="HEADER"),
-    Option("--timeout", "timeout", "per-request timeout in seconds (default 30)", type=float, default=30.0, metavar="S"),
-    Option("--stream-idle-timeout", "stream_idle_timeout", "longest silence allowed inside a stream (default 10 s)", type=float, default=10.0, metavar="S"),
+    Option(
+        "--base-url",
+        "base_url",
+        "target base URL, with or without /v1 (default: the embedded reference server)",
+        metavar="URL",
+    ),
+    Option(
+        "--api-key", "api_key", "API key sent as a bearer token (default: $OPENAI_API_KEY)", metavar="KEY"
+    ),
+    Option(
+        "--header", "header", "extra request header 'Name: value' (repeatable)", repeat=True, metavar="HEADER"
+    ),
+    Option(
+        "--timeout",
+        "timeout",
+        "per-request timeout in seconds (default 30)",
+        type=float,
+        default=30.0,
+        metavar="S",
+    ),
+    Option(
+        "--stream-idle-timeout",
+        "stream_idle_timeout",
+        "longest silence allowed inside a stream (default 10 s)",
+        type=float,
+        default=10.0,
+        metavar="S",
+    ),
     Option("--insecure", "insecure", "do not verify TLS certificates", type=None, switch=True, default=False),
-    Option("--spec", "spec", "spec to judge by: a path (file or folder of pinned copies), URL or pin name (default: pin 6b8287f)", metavar="SPEC"),
-    Option("--no-overlays", "no_overlays", "judge against the raw spec, without the errata overlays", type=None, switch=True, default=False),
-    Option("--include", "include", "operations to run: tag, operationId, path glob or 'METHOD /path' (repeatable, comma-separated)", repeat=True, metavar="PATTERN"),
-    Option("--exclude", "exclude", "operations to leave out, same patterns as --include (repeatable)", repeat=True, metavar="PATTERN"),
-    Option("--max-examples", "max_examples", "generated requests per operation (default 5)", type=int, default=5, metavar="N"),
-    Option("--seed", "seed", "random seed: the same seed sends the same requests (default 0)", type=int, default=0, metavar="N"),
-    Option("--negative", "negative", "generate invalid requests instead of valid ones", type=None, switch=True, default=False),
-    Option("--no-probes", "no_probes", "send only generated requests, not the hand-picked probes", type=None, switch=True, default=False),
-    Option("--model", "model", "model id to use in requests (repeatable; default: what GET /models lists)", repeat=True, metavar="ID"),
-    Option("--max-tokens", "max_tokens", "cap for max_tokens-like parameters in generated requests (default 16)", type=int, default=16, metavar="N"),
-    Option("--max-n", "max_n", "cap for n / best_of in generated requests (default 2)", type=int, default=2, metavar="N"),
-    Option("--max-time", "max_time", "whole-run time budget in seconds; reports keep what was done", type=float, metavar="S"),
-    Option("--report-dir", "report_dir", "where report.json, junit.xml and summary.md go (default reports/)", default="reports", metavar="DIR"),
-    Option("--expect-auth", "expect_auth", "the target requires a key: check that no key and a wrong key get 401", type=None, switch=True, default=False),
-    Option("--expect", "expect", "capabilities the target must implement, e.g. chat,embeddings (repeatable)", repeat=True, metavar="CAPS"),
-    Option("--profile", "profile", "strict (the spec as written) or compat (nullable-but-required fields missing are warnings)", default="strict", metavar="NAME"),
-    Option("--fault", "fault", "embedded target only: switch on one deviation of the reference server", metavar="ID"),
+    Option(
+        "--spec",
+        "spec",
+        "spec to judge by: a path (file or folder of pinned copies), URL or pin name (default: pin 6b8287f)",
+        metavar="SPEC",
+    ),
+    Option(
+        "--no-overlays",
+        "no_overlays",
+        "judge against the raw spec, without the errata overlays",
+        type=None,
+        switch=True,
+        default=False,
+    ),
+    Option(
+        "--include",
+        "include",
+        "operations to run: tag, operationId, path glob or 'METHOD /path' (repeatable, comma-separated)",
+        repeat=True,
+        metavar="PATTERN",
+    ),
+    Option(
+        "--exclude",
+        "exclude",
+        "operations to leave out, same patterns as --include (repeatable)",
+        repeat=True,
+        metavar="PATTERN",
+    ),
+    Option(
+        "--max-examples",
+        "max_examples",
+        "generated requests per operation (default 5)",
+        type=int,
+        default=5,
+        metavar="N",
+    ),
+    Option(
+        "--seed",
+        "seed",
+        "random seed: the same seed sends the same requests (default 0)",
+        type=int,
+        default=0,
+        metavar="N",
+    ),
+    Option(
+        "--negative",
+        "negative",
+        "generate invalid requests instead of valid ones",
+        type=None,
+        switch=True,
+        default=False,
+    ),
+    Option(
+        "--no-probes",
+        "no_probes",
+        "send only generated requests, not the hand-picked probes",
+        type=None,
+        switch=True,
+        default=False,
+    ),
+    Option(
+        "--model",
+        "model",
+        "model id to use in requests (repeatable; default: what GET /models lists)",
+        repeat=True,
+        metavar="ID",
+    ),
+    Option(
+        "--max-tokens",
+        "max_tokens",
+        "cap for max_tokens-like parameters in generated requests (default 16)",
+        type=int,
+        default=16,
+        metavar="N",
+    ),
+    Option(
+        "--max-n",
+        "max_n",
+        "cap for n / best_of in generated requests (default 2)",
+        type=int,
+        default=2,
+        metavar="N",
+    ),
+    Option(
+        "--max-time",
+        "max_time",
+        "whole-run time budget in seconds; reports keep what was done",
+        type=float,
+        metavar="S",
+    ),
+    Option(
+        "--report-dir",
+        "report_dir",
+        "where report.json, junit.xml and summary.md go (default reports/)",
+        default="reports",
+        metavar="DIR",
+    ),
+    Option(
+        "--expect-auth",
+        "expect_auth",
+        "the target requires a key: check that no key and a wrong key get 401",
+        type=None,
+        switch=True,
+        default=False,
+    ),
+    Option(
+        "--expect",
+        "expect",
+        "capabilities the target must implement, e.g. chat,embeddings (repeatable)",
+        repeat=True,
+        metavar="CAPS",
+    ),
+    Option(
+        "--profile",
+        "profile",
+        "strict (the spec as written) or compat (nullable-but-required fields missing are warnings)",
+        default="strict",
+        metavar="NAME",
+    ),
+    Option(
+        "--fault",
+        "fault",
+        "embedded target only: switch on one deviation of the reference server",
+        metavar="ID",
+    ),
 ]
 
 
@@ -102,7 +233,9 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
     if values.get("expect_auth") and not (values.get("api_key") or os.environ.get("OPENAI_API_KEY")):
         raise ConfigError("--expect-auth needs a key (--api-key or OPENAI_API_KEY) to compare against")
     if values.get("fault") and base_url:
-        raise ConfigError("--fault switches on a deviation of the embedded reference server; it cannot be used with --base-url")
+        raise ConfigError(
+            "--fault switches on a deviation of the embedded reference server; it cannot be used with --base-url"
+        )
     profile = values.get("profile") or "strict"
     if profile not in ("strict", "compat"):
         raise ConfigError(f"--profile must be strict or compat, not {profile!r}")
@@ -113,7 +246,9 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
     if unknown:
         raise ConfigError(f"--expect: unknown capability {unknown[0]!r}; known: {', '.join(CAPABILITIES)}")
     api_key = values.get("api_key") or os.environ.get("OPENAI_API_KEY") or None
-    budget = Budget(max_tokens=int(values["max_tokens"]), n=int(values["max_n"]), best_of=int(values["max_n"]))
+    budget = Budget(
+        max_tokens=int(values["max_tokens"]), n=int(values["max_n"]), best_of=int(values["max_n"])
+    )
     config = RunConfig(
         base_url=base_url,
         api_key=api_key,

@@ -29,7 +29,9 @@ def open_session(config: RunConfig, options: SessionOptions) -> Iterator[Session
     contract = load_contract(options.spec, overlays=options.overlays)
     with contextlib.ExitStack() as stack:
         if config.base_url is None:
-            base_url = stack.enter_context(embedded_target(contract, api_key=config.api_key, fault=config.fault))
+            base_url = stack.enter_context(
+                embedded_target(contract, api_key=config.api_key, fault=config.fault)
+            )
             target: dict[str, Any] = {"base_url": base_url, "embedded": True, "fault": config.fault}
         else:
             base_url = config.base_url

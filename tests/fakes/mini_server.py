@@ -46,7 +46,13 @@ def create_app(deviation: str | None = None) -> Starlette:
         raise ValueError(f"unknown deviation {deviation!r}")
 
     def model(id_: str) -> dict[str, Any]:
-        return {"id": id_, "object": "model", "created": CREATED, "owned_by": "mini", "x_vendor": {"quant": "q4"}}
+        return {
+            "id": id_,
+            "object": "model",
+            "created": CREATED,
+            "owned_by": "mini",
+            "x_vendor": {"quant": "q4"},
+        }
 
     async def list_models(request: Request) -> Response:
         body: dict[str, Any] = {"object": "list", "data": [model(m) for m in MODELS]}
@@ -74,7 +80,10 @@ def create_app(deviation: str | None = None) -> Starlette:
         return _error(404, "no fine-tuned models here", "model_not_found", "model")
 
     async def chat(request: Request) -> Response:
-        if request.headers.get("content-type", "").split(";")[0] != "application/json" and deviation != "text-accepted":
+        if (
+            request.headers.get("content-type", "").split(";")[0] != "application/json"
+            and deviation != "text-accepted"
+        ):
             return _error(400, "the body must be JSON (Content-Type: application/json)", None)
         try:
             body = await request.json()
@@ -91,15 +100,23 @@ def create_app(deviation: str | None = None) -> Starlette:
             return _error(400, "streaming is not supported by this server", "unsupported", "stream")
         for unsupported in ("tools", "functions", "logprobs", "audio"):
             if body.get(unsupported) not in (None, False, []):
-                return _error(400, f"{unsupported} is not supported by this server", "unsupported", unsupported)
+                return _error(
+                    400, f"{unsupported} is not supported by this server", "unsupported", unsupported
+                )
         response_format = body.get("response_format")
         kind = response_format.get("type") if isinstance(response_format, dict) else None
         if kind == "json_schema":
-            return _error(400, "json_schema is not supported by this server", "unsupported", "response_format")
+            return _error(
+                400, "json_schema is not supported by this server", "unsupported", "response_format"
+            )
         n = body.get("n") if isinstance(body.get("n"), int) else 1
         choice: dict[str, Any] = {
             "index": 0,
-            "message": {"role": "assistant", "content": '{"reply": "hello"}' if kind == "json_object" else "hello", "refusal": None},
+            "message": {
+                "role": "assistant",
+                "content": '{"reply": "hello"}' if kind == "json_object" else "hello",
+                "refusal": None,
+            },
             "finish_reason": "stop",
             "logprobs": None,
         }
@@ -135,8 +152,13 @@ def create_app(deviation: str | None = None) -> Starlette:
             return _error(404, "model not found", "model_not_found", "model")
         if body.get("encoding_format", "float") not in ("float", "base64"):
             return _error(400, "encoding_format must be float or base64", None, "encoding_format")
-        inputs = body["input"] if isinstance(body["input"], list) and body["input"] and not isinstance(body["input"][0], int) else [body["input"]]
-        size = body.get("dimensions") if isinstance(body.get("dimensions"), int) else 3
+        inputs = (
+            body["input"]
+            if isinstance(body["input"], list) and body["input"] and not isinstance(body["input"][0], int)
+            else [body["input"]]
+        )
+        dimensions = body.get("dimensions")
+        size = dimensions if isinstance(dimensions, int) else 3
         if not 1 <= size <= 4096:
             return _error(400, "dimensions must be between 1 and 4096", None, "dimensions")
         vector = [round(0.1 * (k % 7), 3) for k in range(size)]
@@ -145,7 +167,12 @@ def create_app(deviation: str | None = None) -> Starlette:
             encoded = base64.b64encode(struct.pack(f"<{size}f", *vector)).decode()
         data = [{"object": "embedding", "index": i, "embedding": encoded} for i in range(len(inputs))]
         return JSONResponse(
-            {"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": 1, "total_tokens": 1}}
+            {
+                "object": "list",
+                "data": data,
+                "model": body["model"],
+                "usage": {"prompt_tokens": 1, "total_tokens": 1},
+            }
         )
 
     routes = []

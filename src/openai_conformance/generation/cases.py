@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
-from urllib.parse import quote
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import schemathesis
 from hypothesis import strategies as st
@@ -120,7 +120,9 @@ class Generator:
             self._open_schema = schemathesis.openapi.from_dict(self._document, config=self._config)
         return self._open_schema[operation.path][operation.method.upper()]
 
-    def open_strategy(self, operation: Operation, *, negative: bool = False) -> st.SearchStrategy[GeneratedCase]:
+    def open_strategy(
+        self, operation: Operation, *, negative: bool = False
+    ) -> st.SearchStrategy[GeneratedCase]:
         """Like :meth:`strategy`, from the spec as written (for schemas that closing made unsatisfiable)."""
         key = (operation.path, operation.method + " open", negative)
         if key not in self._strategies:
@@ -134,7 +136,9 @@ class Generator:
             self._strategies[key] = self._build(operation, negative)
         return self._strategies[key]
 
-    def _build(self, operation: Operation, negative: bool, closed: bool = True) -> st.SearchStrategy[GeneratedCase]:
+    def _build(
+        self, operation: Operation, negative: bool, closed: bool = True
+    ) -> st.SearchStrategy[GeneratedCase]:
         mode = GenerationMode.NEGATIVE if negative else GenerationMode.POSITIVE
         cases = self._api_operation(operation, closed=closed).as_strategy(generation_mode=mode)
         fit = models_for(operation.operation_id, self._models)
@@ -142,9 +146,11 @@ class Generator:
         budget = self._budget
         hint: Callable[[Any, str | None], Any]
         if negative:
+
             def hint(body: Any, model: str | None) -> Any:
                 return body
         else:
+
             def hint(body: Any, model: str | None) -> Any:
                 return apply_hints(body, model=model, budget=budget, operation_id=operation.operation_id)
 

@@ -103,7 +103,9 @@ def find_spec_problems(document: dict[str, Any]) -> list[SpecFinding]:
     """What strict validation (openapi-spec-validator) says about the spec, at most 200 findings."""
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
-    validator_cls = OpenAPIV31SpecValidator if str(document.get("openapi")).startswith("3.1") else OpenAPIV30SpecValidator
+    validator_cls = (
+        OpenAPIV31SpecValidator if str(document.get("openapi")).startswith("3.1") else OpenAPIV30SpecValidator
+    )
     findings: list[SpecFinding] = []
     try:
         for error in validator_cls(document).iter_errors():

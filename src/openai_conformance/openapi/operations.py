@@ -87,5 +87,6 @@ def select_operations(
     return [
         op
         for op in operations
-        if (not include or any(_matches(op, p) for p in include)) and not any(_matches(op, p) for p in exclude)
+        if (not include or any(_matches(op, p) for p in include))
+        and not any(_matches(op, p) for p in exclude)
     ]

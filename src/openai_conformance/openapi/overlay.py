@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
-from jsonpath_ng.ext import parse as parse_jsonpath
+from jsonpath_ng.ext.parser import parse as parse_jsonpath
 
 from openai_conformance.errors import OverlayError
 
@@ -87,7 +87,9 @@ def _apply_one(document: dict[str, Any], overlay: Overlay) -> None:
         try:
             matches = parse_jsonpath(target).find(document)
         except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
-            raise OverlayError(f"overlay {overlay.name}: action {index}: bad JSONPath {target!r}: {exc}") from exc
+            raise OverlayError(
+                f"overlay {overlay.name}: action {index}: bad JSONPath {target!r}: {exc}"
+            ) from exc
         if not matches:
             raise OverlayError(f"overlay {overlay.name}: action {index}: target {target!r} selects nothing")
         if action.get("remove") is True:

@@ -172,7 +172,9 @@ def _offline_message(pin: Pin) -> str:
     )
 
 
-def resolve_spec(value: str | None = None, *, pin_name: str | None = None, download: bool = True) -> SpecSource:
+def resolve_spec(
+    value: str | None = None, *, pin_name: str | None = None, download: bool = True
+) -> SpecSource:
     """Find the spec's bytes, in the documented resolution order.
 
     ``value`` is what the user gave with ``--spec``: a path (file or mirror folder), an http(s) URL or a

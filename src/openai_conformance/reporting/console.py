@@ -23,7 +23,9 @@ _STYLE = {
 class ConsoleReporter:
     """Progress and summary for people; quiet mode prints only the summary."""
 
-    def __init__(self, console: Console | None = None, *, quiet: bool = False, secrets: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, console: Console | None = None, *, quiet: bool = False, secrets: tuple[str, ...] = ()
+    ) -> None:
         self.console = console or Console(highlight=False, soft_wrap=True)
         self.quiet = quiet
         self.secrets = secrets
@@ -49,7 +51,12 @@ class ConsoleReporter:
                 table.add_column(column, overflow="fold")
             for op in failing:
                 for finding in op.violations:
-                    table.add_row(op.label, finding.check, finding.pointer or "/", redact(finding.message, self.secrets)[:160])
+                    table.add_row(
+                        op.label,
+                        finding.check,
+                        finding.pointer or "/",
+                        redact(finding.message, self.secrets)[:160],
+                    )
             self.console.print(table)
         counts = run.counts()
         table = Table(title="Conformance summary")
@@ -57,12 +64,17 @@ class ConsoleReporter:
             table.add_column(outcome.value, justify="right", style=_STYLE[outcome])
         table.add_row(*(str(counts.get(o.value, 0)) for o in Outcome))
         self.console.print(table)
-        verdict = {0: "[green]conformant: no violations[/green]", 1: f"[red]{run.error_violations} violation kind(s) found[/red]"}.get(
-            run.exit_code, "[magenta]the target could not be tested[/magenta]"
+        verdict = {
+            0: "[green]conformant: no violations[/green]",
+            1: f"[red]{run.error_violations} violation kind(s) found[/red]",
+        }.get(run.exit_code, "[magenta]the target could not be tested[/magenta]")
+        self.console.print(
+            f"{verdict} — {sum(op.cases for op in run.operations)} cases in {run.duration:.1f} s"
         )
-        self.console.print(f"{verdict} — {sum(op.cases for op in run.operations)} cases in {run.duration:.1f} s")
         if run.spec_findings:
-            self.console.print(f"{len(run.spec_findings)} spec finding(s): problems of the spec itself, listed in the report")
+            self.console.print(
+                f"{len(run.spec_findings)} spec finding(s): problems of the spec itself, listed in the report"
+            )
         if run.interrupted:
             self.say(f"stopped early: {run.interrupted}")
         if report_dir:

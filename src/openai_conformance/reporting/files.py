@@ -50,26 +50,55 @@ def to_junit(run: RunResult, secrets: Iterable[str] = ()) -> str:
         timestamp=run.started_at,
     )
     for op in run.operations:
-        case = ET.SubElement(suite, "testcase", classname=op.tags[0] if op.tags else "api", name=f"{op.label} ({op.operation_id})", time=f"{op.duration:.3f}")
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=op.tags[0] if op.tags else "api",
+            name=f"{op.label} ({op.operation_id})",
+            time=f"{op.duration:.3f}",
+        )
         if op.outcome in (Outcome.SKIPPED, Outcome.UNSUPPORTED):
             ET.SubElement(case, "skipped", message=op.note or op.outcome.value)
             continue
         for finding in op.violations:
             if finding.severity != "error":
                 continue
-            failure = ET.SubElement(case, "failure", type=finding.check, message=_xml_text(redact(f"{finding.check} at {finding.pointer or '/'}: {finding.message}", secrets)))
-            failure.text = _xml_text(redact(f"status {finding.status}, seen {finding.occurrences}x\n{finding.curl}", secrets))
+            failure = ET.SubElement(
+                case,
+                "failure",
+                type=finding.check,
+                message=_xml_text(
+                    redact(f"{finding.check} at {finding.pointer or '/'}: {finding.message}", secrets)
+                ),
+            )
+            failure.text = _xml_text(
+                redact(f"status {finding.status}, seen {finding.occurrences}x\n{finding.curl}", secrets)
+            )
         if op.outcome is Outcome.ERROR:
-            error = ET.SubElement(case, "error", message=_xml_text(redact(op.errors[0] if op.errors else "could not test", secrets)))
+            error = ET.SubElement(
+                case,
+                "error",
+                message=_xml_text(redact(op.errors[0] if op.errors else "could not test", secrets)),
+            )
             error.text = _xml_text(redact("\n".join(op.errors), secrets))
         warnings = [f for f in op.violations if f.severity == "warning"]
         if warnings:
             out = ET.SubElement(case, "system-out")
-            out.text = _xml_text(redact("\n".join(f"warning {f.check} at {f.pointer or '/'}: {f.message}" for f in warnings), secrets))
+            out.text = _xml_text(
+                redact(
+                    "\n".join(f"warning {f.check} at {f.pointer or '/'}: {f.message}" for f in warnings),
+                    secrets,
+                )
+            )
     if run.spec_findings:
         props = ET.SubElement(suite, "properties")
-        for finding in run.spec_findings:
-            ET.SubElement(props, "property", name="spec_finding", value=_xml_text(f"{finding['location']}: {finding['message']}"))
+        for spec_finding in run.spec_findings:
+            ET.SubElement(
+                props,
+                "property",
+                name="spec_finding",
+                value=_xml_text(f"{spec_finding['location']}: {spec_finding['message']}"),
+            )
     ET.indent(suite)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
 
@@ -87,7 +116,8 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
     lines = [
         "# OpenAI API conformance report",
         "",
-        f"- Target: `{run.target.get('base_url')}`" + (" (embedded reference server)" if run.target.get("embedded") else ""),
+        f"- Target: `{run.target.get('base_url')}`"
+        + (" (embedded reference server)" if run.target.get("embedded") else ""),
         f"- Spec: {spec['title']} (OpenAPI {spec['openapi']}), pin `{spec['pin'] or 'none'}`, sha256 `{spec['sha256'][:12]}`",
         f"- Overlays: {', '.join(o['name'] for o in spec['overlays']) or 'none'}",
         f"- Profile: {run.settings.get('profile', 'strict')}; mode: {run.settings.get('mode')}; seed {run.settings.get('seed')}; "
@@ -100,10 +130,18 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
         lines.append(f"- **The target could not be tested:** {run.fatal}")
     if run.interrupted:
         lines.append(f"- **The run stopped early:** {run.interrupted}")
-    lines += ["", "## Operations", "", "| Operation | operationId | Outcome | Cases | Statuses | Violations |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Operations",
+        "",
+        "| Operation | operationId | Outcome | Cases | Statuses | Violations |",
+        "|---|---|---|---|---|---|",
+    ]
     for op in run.operations:
         statuses = ", ".join(f"{k}×{v}" for k, v in sorted(op.statuses.items())) or "-"
-        lines.append(f"| `{op.label}` | {op.operation_id} | {op.outcome.value} | {op.cases} | {statuses} | {len(op.findings)} |")
+        lines.append(
+            f"| `{op.label}` | {op.operation_id} | {op.outcome.value} | {op.cases} | {statuses} | {len(op.findings)} |"
+        )
     failing = [op for op in run.operations if op.findings]
     if failing:
         lines += ["", "## Violations"]
@@ -124,7 +162,13 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
         lines += ["", "## Could not test", ""]
         lines += [f"- `{op.label}`: {_md('; '.join(op.errors[:3]))}" for op in errored]
     if run.spec_findings:
-        lines += ["", "## Spec findings", "", "Problems of the spec itself (not of the target), found by strict validation:", ""]
+        lines += [
+            "",
+            "## Spec findings",
+            "",
+            "Problems of the spec itself (not of the target), found by strict validation:",
+            "",
+        ]
         lines += [f"- `{f['location'] or '/'}`: {_md(f['message'][:300])}" for f in run.spec_findings]
     return redact("\n".join(lines) + "\n", secrets)
 

@@ -92,7 +92,9 @@ class OperationResult:
         key = violation.key
         existing = self.findings.get(key)
         if existing is None:
-            self.findings[key] = Finding.from_violation(violation, status=status, curl=curl, request_size=request_size)
+            self.findings[key] = Finding.from_violation(
+                violation, status=status, curl=curl, request_size=request_size
+            )
             return
         existing.occurrences += 1
         if request_size < existing.request_size:

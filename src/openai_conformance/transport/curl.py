@@ -42,7 +42,13 @@ def to_curl(request: Request, secrets: Iterable[str] = ()) -> str:
                 elif raw is None:
                     continue
                 else:
-                    text = json.dumps(raw) if isinstance(raw, dict | list) else str(raw).lower() if isinstance(raw, bool) else str(raw)
+                    text = (
+                        json.dumps(raw)
+                        if isinstance(raw, dict | list)
+                        else str(raw).lower()
+                        if isinstance(raw, bool)
+                        else str(raw)
+                    )
                     parts += ["-F", shlex.quote(f"{name}={text}")]
     elif request.content:
         body = request.content.decode("utf-8", "replace")

@@ -122,7 +122,9 @@ class HttpTransport:
         )
         if body is not None and media_type and "multipart" in media_type and isinstance(body, Mapping):
             data, files = _multipart(body)
-            built = self._client.build_request(method, url, data=data, files=files or None, headers=all_headers)
+            built = self._client.build_request(
+                method, url, data=data, files=files or None, headers=all_headers
+            )
             request.files = dict(body)
             request.content = built.read()
             all_headers["Content-Type"] = built.headers["content-type"]
@@ -148,10 +150,16 @@ class HttpTransport:
     def _send_once(self, request: Request, *, stream: bool) -> Exchange:
         settings = self.settings
         started = time.monotonic()
-        timeout = httpx.Timeout(settings.timeout, read=settings.stream_idle_timeout if stream else settings.timeout)
+        timeout = httpx.Timeout(
+            settings.timeout, read=settings.stream_idle_timeout if stream else settings.timeout
+        )
         try:
             built = self._client.build_request(
-                request.method, request.url, content=request.content or None, headers=request.headers, timeout=timeout
+                request.method,
+                request.url,
+                content=request.content or None,
+                headers=request.headers,
+                timeout=timeout,
             )
             response = self._client.send(built, stream=True)
         except httpx.ConnectError as exc:
@@ -173,16 +181,22 @@ class HttpTransport:
                     problem = f"the answer exceeded {settings.max_body_bytes} bytes and was cut"
                     break
                 if stream and time.monotonic() - started > settings.max_stream_seconds:
-                    problem = f"the stream went on for more than {settings.max_stream_seconds:g} s and was cut"
+                    problem = (
+                        f"the stream went on for more than {settings.max_stream_seconds:g} s and was cut"
+                    )
                     break
         except httpx.ReadTimeout as exc:
             if not stream:
                 response.close()
-                raise TransportFailure("timeout", f"the body did not arrive within {settings.timeout:g} s") from exc
+                raise TransportFailure(
+                    "timeout", f"the body did not arrive within {settings.timeout:g} s"
+                ) from exc
             problem = f"idle timeout: the stream was silent for more than {settings.stream_idle_timeout:g} s"
         except httpx.HTTPError as exc:
             response.close()
-            raise TransportFailure("protocol", f"reading the answer failed: {type(exc).__name__}: {exc}") from exc
+            raise TransportFailure(
+                "protocol", f"reading the answer failed: {type(exc).__name__}: {exc}"
+            ) from exc
         finally:
             response.close()
         body = b"".join(chunks)

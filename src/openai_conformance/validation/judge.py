@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from openai_conformance.openapi.loader import Contract
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.schema import SchemaValidator
+from openai_conformance.validation.semantics import check_semantics
+from openai_conformance.validation.stream import ChunkValidator, StreamKind, check_stream, create_chunk_validator, stream_kind
 from openai_conformance.validation.violations import Violation
 
 __all__ = ["Judge"]
@@ -34,7 +36,7 @@ class Judge:
         if streamed:
             yield from self._streams.check(exchange, operation_id)
         elif 200 <= exchange.status < 300:
-            yield from _semantics(exchange, operation_id)
+            yield from check_semantics(exchange, operation_id)
 
     def _key_echo(self, exchange: Exchange) -> Iterator[Violation]:
         for secret in self._secrets:
@@ -44,29 +46,17 @@ class Judge:
                 return
 
 
-def _semantics(exchange: Exchange, operation_id: str) -> Iterator[Violation]:
-    try:
-        from openai_conformance.validation.semantics import check_semantics
-    except ImportError:  # pragma: no cover - present in every release
-        return
-    yield from check_semantics(exchange, operation_id)
-
-
 class _StreamChecks:
-    """Stream checks with the chunk validators built once."""
+    """Stream checks with the chunk validators built once per kind."""
 
     def __init__(self, contract: Contract) -> None:
         self._contract = contract
-        self._validators: dict[str, object] = {}
+        self._validators: dict[StreamKind, ChunkValidator] = {}
 
     def check(self, exchange: Exchange, operation_id: str) -> Iterator[Violation]:
-        try:
-            from openai_conformance.validation import stream
-        except ImportError:  # pragma: no cover - present in every release
-            return
-        kind = "chat" if operation_id == "createChatCompletion" else "completion"
-        if operation_id not in ("createChatCompletion", "createCompletion"):
+        kind = stream_kind(operation_id)
+        if kind is None:
             return
         if kind not in self._validators:
-            self._validators[kind] = stream.create_chunk_validator(self._contract.document, kind)
-        yield from stream.check_stream(exchange, kind, self._validators[kind])  # type: ignore[arg-type]
+            self._validators[kind] = create_chunk_validator(self._contract.document, kind)
+        yield from check_stream(exchange, kind, self._validators[kind])

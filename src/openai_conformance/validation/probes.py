@@ -54,7 +54,10 @@ _INVALID_BODIES: dict[str, list[tuple[str, Callable[[str], Any]]]] = {
     "createChatCompletion": [
         ("missing required field `messages`", lambda m: {"model": m}),
         ("`messages` of the wrong type", lambda m: {"model": m, "messages": "hello"}),
-        ("`temperature` out of range", lambda m: {"model": m, "messages": [{"role": "user", "content": "hi"}], "temperature": 5}),
+        (
+            "`temperature` out of range",
+            lambda m: {"model": m, "messages": [{"role": "user", "content": "hi"}], "temperature": 5},
+        ),
     ],
     "createCompletion": [
         ("missing required field `prompt`", lambda m: {"model": m}),
@@ -62,24 +65,45 @@ _INVALID_BODIES: dict[str, list[tuple[str, Callable[[str], Any]]]] = {
     ],
     "createEmbedding": [
         ("missing required field `input`", lambda m: {"model": m}),
-        ("`encoding_format` outside its enum", lambda m: {"model": m, "input": "hi", "encoding_format": "hex"}),
+        (
+            "`encoding_format` outside its enum",
+            lambda m: {"model": m, "input": "hi", "encoding_format": "hex"},
+        ),
     ],
 }
 
 _VALID_BODIES: dict[str, Callable[[str], Any]] = {
-    "createChatCompletion": lambda m: {"model": m, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4},
+    "createChatCompletion": lambda m: {
+        "model": m,
+        "messages": [{"role": "user", "content": "hi"}],
+        "max_tokens": 4,
+    },
     "createCompletion": lambda m: {"model": m, "prompt": "hi", "max_tokens": 4},
     "createEmbedding": lambda m: {"model": m, "input": "hi"},
 }
 
-_PATHS = {"createChatCompletion": "/chat/completions", "createCompletion": "/completions", "createEmbedding": "/embeddings"}
+_PATHS = {
+    "createChatCompletion": "/chat/completions",
+    "createCompletion": "/completions",
+    "createEmbedding": "/embeddings",
+}
 
 
 def _judge_invalid(ctx: ProbeContext, exchange: Exchange, operation_id: str, what: str) -> Iterator[Finding]:
     if 200 <= exchange.status < 300:
-        yield Violation("errors.invalid_accepted", f"a request with {what} was accepted with {exchange.status}"), exchange
+        yield (
+            Violation(
+                "errors.invalid_accepted", f"a request with {what} was accepted with {exchange.status}"
+            ),
+            exchange,
+        )
     elif exchange.status >= 500:
-        yield Violation("errors.server_error", f"a request with {what} was answered with {exchange.status}, not a 4xx"), exchange
+        yield (
+            Violation(
+                "errors.server_error", f"a request with {what} was answered with {exchange.status}, not a 4xx"
+            ),
+            exchange,
+        )
     else:
         for violation in ctx.judge(exchange, operation_id, False):
             yield violation, exchange
@@ -92,7 +116,9 @@ def _invalid_requests(operation_id: str) -> Callable[[ProbeContext], Iterator[Fi
             return
         path = _PATHS[operation_id]
         for what, make in _INVALID_BODIES[operation_id]:
-            exchange = ctx.send(ctx.transport.build("POST", path, path, body=make(models[0]), media_type="application/json"))
+            exchange = ctx.send(
+                ctx.transport.build("POST", path, path, body=make(models[0]), media_type="application/json")
+            )
             if exchange is not None:
                 yield from _judge_invalid(ctx, exchange, operation_id, what)
         # Malformed JSON, and a body that is not JSON at all.
@@ -118,7 +144,13 @@ def _unknown_model(operation_id: str) -> Callable[[ProbeContext], Iterator[Findi
         if exchange is None:
             return
         if exchange.status != 404:
-            yield Violation("errors.unknown_model", f"a request for the unknown model {UNKNOWN_MODEL!r} got {exchange.status}, not 404"), exchange
+            yield (
+                Violation(
+                    "errors.unknown_model",
+                    f"a request for the unknown model {UNKNOWN_MODEL!r} got {exchange.status}, not 404",
+                ),
+                exchange,
+            )
         else:
             for violation in ctx.judge(exchange, operation_id, False):
                 yield violation, exchange
@@ -127,6 +159,7 @@ def _unknown_model(operation_id: str) -> Callable[[ProbeContext], Iterator[Findi
 
 
 # -- auth -----------------------------------------------------------------------------------------
+
 
 def _auth(ctx: ProbeContext) -> Iterator[Finding]:
     if not ctx.expect_auth:
@@ -139,7 +172,10 @@ def _auth(ctx: ProbeContext) -> Iterator[Finding]:
         if exchange is None:
             continue
         if exchange.status != 401:
-            yield Violation("auth.not_enforced", f"a request with {what} got {exchange.status}, not 401"), exchange
+            yield (
+                Violation("auth.not_enforced", f"a request with {what} got {exchange.status}, not 401"),
+                exchange,
+            )
         else:
             for violation in ctx.judge(exchange, "listModels", False):
                 yield violation, exchange
@@ -147,12 +183,18 @@ def _auth(ctx: ProbeContext) -> Iterator[Finding]:
 
 # -- state ----------------------------------------------------------------------------------------
 
+
 def _files_lifecycle(ctx: ProbeContext) -> Iterator[Finding]:
     """Upload a file, find it in the list, delete it, and see it gone."""
     transport = ctx.transport
     upload = transport.build(
-        "POST", "/files", "/files",
-        body={"purpose": "batch", "file": b'{"custom_id": "1", "method": "POST", "url": "/v1/chat/completions", "body": {}}\n'},
+        "POST",
+        "/files",
+        "/files",
+        body={
+            "purpose": "batch",
+            "file": b'{"custom_id": "1", "method": "POST", "url": "/v1/chat/completions", "body": {}}\n',
+        },
         media_type="multipart/form-data",
     )
     created = ctx.send(upload)
@@ -171,19 +213,38 @@ def _files_lifecycle(ctx: ProbeContext) -> Iterator[Finding]:
         except (ValueError, AttributeError):
             ids = set()
         if file_id not in ids:
-            yield Violation("state.list", f"the file {file_id} just created is missing from GET /files"), listed
+            yield (
+                Violation("state.list", f"the file {file_id} just created is missing from GET /files"),
+                listed,
+            )
     path = f"/files/{file_id}"
     deleted = ctx.send(transport.build("DELETE", path, "/files/{file_id}"))
     if deleted is None or deleted.status != 200:
         return
     again = ctx.send(transport.build("GET", path, "/files/{file_id}"))
     if again is not None and again.status == 200:
-        yield Violation("state.delete", f"the file {file_id} can still be retrieved after DELETE {path} succeeded"), again
+        yield (
+            Violation(
+                "state.delete", f"the file {file_id} can still be retrieved after DELETE {path} succeeded"
+            ),
+            again,
+        )
 
 
 PROBES: list[Probe] = [
-    *(Probe(f"errors.invalid.{op}", op, "invalid requests get a 4xx with the error envelope", _invalid_requests(op)) for op in _INVALID_BODIES),
-    *(Probe(f"errors.unknown_model.{op}", op, "an unknown model gets 404", _unknown_model(op)) for op in _VALID_BODIES),
+    *(
+        Probe(
+            f"errors.invalid.{op}",
+            op,
+            "invalid requests get a 4xx with the error envelope",
+            _invalid_requests(op),
+        )
+        for op in _INVALID_BODIES
+    ),
+    *(
+        Probe(f"errors.unknown_model.{op}", op, "an unknown model gets 404", _unknown_model(op))
+        for op in _VALID_BODIES
+    ),
     Probe("auth.required", "listModels", "no key or a wrong key gets 401 (with --expect-auth)", _auth),
     Probe("state.files", "deleteFile", "a created file is listed, and gone once deleted", _files_lifecycle),
 ]

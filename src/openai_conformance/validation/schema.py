@@ -138,7 +138,8 @@ class SchemaValidator:
                 lenient = self._compat and self._nullable_but_required(schema_error)
                 yield Violation(
                     body_check,
-                    _schema_error_message(schema_error) + (" (compat profile: a nullable field, warning)" if lenient else ""),
+                    _schema_error_message(schema_error)
+                    + (" (compat profile: a nullable field, warning)" if lenient else ""),
                     pointer=pointer_from_path(list(schema_error.absolute_path)),
                     keyword=str(schema_error.validator),
                     severity="warning" if lenient else "error",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -36,11 +37,9 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def pointer_from_path(path: object) -> str:
+def pointer_from_path(path: Iterable[object]) -> str:
     """An RFC 6901 pointer from a sequence of keys and indices."""
-    if not isinstance(path, list | tuple) and not hasattr(path, "__iter__"):
-        return ""
-    return "".join("/" + _escape(str(part)) for part in path)  # type: ignore[attr-defined]
+    return "".join("/" + _escape(str(part)) for part in path)
 
 
 def _fold_indices(pointer: str) -> str:
