@@ -168,10 +168,7 @@ class Engine:
 
     def record(self, result: OperationResult, exchange: Exchange, violations: list[Violation]) -> None:
         """Add one answer's violations to the operation's result, with a redacted reproduction."""
-        result.cases += 1
-        result.statuses[exchange.status] += 1
-        if exchange.status in (404, 405) and not _api_error_body(exchange):
-            result.bare_not_found += 1
+        _count(result, exchange)
         if exchange.truncated:
             result.add_error("an answer was larger than the size cap and was not judged")
         if not violations:
@@ -239,23 +236,63 @@ class Engine:
         return result
 
     def _run_probes(self, operation: Operation, result: OperationResult) -> None:
+        """The hand-picked probes and semantic scenarios of this operation."""
         from openai_conformance.generation.models import models_for
         from openai_conformance.validation.probes import ProbeContext, probes_for
+        from openai_conformance.validation.scenarios import SCENARIOS
 
         context = ProbeContext(
             transport=self.transport,
             models=lambda operation_id: models_for(operation_id, self.models) if self.models else [],
-            judge=lambda exchange, operation_id, valid: self.judge.judge(
-                exchange, operation_id, valid_request=valid
-            ),
+            judge=lambda exchange, operation_id, valid: self.judge.judge(exchange, operation_id, valid_request=valid),
             expect_auth=self.config.expect_auth,
+            on_exchange=lambda exchange: _count(result, exchange),
         )
         for probe in probes_for(operation.operation_id):
-            try:
-                for violation, exchange in probe.run(context):
-                    self.record_violation(result, exchange, violation)
-            except Exception as exc:  # a probe that breaks is a tool error, never a verdict
-                result.add_error(f"probe {probe.id} failed: {type(exc).__name__}: {exc}")
+            self._collect(result, probe.id, lambda probe=probe: probe.run(context))  # type: ignore[misc]
+        scenarios = [s for s in SCENARIOS if s.operation_id == operation.operation_id]
+        scenario_context = self._scenario_context(result)
+        if scenario_context is None:
+            return
+        for scenario in scenarios:
+            self._collect(result, scenario.id, lambda scenario=scenario: scenario.run(scenario_context))  # type: ignore[misc]
+
+    def _scenario_context(self, result: OperationResult) -> Any:
+        from openai_conformance.generation.models import models_for
+        from openai_conformance.validation.scenarios import ScenarioContext
+
+        if not self.models:
+            return None
+        transport = self.transport
+
+        def send(method: str, path: str, body: Any, stream: bool) -> Exchange:
+            request = transport.build(method, path, path, body=body, media_type="application/json")
+            exchange = transport.send(request, stream=stream)
+            _count(result, exchange)
+            return exchange
+
+        def check(exchange: Exchange, operation_id: str) -> Iterator[Violation]:
+            return self.judge.judge(exchange, operation_id, valid_request=True)
+
+        embedding = models_for("createEmbedding", self.models)
+        return ScenarioContext(
+            send=send,
+            check=check,
+            chat_model=models_for("createChatCompletion", self.models)[0],
+            embedding_model=embedding[0] if embedding else None,
+            completion_model=models_for("createCompletion", self.models)[0],
+            max_tokens=self.config.budget.max_tokens,
+        )
+
+    def _collect(self, result: OperationResult, name: str, run: Callable[[], Iterator[tuple[Violation, Exchange]]]) -> None:
+        """Record what one probe or scenario finds; a transport failure or a bug there is "could not test"."""
+        try:
+            for violation, exchange in run():
+                self.record_violation(result, exchange, violation)
+        except TransportFailure as exc:
+            result.add_error(f"{name}: {exc.message}")
+        except Exception as exc:  # a probe that breaks is a tool error, never a verdict
+            result.add_error(f"{name} failed: {type(exc).__name__}: {exc}")
 
     def record_violation(self, result: OperationResult, exchange: Exchange, violation: Violation) -> None:
         curl = to_curl(exchange.request, self.secrets)
@@ -331,6 +368,14 @@ class Engine:
             first = next((e for op in run.operations for e in op.errors), "every request failed")
             run.fatal = f"the target could not be tested: {first}"
         return run
+
+
+def _count(result: OperationResult, exchange: Exchange) -> None:
+    """Count one answer of an operation (generated, probe or scenario)."""
+    result.cases += 1
+    result.statuses[exchange.status] += 1
+    if exchange.status in (404, 405) and not _api_error_body(exchange):
+        result.bare_not_found += 1
 
 
 def _capability_finding(capability: str, result: OperationResult) -> Any:

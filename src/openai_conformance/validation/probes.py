@@ -30,12 +30,16 @@ class ProbeContext:
     models: Callable[[str], list[str]]  # operationId → models fit for it
     judge: Callable[[Exchange, str, bool], Iterator[Violation]]  # (exchange, operationId, valid request)
     expect_auth: bool = False
+    on_exchange: Callable[[Exchange], None] | None = None  # told of every answer, for counting
 
     def send(self, request: Request) -> Exchange | None:
         try:
-            return self.transport.send(request)
+            exchange = self.transport.send(request)
         except TransportFailure:
             return None
+        if self.on_exchange is not None:
+            self.on_exchange(exchange)
+        return exchange
 
 
 @dataclass(frozen=True, slots=True)
