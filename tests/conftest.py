@@ -39,3 +39,6 @@ def serve_app() -> ServeApp:
 def no_key_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     yield
+
+
+pytest_plugins = ["pytester"]

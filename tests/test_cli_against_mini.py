@@ -107,3 +107,25 @@ def test_unreachable_target_is_one_line_exit_2(tmp_path: Path, capsys: pytest.Ca
     assert code == 2
     assert err and "cannot be reached" in err[-1]
     assert (tmp_path / "report.json").exists()
+
+
+def test_operations_the_target_lacks_are_unsupported_not_failed(serve_app: ServeApp, tmp_path: Path) -> None:
+    with serve_app(create_app()) as url:
+        code, report = _run(url, tmp_path, "--include", "Files")
+    outcomes = {op["operation_id"]: op["outcome"] for op in report["operations"]}
+    assert outcomes["createFile"] == "unsupported" and outcomes["retrieveFile"] == "unsupported"
+    assert (
+        outcomes["retrieveModel"] == "passed"
+    )  # its 404s for unknown models are API errors, not missing routes
+    assert code == 0 and report["summary"]["unsupported"] == 5
+
+
+def test_expect_turns_a_missing_capability_into_a_failure(serve_app: ServeApp, tmp_path: Path) -> None:
+    with serve_app(create_app()) as url:
+        code, report = _run(url, tmp_path, "--include", "Files", "--expect", "files,chat")
+    failed = [op for op in report["operations"] if op["outcome"] == "failed"]
+    assert code == 1
+    assert failed and all(v["check"] == "capability.missing" for op in failed for v in op["violations"])
+    assert {
+        op["operation_id"] for op in report["operations"] if op["operation_id"] == "createChatCompletion"
+    } == {"createChatCompletion"}

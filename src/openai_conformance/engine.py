@@ -114,6 +114,7 @@ class Engine:
         self.judge = Judge(contract, secrets=tuple(s for s in (config.api_key,) if s), profile=config.profile)
         self._generator: Generator | None = None
         self.models: list[str] = list(config.models)
+        self.no_route: tuple[int, bytes] | None = None  # how the target answers a route it lacks
 
     def close(self) -> None:
         self.transport.close()
@@ -146,6 +147,16 @@ class Engine:
         self.models = ids[:50]
         return self.models
 
+    def discover_missing_route(self) -> None:
+        """Ask for a route no server has, to recognise "no such route" answers later."""
+        path = _NO_SUCH_ROUTE
+        try:
+            exchange = self.transport.send(self.transport.build("POST", path, path, body={}))
+        except TransportFailure:
+            return
+        if exchange.status in (404, 405):
+            self.no_route = (exchange.status, _normalise(exchange, path))
+
     @property
     def generator(self) -> Generator:
         if self._generator is None:
@@ -168,7 +179,7 @@ class Engine:
 
     def record(self, result: OperationResult, exchange: Exchange, violations: list[Violation]) -> None:
         """Add one answer's violations to the operation's result, with a redacted reproduction."""
-        _count(result, exchange)
+        _count(result, exchange, self.no_route)
         if exchange.truncated:
             result.add_error("an answer was larger than the size cap and was not judged")
         if not violations:
@@ -226,7 +237,7 @@ class Engine:
                     result.add_error(_generation_error(again))
             else:
                 result.add_error(_generation_error(exc))
-        _conclude(result, operation)
+        _conclude(result)
         if result.outcome is not Outcome.UNSUPPORTED and self.config.probes and not self.config.negative:
             self._run_probes(operation, result)
             result.outcome = Outcome.SKIPPED  # decide again with the probes' findings
@@ -244,9 +255,11 @@ class Engine:
         context = ProbeContext(
             transport=self.transport,
             models=lambda operation_id: models_for(operation_id, self.models) if self.models else [],
-            judge=lambda exchange, operation_id, valid: self.judge.judge(exchange, operation_id, valid_request=valid),
+            judge=lambda exchange, operation_id, valid: self.judge.judge(
+                exchange, operation_id, valid_request=valid
+            ),
             expect_auth=self.config.expect_auth,
-            on_exchange=lambda exchange: _count(result, exchange),
+            on_exchange=lambda exchange: _count(result, exchange, self.no_route),
         )
         for probe in probes_for(operation.operation_id):
             self._collect(result, probe.id, lambda probe=probe: probe.run(context))  # type: ignore[misc]
@@ -268,7 +281,7 @@ class Engine:
         def send(method: str, path: str, body: Any, stream: bool) -> Exchange:
             request = transport.build(method, path, path, body=body, media_type="application/json")
             exchange = transport.send(request, stream=stream)
-            _count(result, exchange)
+            _count(result, exchange, self.no_route)
             return exchange
 
         def check(exchange: Exchange, operation_id: str) -> Iterator[Violation]:
@@ -284,7 +297,9 @@ class Engine:
             max_tokens=self.config.budget.max_tokens,
         )
 
-    def _collect(self, result: OperationResult, name: str, run: Callable[[], Iterator[tuple[Violation, Exchange]]]) -> None:
+    def _collect(
+        self, result: OperationResult, name: str, run: Callable[[], Iterator[tuple[Violation, Exchange]]]
+    ) -> None:
         """Record what one probe or scenario finds; a transport failure or a bug there is "could not test"."""
         try:
             for violation, exchange in run():
@@ -342,6 +357,7 @@ class Engine:
         deadline = started + self.config.max_time if self.config.max_time else None
         try:
             self.discover_models()
+            self.discover_missing_route()
             run.target["models"] = list(self.models)
             for index, operation in enumerate(operations):
                 if deadline is not None and time.monotonic() > deadline:
@@ -370,12 +386,30 @@ class Engine:
         return run
 
 
-def _count(result: OperationResult, exchange: Exchange) -> None:
+_NO_SUCH_ROUTE = "/openai-conformance-no-such-route"
+
+
+def _normalise(exchange: Exchange, path: str) -> bytes:
+    """The body with the request's path taken out, so answers for different routes compare equal."""
+    body = exchange.body[:4096]
+    for text in (exchange.request.url, exchange.request.path, path):
+        if text:
+            body = body.replace(text.encode(), b"<path>")
+    return body
+
+
+def _count(result: OperationResult, exchange: Exchange, no_route: tuple[int, bytes] | None = None) -> None:
     """Count one answer of an operation (generated, probe or scenario)."""
     result.cases += 1
     result.statuses[exchange.status] += 1
-    if exchange.status in (404, 405) and not _api_error_body(exchange):
+    if exchange.status == 405:
         result.bare_not_found += 1
+    elif exchange.status == 404:
+        if no_route is not None:
+            route_missing = no_route[0] == 404 and _normalise(exchange, exchange.request.path) == no_route[1]
+        else:
+            route_missing = not _api_error_body(exchange)
+        result.bare_not_found += route_missing
 
 
 def _capability_finding(capability: str, result: OperationResult) -> Any:
@@ -404,27 +438,20 @@ def _skipped(operation: Operation, note: str) -> OperationResult:
     return result
 
 
-def _conclude(result: OperationResult, operation: Operation) -> None:
-    """Decide the outcome; an operation that only ever got 404/405 route errors is unsupported."""
+def _conclude(result: OperationResult) -> None:
+    """Decide the outcome; an operation whose every answer said "no such route" is unsupported.
+
+    A 404 that differs from the target's answer for a route that cannot exist (say, "no such
+    assistant") means the route is there.
+    """
     answered = sum(result.statuses.values())
     not_routed = result.statuses.get(405, 0) + result.statuses.get(404, 0)
-    if answered and not_routed == answered and _route_missing(result, operation):
+    if answered and not_routed == answered and result.bare_not_found == answered:
         result.outcome = Outcome.UNSUPPORTED
         result.note = "every request was answered 404/405: the target does not implement this operation"
         result.findings.clear()
         return
     result.conclude()
-
-
-def _route_missing(result: OperationResult, operation: Operation) -> bool:
-    """A 404 on a path with parameters usually means "no such resource", not "no such route".
-
-    Such operations count as unsupported only when every 404/405 came without an API error body
-    (a framework's bare "Not Found" page), never on a 404 that explains itself as an API error.
-    """
-    if not operation.has_path_parameters:
-        return True
-    return result.bare_not_found == sum(result.statuses.values())
 
 
 def _api_error_body(exchange: Exchange) -> bool:

@@ -67,6 +67,7 @@ class ConformanceRun:
             self.report_dir = options.report_dir
             self._session = self._stack.enter_context(open_session(config, options))
             self._session.engine.discover_models()
+            self._session.engine.discover_missing_route()
         return self._session
 
     @property
