@@ -1,5 +1,6 @@
 """Hypothesis profiles for the tool's own tests: ``dev`` (default), ``ci`` and ``thorough``.
 
+
 Select one with ``HYPOTHESIS_PROFILE``. Runs against a target use the engine's own settings
 (``--max-examples``, ``--seed``), not these profiles.
 """

@@ -30,7 +30,6 @@ def test_main_job_is_conformant_over_every_operation(tmp_path: Path) -> None:
     ]
     assert problems == []
     assert code == 0
-    assert {f["location"] for f in report["spec_findings"]} is not None
     assert any("user_id" in f["message"] for f in report["spec_findings"])
 
 

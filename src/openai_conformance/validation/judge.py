@@ -8,7 +8,13 @@ from openai_conformance.openapi.loader import Contract
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.schema import SchemaValidator
 from openai_conformance.validation.semantics import check_semantics
-from openai_conformance.validation.stream import ChunkValidator, StreamKind, check_stream, create_chunk_validator, stream_kind
+from openai_conformance.validation.stream import (
+    ChunkValidator,
+    StreamKind,
+    check_stream,
+    create_chunk_validator,
+    stream_kind,
+)
 from openai_conformance.validation.violations import Violation
 
 __all__ = ["Judge"]
