@@ -104,3 +104,56 @@ def test_pytest_entry_point_fails_on_a_fault(pytester: pytest.Pytester, tmp_path
     assert result.ret == 1
     report = _report(tmp_path)
     assert any(v["check"] == "schema.body" for op in report["operations"] for v in op["violations"])
+
+
+def test_pytest_xdist_workers_write_one_report(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    result = pytester.runpytest_subprocess(
+        str(ROOT / "suites"),
+        "-n",
+        "2",
+        "--include",
+        "Models,createEmbedding,createModeration",
+        "--max-examples",
+        "2",
+        "--report-dir",
+        str(tmp_path),
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(ROOT),
+    )
+    result.assert_outcomes(passed=5)
+    report = _report(tmp_path)
+    assert len(report["operations"]) == 5 and report["summary"]["passed"] == 5
+
+
+def test_shards_merge_into_the_whole_run(tmp_path: Path) -> None:
+    common = ["run", "--include", "Models,Embeddings,Moderations,Files", "--max-examples", "1", "-q"]
+    assert main([*common, "--shard", "1/2", "--report-dir", str(tmp_path / "a")]) == 0
+    assert main([*common, "--shard", "2/2", "--report-dir", str(tmp_path / "b")]) == 0
+    a, b = _report(tmp_path / "a"), _report(tmp_path / "b")
+    assert a["summary"]["operations"] + b["summary"]["operations"] == 10
+    assert not {op["operation_id"] for op in a["operations"]} & {op["operation_id"] for op in b["operations"]}
+    code = main(
+        [
+            "report",
+            "merge",
+            str(tmp_path / "a"),
+            str(tmp_path / "b" / "report.json"),
+            "--report-dir",
+            str(tmp_path / "m"),
+        ]
+    )
+    merged = _report(tmp_path / "m")
+    assert code == 0 and merged["summary"]["operations"] == 10 and merged["settings"]["merged_from"] == 2
+
+
+def test_workers_give_the_same_verdicts(tmp_path: Path) -> None:
+    common = ["run", "--include", "Models,Embeddings,Chat", "--max-examples", "2", "--seed", "3", "-q"]
+    assert main([*common, "--report-dir", str(tmp_path / "one")]) == 0
+    assert main([*common, "--workers", "2", "--report-dir", str(tmp_path / "two")]) == 0
+    one, two = _report(tmp_path / "one"), _report(tmp_path / "two")
+    assert [op["operation_id"] for op in one["operations"]] == [
+        op["operation_id"] for op in two["operations"]
+    ]
+    assert [op["outcome"] for op in one["operations"]] == [op["outcome"] for op in two["operations"]]

@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--fault", metavar="ID", help="switch on one named deviation (see --list-faults)")
     serve.add_argument("--list-faults", action="store_true", help="list the deviations the server can inject")
     serve.add_argument("--spec", help="spec to serve: path, URL or pin name (default: pin 6b8287f)")
+    report = commands.add_parser("report", help="work with reports")
+    report_commands = report.add_subparsers(dest="report_command", required=True, metavar="ACTION")
+    merge = report_commands.add_parser("merge", help="merge the reports of shards or workers into one")
+    merge.add_argument("reports", nargs="+", help="report.json files or the folders that hold them")
+    merge.add_argument(
+        "--report-dir", default="reports", help="where the merged reports go (default reports/)"
+    )
     checks = commands.add_parser("checks", help="list every check the suite runs")
     checks.add_argument("--json", action="store_true", help="as JSON")
     return parser
@@ -70,7 +77,13 @@ def _run(args: argparse.Namespace) -> int:
             f"openai-conformance: {len(operations)} operation(s) of {session.contract.title} against {session.target['base_url']}"
             + (" (embedded reference server)" if session.target.get("embedded") else "")
         )
-        run = engine.run(operations, on_operation=console.operation, target=session.target)
+        run = engine.run(
+            operations,
+            on_operation=console.operation,
+            target=session.target,
+            workers=options.workers,
+            session_options=options,
+        )
         write_reports(run, options.report_dir, engine.secrets)
     console.summary(run, str(options.report_dir))
     if run.fatal:
@@ -96,6 +109,19 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"reference server on http://{args.host}:{args.port}/v1 (Ctrl-C stops it)", flush=True)
     serve(contract.document, host=args.host, port=args.port, api_key=args.api_key, fault=args.fault)
     return EXIT_OK
+
+
+def _report_merge(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from openai_conformance.reporting.console import ConsoleReporter
+    from openai_conformance.reporting.files import write_reports
+    from openai_conformance.results.merge import load_report, merge_runs
+
+    merged = merge_runs(load_report(Path(path)) for path in args.reports)
+    write_reports(merged, Path(args.report_dir))
+    ConsoleReporter(quiet=True).summary(merged, args.report_dir)
+    return merged.exit_code
 
 
 def _checks(args: argparse.Namespace) -> int:
@@ -132,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "report":
+            return _report_merge(args)
         return _checks(args)
     except ConformanceError as exc:
         print(f"openai-conformance: error: {exc}", file=sys.stderr)

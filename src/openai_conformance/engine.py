@@ -50,6 +50,7 @@ class RunConfig:
     expect: tuple[str, ...] = ()  # capabilities whose absence is a failure
     profile: str = "strict"  # "strict": the spec as written; "compat": what real clients depend on
     probes: bool = True  # hand-picked requests (invalid input, auth, state, semantics) besides fuzzing
+    shard: tuple[int, int] | None = None  # (i, n): only every n-th operation, starting at the i-th
 
     def describe(self) -> dict[str, Any]:
         """Settings for reports (never the key)."""
@@ -68,6 +69,7 @@ class RunConfig:
             "expect": list(self.expect),
             "profile": self.profile,
             "probes": self.probes,
+            "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
             "header_names": sorted(self.headers),
         }
 
@@ -127,6 +129,9 @@ class Engine:
         )
         if not selected:
             raise ConfigError("no operation matches the --include/--exclude patterns")
+        if self.config.shard:
+            index, count = self.config.shard
+            selected = selected[index - 1 :: count]
         return selected
 
     def discover_models(self) -> list[str]:
@@ -343,6 +348,8 @@ class Engine:
         *,
         on_operation: Callable[[OperationResult], None] | None = None,
         target: dict[str, Any] | None = None,
+        workers: int = 1,
+        session_options: Any = None,
     ) -> RunResult:
         """Every selected operation, in order; Ctrl-C or the time budget end it with what was done."""
         operations = operations if operations is not None else self.operations()
@@ -359,23 +366,40 @@ class Engine:
             self.discover_models()
             self.discover_missing_route()
             run.target["models"] = list(self.models)
-            for index, operation in enumerate(operations):
+            if workers > 1 and session_options is not None and len(operations) > 1:
+                from openai_conformance.parallel import run_in_workers
+
+                run_in_workers(
+                    self,
+                    session_options,
+                    operations,
+                    workers,
+                    deadline=deadline,
+                    on_operation=on_operation,
+                    sink=run.operations,
+                )
+                _sort_like(run.operations, operations)
                 if deadline is not None and time.monotonic() > deadline:
                     run.interrupted = f"the run's time budget of {self.config.max_time:g} s ran out"
-                    run.operations.extend(
-                        _skipped(op, "not run: time budget exhausted") for op in operations[index:]
-                    )
-                    break
-                result = self.run_operation(operation, deadline=deadline)
-                run.operations.append(result)
-                if on_operation:
-                    on_operation(result)
+            else:
+                for index, operation in enumerate(operations):
+                    if deadline is not None and time.monotonic() > deadline:
+                        run.interrupted = f"the run's time budget of {self.config.max_time:g} s ran out"
+                        run.operations.extend(
+                            _skipped(op, "not run: time budget exhausted") for op in operations[index:]
+                        )
+                        break
+                    result = self.run_operation(operation, deadline=deadline)
+                    run.operations.append(result)
+                    if on_operation:
+                        on_operation(result)
         except KeyboardInterrupt:
             run.interrupted = "interrupted by the user (Ctrl-C)"
             done = {(op.method, op.path) for op in run.operations}
             run.operations.extend(
                 _skipped(op, "not run: interrupted") for op in operations if (op.method, op.path) not in done
             )
+            _sort_like(run.operations, operations)
         except TargetError as exc:
             run.fatal = str(exc)
         run.duration = time.monotonic() - started
@@ -429,6 +453,11 @@ def _capability_finding(capability: str, result: OperationResult) -> Any:
 def _generation_error(exc: Exception) -> str:
     first = str(exc).splitlines()[0] if str(exc) else ""
     return f"cannot generate requests: {type(exc).__name__}: {first}"
+
+
+def _sort_like(results: list[OperationResult], operations: list[Operation]) -> None:
+    order = {(op.method, op.path): index for index, op in enumerate(operations)}
+    results.sort(key=lambda r: order.get((r.method, r.path), len(order)))
 
 
 def _skipped(operation: Operation, note: str) -> OperationResult:

@@ -143,6 +143,20 @@ OPTIONS: list[Option] = [
         metavar="N",
     ),
     Option(
+        "--workers",
+        "workers",
+        "processes to spread operations over (default 1)",
+        type=int,
+        default=1,
+        metavar="N",
+    ),
+    Option(
+        "--shard",
+        "shard",
+        "run only shard I of N of the selected operations, e.g. 2/4 (merge with `report merge`)",
+        metavar="I/N",
+    ),
+    Option(
         "--max-time",
         "max_time",
         "whole-run time budget in seconds; reports keep what was done",
@@ -194,6 +208,7 @@ class SessionOptions:
     spec: str | None
     overlays: bool
     report_dir: Path
+    workers: int = 1
 
 
 def _split(values: Sequence[str] | None) -> tuple[str, ...]:
@@ -210,6 +225,19 @@ def _headers(values: Sequence[str] | None) -> dict[str, str]:
             raise ConfigError(f"--header {name.strip()!r} has a line break in its value")
         headers[name.strip()] = content.strip()
     return headers
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    index, sep, count = value.partition("/")
+    try:
+        shard = (int(index), int(count))
+    except ValueError:
+        shard = (0, 0)
+    if not sep or not 1 <= shard[0] <= shard[1]:
+        raise ConfigError(f"--shard must be I/N with 1 <= I <= N, not {value!r}")
+    return shard
 
 
 def _positive(name: str, value: float | None, *, allow_none: bool = False) -> None:
@@ -236,6 +264,10 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
         raise ConfigError(
             "--fault switches on a deviation of the embedded reference server; it cannot be used with --base-url"
         )
+    workers = values.get("workers") or 1
+    if not 1 <= int(workers) <= 64:
+        raise ConfigError(f"--workers must be between 1 and 64, not {workers}")
+    shard = _shard(values.get("shard"))
     profile = values.get("profile") or "strict"
     if profile not in ("strict", "compat"):
         raise ConfigError(f"--profile must be strict or compat, not {profile!r}")
@@ -269,10 +301,12 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
         expect=expect,
         profile=profile,
         probes=not values.get("no_probes"),
+        shard=shard,
     )
     session = SessionOptions(
         spec=values.get("spec"),
         overlays=not values.get("no_overlays"),
         report_dir=Path(values.get("report_dir") or "reports"),
+        workers=int(values.get("workers") or 1),
     )
     return config, session

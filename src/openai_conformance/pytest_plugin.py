@@ -15,6 +15,7 @@ from openai_conformance.options import OPTIONS
 
 if TYPE_CHECKING:
     from openai_conformance.engine import Engine
+    from openai_conformance.results.models import RunResult
     from openai_conformance.openapi.operations import Operation
     from openai_conformance.results.models import OperationResult
     from openai_conformance.session import Session
@@ -47,6 +48,7 @@ class ConformanceRun:
         self._stack = contextlib.ExitStack()
         self._session: Session | None = None
         self.results: list[OperationResult] = []
+        self.from_workers: list[dict[str, Any]] = []  # pytest-xdist: what each worker ran
 
     def _values(self) -> dict[str, Any]:
         values = {}
@@ -89,12 +91,10 @@ class ConformanceRun:
         self.results.append(result)
         return result
 
-    def finish(self) -> None:
-        if self._session is None:
-            return
-        from openai_conformance.reporting.files import write_reports
+    def _run_result(self) -> RunResult:
         from openai_conformance.results.models import RunResult
 
+        assert self._session is not None
         engine = self._session.engine
         run = RunResult(
             target={**self._session.target, "models": engine.models},
@@ -104,8 +104,32 @@ class ConformanceRun:
             operations=list(self.results),
         )
         run.duration = sum(r.duration for r in self.results)
-        write_reports(run, self.report_dir, engine.secrets)
-        self._stack.close()
+        return run
+
+    def finish(self) -> None:
+        """Write the reports (or, in an xdist worker, hand the results to the controller)."""
+        import json
+
+        from openai_conformance.reporting.files import write_reports
+        from openai_conformance.results.merge import merge_runs
+        from openai_conformance.results.models import RunResult
+
+        workeroutput = getattr(self._config, "workeroutput", None)
+        if self._session is not None:
+            run = self._run_result()
+            secrets = self._session.engine.secrets
+            self._stack.close()
+            if workeroutput is not None:
+                workeroutput["openai_conformance"] = json.dumps(run.to_dict())
+                return
+            write_reports(run, self.report_dir, secrets)
+        elif self.from_workers:
+            from openai_conformance.options import build_config
+
+            config, options = build_config(self._values())
+            merged = merge_runs(RunResult.from_dict(data) for data in self.from_workers)
+            secrets = tuple(s for s in (config.api_key,) if s)
+            write_reports(merged, options.report_dir, secrets)
 
 
 def get_run(config: pytest.Config) -> ConformanceRun:
@@ -113,6 +137,16 @@ def get_run(config: pytest.Config) -> ConformanceRun:
     if _RUN_KEY not in config.stash:
         config.stash[_RUN_KEY] = ConformanceRun(config)
     return config.stash[_RUN_KEY]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: collect what a worker ran, for the controller's reports."""
+    import json
+
+    data = getattr(node, "workeroutput", {}).get("openai_conformance")
+    if data:
+        get_run(node.config).from_workers.append(json.loads(data))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -53,6 +53,23 @@ class Finding:
             request_size=request_size,
         )
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            check=str(data["check"]),
+            severity="warning" if data.get("severity") == "warning" else "error",
+            message=str(data["message"]),
+            pointer=str(data.get("pointer") or ""),
+            keyword=str(data.get("keyword") or ""),
+            status=int(data.get("status") or 0),
+            curl=str(data.get("curl") or ""),
+            occurrences=int(data.get("occurrences") or 1),
+        )
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return Violation(self.check, self.message, self.pointer, self.severity, self.keyword).key
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "check": self.check,
@@ -139,6 +156,25 @@ class OperationResult:
             "errors": list(self.errors),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OperationResult:
+        result = cls(
+            operation_id=str(data["operation_id"]),
+            method=str(data["method"]).lower(),
+            path=str(data["path"]),
+            tags=tuple(data.get("tags") or ()),
+            cases=int(data.get("cases") or 0),
+            statuses=Counter({int(k): int(v) for k, v in (data.get("statuses") or {}).items()}),
+            errors=list(data.get("errors") or []),
+            duration=float(data.get("duration_seconds") or 0.0),
+            outcome=Outcome(data.get("outcome", "skipped")),
+            note=str(data.get("note") or ""),
+        )
+        for item in data.get("violations") or []:
+            finding = Finding.from_dict(item)
+            result.findings[finding.key] = finding
+        return result
+
 
 @dataclass(slots=True)
 class RunResult:
@@ -154,6 +190,24 @@ class RunResult:
     duration: float = 0.0
     interrupted: str | None = None  # why the run stopped early, if it did
     fatal: str | None = None  # why the target could not be tested at all
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        """Read a report.json document back (for merging the reports of shards)."""
+        if str(data.get("format", "")).split(".")[0] != REPORT_FORMAT.split(".")[0]:
+            raise ValueError(f"report format {data.get('format')!r} is not {REPORT_FORMAT}")
+        return cls(
+            target=dict(data.get("target") or {}),
+            spec=dict(data.get("spec") or {}),
+            settings=dict(data.get("settings") or {}),
+            spec_findings=list(data.get("spec_findings") or []),
+            operations=[OperationResult.from_dict(op) for op in data.get("operations") or []],
+            started_at=str(data.get("started_at") or ""),
+            finished_at=str(data.get("finished_at") or ""),
+            duration=float(data.get("duration_seconds") or 0.0),
+            interrupted=data.get("interrupted"),
+            fatal=data.get("fatal"),
+        )
 
     def counts(self) -> Counter[str]:
         return Counter(op.outcome.value for op in self.operations)
