@@ -15,9 +15,8 @@ from openai_conformance.options import OPTIONS
 
 if TYPE_CHECKING:
     from openai_conformance.engine import Engine
-    from openai_conformance.results.models import RunResult
     from openai_conformance.openapi.operations import Operation
-    from openai_conformance.results.models import OperationResult
+    from openai_conformance.results.models import OperationResult, RunResult
     from openai_conformance.session import Session
 
 __all__ = ["ConformanceRun"]
