@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from openapi_core import Config, OpenAPI
 from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
 from openapi_core.templating.responses.exceptions import ResponseNotFound
@@ -19,6 +20,7 @@ from openapi_core.testing import MockRequest, MockResponse
 
 from openai_conformance.openapi.loader import Contract
 from openai_conformance.transport.exchange import Exchange
+from openai_conformance.validation.fast import FastBodies
 from openai_conformance.validation.violations import Violation, pointer_from_path
 
 __all__ = ["SchemaValidator"]
@@ -59,10 +61,12 @@ def _schema_error_message(error: Any) -> str:
 class SchemaValidator:
     """Validates answers against one contract with openapi-core; built once per run."""
 
-    def __init__(self, contract: Contract, *, profile: str = "strict") -> None:
+    def __init__(self, contract: Contract, *, profile: str = "strict", fast: bool = True) -> None:
         self._openapi = OpenAPI.from_dict(contract.document, config=Config(spec_validator_cls=None))
         self._schemas = contract.document.get("components", {}).get("schemas", {})
         self._compat = profile == "compat"
+        self._fast = FastBodies(contract.document)
+        self._fast.enabled = self._fast.enabled and fast
         self._host, self._base_path = contract.server_base
 
     def check(self, exchange: Exchange) -> Iterator[Violation]:
@@ -73,21 +77,31 @@ class SchemaValidator:
         media_type = exchange.content_type
         body = exchange.body
         parsed_ok = True
+        parsed: Any = None
         if _is_json(media_type):
             try:
-                json.loads(body.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                parsed_ok = False
-                yield Violation(
-                    "schema.malformed_json",
-                    f"the JSON body is not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                )
-            except ValueError as exc:
-                parsed_ok = False
-                if body.strip():
+                parsed = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                try:  # orjson is stricter than openapi-core (NaN, huge integers): ask the standard parser
+                    parsed = json.loads(body.decode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    parsed_ok = False
                     yield Violation(
-                        "schema.malformed_json", f"the body is declared JSON but does not parse: {exc}"
+                        "schema.malformed_json",
+                        f"the JSON body is not valid UTF-8 ({exc.reason} at byte {exc.start})",
                     )
+                except ValueError as exc:
+                    parsed_ok = False
+                    if body.strip():
+                        yield Violation(
+                            "schema.malformed_json", f"the body is declared JSON but does not parse: {exc}"
+                        )
+                else:
+                    parsed_ok = None  # parsed, but not by the fast path's parser
+            if parsed_ok:
+                fast = self._fast.validator(request.method.lower(), request.path_template, status, media_type)
+                if fast is not None and fast.is_valid(parsed):
+                    return  # openapi-core would find nothing either (see validation/fast.py)
         path = self._base_path + request.path
         mock_request = MockRequest(self._host, request.method.lower(), path)
         mock_response = MockResponse(
@@ -114,7 +128,7 @@ class SchemaValidator:
         return isinstance(prop, dict) and (prop.get("nullable") is True or "null" in (prop.get("type") or []))
 
     def _translate(
-        self, error: Exception, status: int, media_type: str, envelope: bool, parsed_ok: bool
+        self, error: Exception, status: int, media_type: str, envelope: bool, parsed_ok: bool | None
     ) -> Iterator[Violation]:
         cause = error.__cause__
         name = type(error).__name__
@@ -129,7 +143,7 @@ class SchemaValidator:
                 f"media type {shown} is not declared for status {status} (declared: {declared})",
             )
         elif type(cause).__name__ == "MediaTypeDeserializeError":
-            if parsed_ok:  # parsed by us but not by openapi-core: say so rather than drop it
+            if parsed_ok is not False:  # parsed by us but not by openapi-core: say so rather than drop it
                 yield Violation(
                     "schema.malformed_json", f"openapi-core cannot deserialize the {media_type} body"
                 )

@@ -30,6 +30,7 @@ from openai_conformance.errors import SpecError
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.catalogue import get_check
 from openai_conformance.validation.semantics import check_stream_semantics, is_stream_request
+from openai_conformance.validation.fast import compile_schema
 from openai_conformance.validation.sse import events_of, looks_merged
 from openai_conformance.validation.violations import Violation, pointer_from_path
 
@@ -136,7 +137,7 @@ def _normalize_nullable(node: Any, openapi_31: bool) -> Any:
     return result
 
 
-def create_chunk_validator(spec: Mapping[str, Any], kind: StreamKind) -> ChunkValidator:
+def create_chunk_validator(spec: Mapping[str, Any], kind: StreamKind, *, fast: bool = True) -> ChunkValidator:
     """A validator of one streamed chunk against the spec's chunk schema (build it once, reuse it).
 
     ``spec`` is the parsed OpenAPI document (overlaid or not); ``#/components/schemas/...`` references
@@ -161,7 +162,11 @@ def create_chunk_validator(spec: Mapping[str, Any], kind: StreamKind) -> ChunkVa
     else:
         validator = OAS30Validator(root, registry=registry, format_checker=oas30_format_checker)
 
+    quick = None if openapi_31 or not fast else compile_schema(chunk, patched)
+
     def validate(instance: Any) -> Iterator[tuple[str, str, str]]:
+        if quick is not None and quick.is_valid(instance):
+            return  # the OAS 3.0 validator would find nothing either (validation/fast.py)
         seen: set[str] = set()
         for error in validator.iter_errors(instance):
             pointer = pointer_from_path(list(error.absolute_path))

@@ -1,0 +1,135 @@
+"""Differential test: the fast body check never changes a verdict of plain openapi-core.
+
+The corpus: every operation's answers from the reference server (generated requests, probes and
+scenarios, streams included), and for each JSON body a set of mutants (a field dropped, retyped,
+nulled, a float for an integer, an unknown enum value). Each is judged with and without the fast
+path; the violations must be identical, to the message.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from openai_conformance.engine import Engine, RunConfig, embedded_target
+from openai_conformance.openapi.loader import Contract, load_contract
+from openai_conformance.transport.exchange import Exchange
+from openai_conformance.validation.schema import SchemaValidator
+from openai_conformance.validation.sse import events_of
+from openai_conformance.validation.stream import create_chunk_validator
+
+_REPLACEMENTS: list[Any] = [None, 1.5, "x", 7, True, [], {}, "not-an-enum-value"]
+
+
+@pytest.fixture(scope="module")
+def contract() -> Contract:
+    return load_contract(pin="6b8287f", findings=False)
+
+
+@pytest.fixture(scope="module")
+def corpus(contract: Contract) -> list[Exchange]:
+    exchanges: list[Exchange] = []
+    with embedded_target(contract, api_key=None, fault=None) as base_url:
+        engine = Engine(contract, RunConfig(max_examples=3, seed=11), base_url)
+        send = engine.transport.send
+
+        def recording_send(request: Any, *, stream: bool = False) -> Exchange:
+            exchange = send(request, stream=stream)
+            exchanges.append(exchange)
+            return exchange
+
+        engine.transport.send = recording_send  # type: ignore[method-assign]
+        engine.discover_models()
+        for operation in engine.operations():
+            engine.run_operation(operation)
+        engine.close()
+    return exchanges
+
+
+def _positions(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _positions(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value[:2]):
+            yield from _positions(item, (*path, index))
+
+
+def _mutants(body: Any, rng: random.Random, count: int = 4) -> Iterator[Any]:
+    positions = [p for p in _positions(body) if p]
+    for _ in range(min(count, len(positions))):
+        path = rng.choice(positions)
+        mutant = copy.deepcopy(body)
+        parent = mutant
+        for part in path[:-1]:
+            parent = parent[part]
+        if isinstance(parent, dict) and rng.random() < 0.3:
+            del parent[path[-1]]
+        else:
+            original = parent[path[-1]]
+            parent[path[-1]] = (
+                float(original)
+                if isinstance(original, int) and not isinstance(original, bool)
+                else rng.choice(_REPLACEMENTS)
+            )
+        yield mutant
+
+
+def _with_body(exchange: Exchange, body: Any) -> Exchange:
+    return Exchange(
+        exchange.request, exchange.status, exchange.headers, json.dumps(body).encode(), exchange.elapsed
+    )
+
+
+def test_fast_path_verdicts_equal_openapi_core(contract: Contract, corpus: list[Exchange]) -> None:
+    fast, plain = SchemaValidator(contract), SchemaValidator(contract, fast=False)
+    rng = random.Random(5)
+    verdicts = {"valid": 0, "invalid": 0}
+    operations = set()
+    for exchange in corpus:
+        if exchange.content_type != "application/json":
+            continue
+        try:
+            body = exchange.json()
+        except ValueError:
+            continue
+        operations.add((exchange.request.method, exchange.request.path_template))
+        for candidate in (exchange, *(_with_body(exchange, m) for m in _mutants(body, rng))):
+            expected = list(plain.check(candidate))
+            assert list(fast.check(candidate)) == expected, (
+                candidate.request.path_template,
+                candidate.body[:300],
+            )
+            verdicts["invalid" if expected else "valid"] += 1
+    assert len(operations) >= 85  # every operation that answers JSON took part
+    assert verdicts["valid"] >= 150 and verdicts["invalid"] >= 300, verdicts
+
+
+def test_fast_path_chunk_verdicts_equal_the_plain_validator(
+    contract: Contract, corpus: list[Exchange]
+) -> None:
+    fast = create_chunk_validator(contract.document, "chat")
+    plain = create_chunk_validator(contract.document, "chat", fast=False)
+    rng = random.Random(9)
+    chunks = []
+    for exchange in corpus:
+        if (
+            exchange.request.path_template == "/chat/completions"
+            and exchange.content_type == "text/event-stream"
+        ):
+            events, _ = events_of(exchange)
+            chunks += [json.loads(e.data) for e in events if e.data.startswith("{")]
+    assert len(chunks) >= 10
+    judged = {"valid": 0, "invalid": 0}
+    for chunk in chunks:
+        for candidate in (chunk, *_mutants(chunk, rng, 6)):
+            expected = list(plain(candidate))
+            assert list(fast(candidate)) == expected, candidate
+            judged["invalid" if expected else "valid"] += 1
+    assert judged["valid"] >= 10 and judged["invalid"] >= 20, judged
