@@ -36,6 +36,8 @@ class RunConfig:
     headers: dict[str, str] = field(default_factory=dict)
     timeout: float = 30.0
     stream_idle_timeout: float = 10.0
+    max_stream_seconds: float = 60.0  # a stream longer than this is cut
+    max_body_bytes: int = 16 * 1024 * 1024  # an answer larger than this is cut
     verify_tls: bool = True
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
@@ -63,6 +65,9 @@ class RunConfig:
             "models": list(self.models),
             "budget": {"max_tokens": self.budget.max_tokens, "n": self.budget.n},
             "timeout": self.timeout,
+            "stream_idle_timeout": self.stream_idle_timeout,
+            "max_stream_seconds": self.max_stream_seconds,
+            "max_body_bytes": self.max_body_bytes,
             "max_time": self.max_time,
             "fault": self.fault,
             "expect_auth": self.expect_auth,
@@ -107,6 +112,8 @@ class Engine:
                 headers=dict(config.headers),
                 timeout=config.timeout,
                 stream_idle_timeout=config.stream_idle_timeout,
+                max_stream_seconds=config.max_stream_seconds,
+                max_body_bytes=config.max_body_bytes,
                 verify_tls=config.verify_tls,
                 api_prefix=contract.server_base[1],
             ),

@@ -58,6 +58,22 @@ OPTIONS: list[Option] = [
         default=10.0,
         metavar="S",
     ),
+    Option(
+        "--max-stream-seconds",
+        "max_stream_seconds",
+        "a stream that goes on longer than this is cut and reported (default 60 s)",
+        type=float,
+        default=60.0,
+        metavar="S",
+    ),
+    Option(
+        "--max-body-bytes",
+        "max_body_bytes",
+        "an answer larger than this is cut and not judged (default 16 MiB)",
+        type=int,
+        default=16 * 1024 * 1024,
+        metavar="N",
+    ),
     Option("--insecure", "insecure", "do not verify TLS certificates", type=None, switch=True, default=False),
     Option(
         "--spec",
@@ -255,6 +271,8 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
     _positive("--timeout", values.get("timeout"))
     _positive("--stream-idle-timeout", values.get("stream_idle_timeout"))
     _positive("--max-time", values.get("max_time"), allow_none=True)
+    _positive("--max-stream-seconds", values.get("max_stream_seconds"))
+    _positive("--max-body-bytes", values.get("max_body_bytes"))
     for name in ("max_examples", "max_tokens", "max_n"):
         if int(values.get(name) or 0) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1, not {values.get(name)}")
@@ -287,6 +305,8 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
         headers=_headers(values.get("header")),
         timeout=float(values["timeout"]),
         stream_idle_timeout=float(values["stream_idle_timeout"]),
+        max_stream_seconds=float(values["max_stream_seconds"]),
+        max_body_bytes=int(values["max_body_bytes"]),
         verify_tls=not values.get("insecure"),
         include=_split(values.get("include")),
         exclude=_split(values.get("exclude")),

@@ -6,6 +6,7 @@ This module is the one boundary where httpx's errors become ours (:class:`Transp
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,10 @@ import httpx
 
 from openai_conformance.transport.exchange import Exchange, Request
 
-__all__ = ["HttpTransport", "TransportFailure", "TransportSettings", "join_url"]
+__all__ = ["STREAM_TOO_LONG", "HttpTransport", "TransportFailure", "TransportSettings", "join_url"]
+
+#: How ``Exchange.stream_problem`` begins when a stream was cut for lasting too long (not for silence).
+STREAM_TOO_LONG = "the stream went on for more than"
 
 _SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie"})
 
@@ -25,7 +29,7 @@ class TransportFailure(Exception):
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(f"{kind}: {message}")
-        self.kind = kind  # "connect", "timeout", "protocol", "too_large", "other"
+        self.kind = kind  # "connect", "timeout", "protocol", "too_large", "rate_limited", "other"
         self.message = message
 
 
@@ -136,16 +140,33 @@ class HttpTransport:
         return request
 
     def send(self, request: Request, *, stream: bool = False) -> Exchange:
-        """Send ``request``; the answer as an :class:`Exchange`, or :class:`TransportFailure`."""
-        for attempt in range(self.settings.max_retries_429 + 1):
+        """Send ``request``; the answer as an :class:`Exchange`, or :class:`TransportFailure`.
+
+        A 429 is retried (at most ``max_retries_429`` times) when its ``Retry-After`` is a number of
+        seconds no larger than ``max_retry_after``; a 429 that remains is a :class:`TransportFailure`
+        of kind ``rate_limited``: a rate-limited request says nothing about the operation, and judging
+        it would blame the target for what it never answered (an unknown model "accepted" with 429).
+        """
+        settings = self.settings
+        for attempt in range(settings.max_retries_429 + 1):
             exchange = self._send_once(request, stream=stream)
-            if exchange.status != 429 or attempt == self.settings.max_retries_429:
+            if exchange.status != 429:
                 return exchange
-            wait = _retry_after(exchange.headers.get("retry-after"))
-            if wait is None or wait > self.settings.max_retry_after:
-                return exchange
+            header = exchange.headers.get("retry-after")
+            shown = "none" if header is None else _clip(header)
+            wait = _retry_after(header)
+            if attempt == settings.max_retries_429:
+                raise TransportFailure(
+                    "rate_limited", f"rate limited: still 429 after {attempt + 1} attempts (Retry-After: {shown})"
+                )
+            if wait is None or wait > settings.max_retry_after:
+                raise TransportFailure(
+                    "rate_limited",
+                    f"rate limited: 429 with Retry-After: {shown}, which the suite does not wait for "
+                    f"(it waits up to {settings.max_retry_after:g} s)",
+                )
             time.sleep(wait)
-        return exchange
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _send_once(self, request: Request, *, stream: bool) -> Exchange:
         settings = self.settings
@@ -161,7 +182,7 @@ class HttpTransport:
                 headers=request.headers,
                 timeout=timeout,
             )
-            response = self._client.send(built, stream=True)
+            response = self._client.send(built, stream=True, follow_redirects=False)
         except httpx.ConnectError as exc:
             raise TransportFailure("connect", f"cannot connect to {settings.base_url}: {exc}") from exc
         except httpx.TimeoutException as exc:
@@ -172,6 +193,10 @@ class HttpTransport:
         size = 0
         problem: str | None = None
         truncated = False
+        # httpx's timeouts bound each read, not the whole body: a body that trickles in (or an event
+        # stream sent to a request that asked for none) would never end. A streamed answer gets
+        # max_stream_seconds in all; any other body must be complete within ``timeout`` of its headers.
+        body_deadline = time.monotonic() + settings.timeout
         try:
             for chunk in response.iter_bytes():
                 chunks.append(chunk)
@@ -181,10 +206,14 @@ class HttpTransport:
                     problem = f"the answer exceeded {settings.max_body_bytes} bytes and was cut"
                     break
                 if stream and time.monotonic() - started > settings.max_stream_seconds:
-                    problem = (
-                        f"the stream went on for more than {settings.max_stream_seconds:g} s and was cut"
-                    )
+                    problem = f"{STREAM_TOO_LONG} {settings.max_stream_seconds:g} s and was cut"
                     break
+                if not stream and time.monotonic() > body_deadline:
+                    raise TransportFailure(
+                        "timeout",
+                        f"the body was still arriving {settings.timeout:g} s after the headers "
+                        f"({size} bytes so far)",
+                    )
         except httpx.ReadTimeout as exc:
             if not stream:
                 response.close()
@@ -192,14 +221,16 @@ class HttpTransport:
                     "timeout", f"the body did not arrive within {settings.timeout:g} s"
                 ) from exc
             problem = f"idle timeout: the stream was silent for more than {settings.stream_idle_timeout:g} s"
+        except httpx.TimeoutException as exc:  # a write or pool timeout while reading: not expected
+            raise TransportFailure("timeout", f"reading the answer timed out: {type(exc).__name__}") from exc
         except httpx.HTTPError as exc:
-            response.close()
             raise TransportFailure(
                 "protocol", f"reading the answer failed: {type(exc).__name__}: {exc}"
             ) from exc
         finally:
             response.close()
         body = b"".join(chunks)
+        del chunks
         if not stream and truncated:
             raise TransportFailure("too_large", problem or "answer too large")
         return Exchange(
@@ -224,12 +255,20 @@ def _query_value(value: Any) -> Any:
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` that is a number; None for a date, garbage, NaN or infinity."""
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         return None
+    if not math.isfinite(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:

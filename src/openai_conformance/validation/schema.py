@@ -76,7 +76,7 @@ class SchemaValidator:
         envelope = status >= 400
         media_type = exchange.content_type
         body = exchange.body
-        parsed_ok = True
+        parsed_ok: bool | None = True  # None: parsed by the standard parser only
         parsed: Any = None
         if _is_json(media_type):
             try:

@@ -28,9 +28,10 @@ from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from openai_conformance.errors import SpecError
 from openai_conformance.transport.exchange import Exchange
+from openai_conformance.transport.http import STREAM_TOO_LONG
 from openai_conformance.validation.catalogue import get_check
-from openai_conformance.validation.semantics import check_stream_semantics, is_stream_request
 from openai_conformance.validation.fast import compile_schema
+from openai_conformance.validation.semantics import check_stream_semantics, is_stream_request
 from openai_conformance.validation.sse import events_of, looks_merged
 from openai_conformance.validation.violations import Violation, pointer_from_path
 
@@ -520,6 +521,8 @@ def check_stream(
     finishing = complete and not stream.aborted
     if stream.done_at is None and finishing:
         yield _violation("stream.done", "the stream ended without `data: [DONE]`")
+    elif stream.done_at is None and problem is not None and problem.startswith(STREAM_TOO_LONG):
+        yield _violation("stream.done", f"the stream never ended with `data: [DONE]`: {problem}")
     if chunk_validator is not None:
         yield from _check_schema(stream, chunk_validator)
     yield from _check_ids(stream)
