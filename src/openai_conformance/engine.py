@@ -124,6 +124,7 @@ class Engine:
         self._generator: Generator | None = None
         self.models: list[str] = list(config.models)
         self.no_route: tuple[int, bytes] | None = None  # how the target answers a route it lacks
+        self.out_of_time = False  # the time budget cut a request, probe or scenario short
 
     def close(self) -> None:
         self.transport.close()
@@ -172,7 +173,12 @@ class Engine:
     @property
     def generator(self) -> Generator:
         if self._generator is None:
-            self._generator = Generator(self.contract.document, models=self.models, budget=self.config.budget)
+            self._generator = Generator(
+                self.contract.document,
+                models=self.models,
+                budget=self.config.budget,
+                closed=self.contract.generation_document,
+            )
         return self._generator
 
     # -- one operation ----------------------------------------------------------------------
@@ -192,8 +198,6 @@ class Engine:
     def record(self, result: OperationResult, exchange: Exchange, violations: list[Violation]) -> None:
         """Add one answer's violations to the operation's result, with a redacted reproduction."""
         _count(result, exchange, self.no_route)
-        if exchange.truncated:
-            result.add_error("an answer was larger than the size cap and was not judged")
         if not violations:
             return
         curl = to_curl(exchange.request, self.secrets)
@@ -213,7 +217,7 @@ class Engine:
             return result
 
         def probe(case: GeneratedCase) -> None:
-            if deadline is not None and time.monotonic() > deadline:
+            if self._past(deadline):
                 return
             try:
                 exchange = self.send_case(operation, case)
@@ -251,14 +255,24 @@ class Engine:
                 result.add_error(_generation_error(exc))
         _conclude(result)
         if result.outcome is not Outcome.UNSUPPORTED and self.config.probes and not self.config.negative:
-            self._run_probes(operation, result)
+            self._run_probes(operation, result, deadline)
             result.outcome = Outcome.SKIPPED  # decide again with the probes' findings
             result.conclude()
         self._check_capability(operation, result)
+        if self._past(deadline) and not result.note:
+            result.note = "cut short: the run's time budget ran out"
         result.duration = time.monotonic() - started
         return result
 
-    def _run_probes(self, operation: Operation, result: OperationResult) -> None:
+    def _past(self, deadline: float | None) -> bool:
+        """Whether the run's time budget is spent (and remember that something was cut short)."""
+        if deadline is not None and time.monotonic() > deadline:
+            self.out_of_time = True
+        return self.out_of_time
+
+    def _run_probes(
+        self, operation: Operation, result: OperationResult, deadline: float | None = None
+    ) -> None:
         """The hand-picked probes and semantic scenarios of this operation."""
         from openai_conformance.generation.models import models_for
         from openai_conformance.validation.probes import ProbeContext, probes_for
@@ -274,12 +288,16 @@ class Engine:
             on_exchange=lambda exchange: _count(result, exchange, self.no_route),
         )
         for probe in probes_for(operation.operation_id):
+            if self._past(deadline):
+                return
             self._collect(result, probe.id, lambda probe=probe: probe.run(context))  # type: ignore[misc]
         scenarios = [s for s in SCENARIOS if s.operation_id == operation.operation_id]
         scenario_context = self._scenario_context(result)
         if scenario_context is None:
             return
         for scenario in scenarios:
+            if self._past(deadline):
+                return
             self._collect(result, scenario.id, lambda scenario=scenario: scenario.run(scenario_context))  # type: ignore[misc]
 
     def _scenario_context(self, result: OperationResult) -> Any:
@@ -364,11 +382,11 @@ class Engine:
             target=target or {"base_url": self.base_url},
             spec=self.contract.describe(),
             settings=self.config.describe(),
-            spec_findings=[f.to_dict() for f in self.contract.findings],
             started_at=_utcnow(),
         )
         started = time.monotonic()
         deadline = started + self.config.max_time if self.config.max_time else None
+        self.out_of_time = False
         try:
             self.discover_models()
             self.discover_missing_route()
@@ -400,6 +418,8 @@ class Engine:
                     run.operations.append(result)
                     if on_operation:
                         on_operation(result)
+                if self.out_of_time and run.interrupted is None:  # the last operation was cut short
+                    run.interrupted = f"the run's time budget of {self.config.max_time:g} s ran out"
         except KeyboardInterrupt:
             run.interrupted = "interrupted by the user (Ctrl-C)"
             done = {(op.method, op.path) for op in run.operations}
@@ -409,6 +429,7 @@ class Engine:
             _sort_like(run.operations, operations)
         except TargetError as exc:
             run.fatal = str(exc)
+        run.spec_findings = [f.to_dict() for f in self.contract.findings]  # computed meanwhile, if new
         run.duration = time.monotonic() - started
         run.finished_at = _utcnow()
         if not run.fatal and run.operations and all(op.outcome is Outcome.ERROR for op in run.operations):
@@ -433,6 +454,8 @@ def _count(result: OperationResult, exchange: Exchange, no_route: tuple[int, byt
     """Count one answer of an operation (generated, probe or scenario)."""
     result.cases += 1
     result.statuses[exchange.status] += 1
+    if exchange.truncated:  # only streams get here cut: the rest of a stream was not judged
+        result.add_error("a stream was larger than the size cap and was cut; its end was not judged")
     if exchange.status == 405:
         result.bare_not_found += 1
     elif exchange.status == 404:

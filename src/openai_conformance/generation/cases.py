@@ -100,14 +100,22 @@ def _unrepresentable(text: str) -> bool:
 class Generator:
     """Hypothesis strategies of requests for the operations of one contract."""
 
-    def __init__(self, document: dict[str, Any], *, models: list[str], budget: Budget) -> None:
+    def __init__(
+        self,
+        document: dict[str, Any],
+        *,
+        models: list[str],
+        budget: Budget,
+        closed: dict[str, Any] | None = None,
+    ) -> None:
         config = SchemathesisConfig()
         config.projects.default.generation.update(
             allow_extra_parameters=False, with_security_parameters=False, allow_x00=False
         )
         self._config = config
         self._document = document
-        self._schema = schemathesis.openapi.from_dict(close_object_schemas(document), config=config)
+        closed = closed if closed is not None else close_object_schemas(document)
+        self._schema = schemathesis.openapi.from_dict(closed, config=config)
         self._open_schema: Any = None
         self._models = models
         self._budget = budget

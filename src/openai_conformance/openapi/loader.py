@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import json
+import multiprocessing
+import pickle
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ __all__ = ["Contract", "SpecFinding", "find_spec_problems", "load_contract", "pa
 
 _MAX_FINDINGS = 200
 _FINDINGS_FORMAT = 1
+_FINDINGS_TIMEOUT = 300.0  # seconds; strict validation of the 3 MB f85dbe2 takes about 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,18 +42,53 @@ class Contract:
     """The spec as the suite judges by it: parsed, overlaid, with its findings."""
 
     document: dict[str, Any]  # the overlaid spec
-    raw: dict[str, Any]  # the spec as published
     source: SpecSource
     overlays: list[Overlay]
-    findings: list[SpecFinding] = field(default_factory=list)
+    _findings: list[SpecFinding] | None = None
+    _pending: concurrent.futures.Future[list[SpecFinding]] | None = None
+    _raw: dict[str, Any] | None = None
+    _generation: dict[str, Any] | None = None
+
+    @property
+    def findings(self) -> list[SpecFinding]:
+        """What strict validation says of the spec; computed in the background on a spec's first use."""
+        if self._findings is None:
+            if self._pending is None:
+                return []
+            try:
+                self._findings = self._pending.result(timeout=_FINDINGS_TIMEOUT)
+            except Exception as exc:  # the check is a courtesy: never let it sink a run
+                self._findings = [
+                    SpecFinding(f"strict spec validation did not finish: {type(exc).__name__}: {exc}", "")
+                ]
+            self._pending = None
+        return self._findings
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The spec as published (parsed again on demand when the contract came from the cache)."""
+        if self._raw is None:
+            self._raw = (
+                self.document if not self.overlays else parse_spec(self.source.content, self.source.location)
+            )
+        return self._raw
+
+    @property
+    def generation_document(self) -> dict[str, Any]:
+        """The spec as requests are generated from it: object schemas closed (generation/cases.py)."""
+        if self._generation is None:
+            from openai_conformance.generation.cases import close_object_schemas
+
+            self._generation = close_object_schemas(self.document)
+        return self._generation
 
     @property
     def openapi_version(self) -> str:
-        return str(self.raw.get("openapi", ""))
+        return str(self.document.get("openapi", ""))
 
     @property
     def title(self) -> str:
-        info = self.raw.get("info") or {}
+        info = self.document.get("info") or {}
         return f"{info.get('title', 'OpenAPI')} {info.get('version', '')}".strip()
 
     @cached_property
@@ -117,15 +156,19 @@ def find_spec_problems(document: dict[str, Any]) -> list[SpecFinding]:
     return findings
 
 
-def _cached_findings(sha256: str, document: dict[str, Any]) -> list[SpecFinding]:
-    path = cache_dir() / f"{sha256}.findings.json"
+def _read_findings(path: Path) -> list[SpecFinding] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") == _FINDINGS_FORMAT:
             return [SpecFinding(**item) for item in data["findings"]]
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    findings = find_spec_problems(document)
+    return None
+
+
+def _compute_findings(content: bytes, location: str, path: Path) -> list[SpecFinding]:
+    """Parse and strictly validate a spec, and cache what was found (runs in a helper process)."""
+    findings = find_spec_problems(parse_spec(content, location))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"format": _FINDINGS_FORMAT, "findings": [f.to_dict() for f in findings]}
@@ -133,6 +176,21 @@ def _cached_findings(sha256: str, document: dict[str, Any]) -> list[SpecFinding]
     except OSError:
         pass
     return findings
+
+
+def _start_findings(contract: Contract) -> None:
+    """Cached findings now, or their computation started in a helper process (seconds on a large spec)."""
+    path = cache_dir() / f"{contract.source.sha256}.findings.json"
+    cached = _read_findings(path)
+    if cached is not None:
+        contract._findings = cached
+        return
+    context = multiprocessing.get_context("spawn")
+    executor = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context)
+    contract._pending = executor.submit(
+        _compute_findings, contract.source.content, contract.source.location, path
+    )
+    executor.shutdown(wait=False)
 
 
 def _applicable(overlays: list[Overlay], source: SpecSource) -> list[Overlay]:
@@ -145,6 +203,37 @@ def _applicable(overlays: list[Overlay], source: SpecSource) -> list[Overlay]:
     return chosen
 
 
+_CONTRACT_CACHE_FORMAT = 1
+
+
+def _contract_cache(source: SpecSource, overlays: list[Overlay]) -> Path:
+    return cache_dir() / f"{source.sha256}.{overlays_digest(overlays)[:16]}.v{_CONTRACT_CACHE_FORMAT}.pickle"
+
+
+def _load_cached(path: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    # The cache holds only what this tool wrote for a spec whose sha256 it checked; it is the user's own
+    # folder. A file that does not read back is ignored and written anew.
+    try:
+        with path.open("rb") as handle:
+            data = pickle.load(handle)
+        return data["document"], data["generation"]
+    except Exception:
+        return None
+
+
+def _store(path: Path, document: dict[str, Any], generation: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        with tmp.open("wb") as handle:
+            pickle.dump(
+                {"document": document, "generation": generation}, handle, protocol=pickle.HIGHEST_PROTOCOL
+            )
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only cache costs a parse next time, nothing more
+
+
 def load_contract(
     spec: str | None = None,
     *,
@@ -153,18 +242,28 @@ def load_contract(
     overlay_dir: Path | None = None,
     findings: bool = True,
 ) -> Contract:
-    """Resolve, parse and overlay the spec; collect its findings."""
+    """Resolve, parse and overlay the spec; collect its findings. Cached by sha256 and overlays."""
     source = resolve_spec(spec, pin_name=pin)
-    raw = parse_spec(source.content, source.location)
-    chosen = _applicable(load_overlays(overlay_dir), source) if overlays else []
-    try:
-        document = apply_overlays(raw, chosen) if chosen else raw
-    except OverlayError:
-        raise
-    except Exception as exc:
-        raise OverlayError(f"applying the overlays failed: {type(exc).__name__}: {exc}") from exc
-    found = _cached_findings(source.sha256, raw) if findings else []
-    return Contract(document=document, raw=raw, source=source, overlays=chosen, findings=found)
+    all_overlays = load_overlays(overlay_dir) if overlays else []
+    chosen = _applicable(all_overlays, source) if overlays else []  # depends on the pin alone
+    cache = _contract_cache(source, chosen)
+    cached = _load_cached(cache)
+    if cached is not None:
+        document, generation = cached
+        contract = Contract(document=document, source=source, overlays=chosen, _generation=generation)
+    else:
+        raw = parse_spec(source.content, source.location)
+        try:
+            document = apply_overlays(raw, chosen) if chosen else raw
+        except OverlayError:
+            raise
+        except Exception as exc:
+            raise OverlayError(f"applying the overlays failed: {type(exc).__name__}: {exc}") from exc
+        contract = Contract(document=document, source=source, overlays=chosen, _raw=raw)
+        _store(cache, document, contract.generation_document)
+    if findings:
+        _start_findings(contract)
+    return contract
 
 
 def overlays_digest(overlays: list[Overlay]) -> str:

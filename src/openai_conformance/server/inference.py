@@ -283,7 +283,7 @@ def _chat_choices(server: Server, call: Call, key: str) -> list[ChatChoice]:
             count = len(words) if cap is None else min(len(words), cap)
             content = json.dumps({"answer": " ".join(words[:count])}, separators=(",", ":"))
             text = Text(content, "length" if cap is not None and count < len(words) else "stop")
-        elif fmt_type == "json_schema" and not server.on("json-mode-prose"):
+        elif fmt_type == "json_schema":
             spec = fmt.get("json_schema") or {}
             schema = spec.get("schema") if isinstance(spec, dict) else None
             if server.on("json-schema-ignored"):

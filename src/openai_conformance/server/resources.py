@@ -294,7 +294,13 @@ class Resources:
         self.copy_fields(obj, self._props(kind.item_schema), call.body)
         return self.server.json(self.respond(call.op, obj))
 
-    def list(self, kind: Kind | None, call: Call, items: list[dict[str, Any]] | None = None) -> Response:
+    def list(
+        self,
+        kind: Kind | None,
+        call: Call,
+        items: list[dict[str, Any]] | None = None,
+        view: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> Response:
         if kind is not None:
             self.parent_exists(kind, call.path_args)
             items = list(self.server.collection(self.key(kind, call.path_args)).values())
@@ -325,7 +331,8 @@ class Resources:
             return self.server.json(body)
         props = self._props(call.op.success_schema)
         data_schema = (self.server.builder.resolve(props.get("data")) or {}).get("items")
-        body["data"] = [i for i in items if self.server.builder.conforms(i, data_schema)]
+        # Stored objects that do not fit the item schema stay out; a view (a fault's) applies after.
+        body["data"] = [view(i) if view else i for i in items if self.server.builder.conforms(i, data_schema)]
         if body.get("object") == "":
             body["object"] = "list"
         open_schema = (self.server.builder.resolve(call.op.success_schema) or {}).get(
@@ -484,8 +491,8 @@ def create_file(server: Server, call: Call) -> Response:
 
 def list_files(server: Server, call: Call) -> Response:
     resources, kind = _file_kind(server)
-    items = [_file_view(server, f) for f in server.collection(resources.key(kind, {})).values()]
-    return resources.list(None, call, items)
+    items = list(server.collection(resources.key(kind, {})).values())
+    return resources.list(None, call, items, view=lambda f: _file_view(server, f))
 
 
 def retrieve_file(server: Server, call: Call) -> Response:

@@ -157,7 +157,8 @@ class HttpTransport:
             wait = _retry_after(header)
             if attempt == settings.max_retries_429:
                 raise TransportFailure(
-                    "rate_limited", f"rate limited: still 429 after {attempt + 1} attempts (Retry-After: {shown})"
+                    "rate_limited",
+                    f"rate limited: still 429 after {attempt + 1} attempts (Retry-After: {shown})",
                 )
             if wait is None or wait > settings.max_retry_after:
                 raise TransportFailure(

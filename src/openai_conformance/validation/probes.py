@@ -235,6 +235,22 @@ def _files_lifecycle(ctx: ProbeContext) -> Iterator[Finding]:
         )
 
 
+def _unknown_model_streamed(ctx: ProbeContext) -> Iterator[Finding]:
+    """A streamed request for an unknown model must fail with an HTTP error, not a 200 stream."""
+    path = "/chat/completions"
+    body = {**_VALID_BODIES["createChatCompletion"](UNKNOWN_MODEL), "stream": True}
+    request = ctx.transport.build("POST", path, path, body=body, media_type="application/json")
+    try:
+        exchange = ctx.transport.send(request, stream=True)
+    except TransportFailure:
+        return
+    if ctx.on_exchange is not None:
+        ctx.on_exchange(exchange)
+    # The stream checks judge a 200 (stream.error_status); a 4xx is judged like any error answer.
+    for violation in ctx.judge(exchange, "createChatCompletion", False):
+        yield violation, exchange
+
+
 PROBES: list[Probe] = [
     *(
         Probe(
@@ -248,6 +264,12 @@ PROBES: list[Probe] = [
     *(
         Probe(f"errors.unknown_model.{op}", op, "an unknown model gets 404", _unknown_model(op))
         for op in _VALID_BODIES
+    ),
+    Probe(
+        "errors.unknown_model.stream",
+        "createChatCompletion",
+        "a streamed request for an unknown model gets an HTTP error, not a 200 stream",
+        _unknown_model_streamed,
     ),
     Probe("auth.required", "listModels", "no key or a wrong key gets 401 (with --expect-auth)", _auth),
     Probe("state.files", "deleteFile", "a created file is listed, and gone once deleted", _files_lifecycle),

@@ -277,10 +277,15 @@ def _check_schema(stream: _Stream, validator: ChunkValidator) -> Iterator[Violat
     for i, value in stream.json_events:
         for pointer, keyword, message in validator(value):
             folded = "/".join("*" if part.isdigit() else part for part in pointer.split("/"))
-            if (folded, keyword) in reported:
+            if (folded, keyword) in reported or _owned_elsewhere(folded, keyword, message):
                 continue
             reported.add((folded, keyword))
             yield _violation("stream.chunk_schema", message, f"/events/{i}{pointer}", keyword)
+
+
+def _owned_elsewhere(folded: str, keyword: str, message: str) -> bool:
+    """A missing tool-call ``index`` is reported once, by ``stream.tool_call_index``, not twice."""
+    return keyword == "required" and folded.endswith("/tool_calls/*") and message.startswith("'index'")
 
 
 def _check_ids(stream: _Stream) -> Iterator[Violation]:
