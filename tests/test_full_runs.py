@@ -157,3 +157,38 @@ def test_workers_give_the_same_verdicts(tmp_path: Path) -> None:
         op["operation_id"] for op in two["operations"]
     ]
     assert [op["outcome"] for op in one["operations"]] == [op["outcome"] for op in two["operations"]]
+
+
+def test_negative_mode_is_silent_on_the_reference_server_and_catches_accepted_garbage(tmp_path: Path) -> None:
+    assert main(["run", "--negative", "--max-examples", "4", "--report-dir", str(tmp_path / "ok"), "-q"]) == 0
+    report = _report(tmp_path / "ok")
+    assert report["settings"]["mode"] == "negative" and report["summary"]["cases"] > 100
+    assert [op["operation_id"] for op in report["operations"] if op["outcome"] in ("failed", "error")] == []
+    code = main(
+        [
+            "run",
+            "--negative",
+            "--fault",
+            "invalid-accepted",
+            "--max-examples",
+            "4",
+            "--report-dir",
+            str(tmp_path / "bad"),
+            "-q",
+        ]
+    )
+    checks = {v["check"] for op in _report(tmp_path / "bad")["operations"] for v in op["violations"]}
+    assert code == 1 and "errors.invalid_accepted" in checks
+
+
+def test_concurrency_keeps_the_verdicts(tmp_path: Path) -> None:
+    common = ["run", "--include", "Chat,Embeddings,Models,Files", "--max-examples", "4", "--seed", "2", "-q"]
+    assert main([*common, "--report-dir", str(tmp_path / "one")]) == 0
+    assert main([*common, "--concurrency", "4", "--report-dir", str(tmp_path / "four")]) == 0
+    one, four = _report(tmp_path / "one"), _report(tmp_path / "four")
+    assert one["summary"]["cases"] == four["summary"]["cases"]
+    assert four["settings"]["concurrency"] == 4
+    code = main(
+        [*common, "--concurrency", "4", "--fault", "chat-object-plural", "--report-dir", str(tmp_path / "f")]
+    )
+    assert code == 1

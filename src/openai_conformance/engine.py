@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import time
@@ -52,6 +53,7 @@ class RunConfig:
     expect: tuple[str, ...] = ()  # capabilities whose absence is a failure
     profile: str = "strict"  # "strict": the spec as written; "compat": what real clients depend on
     probes: bool = True  # hand-picked requests (invalid input, auth, state, semantics) besides fuzzing
+    concurrency: int = 1  # requests in flight at once within an operation
     shard: tuple[int, int] | None = None  # (i, n): only every n-th operation, starting at the i-th
 
     def describe(self) -> dict[str, Any]:
@@ -74,6 +76,7 @@ class RunConfig:
             "expect": list(self.expect),
             "profile": self.profile,
             "probes": self.probes,
+            "concurrency": self.concurrency,
             "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
             "header_names": sorted(self.headers),
         }
@@ -209,6 +212,11 @@ class Engine:
         """Generate, send and judge up to ``max_examples`` requests for one operation."""
         result = OperationResult(operation.operation_id, operation.method, operation.path, operation.tags)
         started = time.monotonic()
+        if self.config.negative and not (operation.request_media_types or operation.has_query_parameters):
+            # Path parameters arrive as strings whatever they hold: nothing here can break the schema.
+            result.note = "no invalid request can be made: the operation takes no body and no query"
+            result.outcome = Outcome.SKIPPED
+            return result
         try:
             strategy = self.generator.strategy(operation, negative=self.config.negative)
         except Exception as exc:  # schemathesis could not build requests for this operation
@@ -216,33 +224,22 @@ class Engine:
             result.outcome = Outcome.ERROR
             return result
 
+        pending: list[GeneratedCase] = []
+
         def probe(case: GeneratedCase) -> None:
             if self._past(deadline):
                 return
-            try:
-                exchange = self.send_case(operation, case)
-            except TransportFailure as exc:
-                result.add_error(exc.message)
-                return
-            try:
-                violations = list(
-                    self.judge.judge(exchange, operation.operation_id, valid_request=not self.config.negative)
-                )
-            except LookupError as exc:
-                result.add_error(str(exc))
-                return
-            self.record(result, exchange, violations)
+            if self.config.concurrency > 1:
+                pending.append(case)  # sent together once generation is done
+            else:
+                self._try(operation, case, result)
 
         try:
             self._explore(strategy, probe)
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # hypothesis or schemathesis gave up on this operation
-            if (
-                type(exc).__name__ == "Unsatisfiable"
-                or "Unsatisfiable" in type(exc).__name__
-                or "nsatisfiable" in str(exc)
-            ):
+            if _unsatisfiable(exc) and not self.config.negative:
                 try:
                     self._explore(
                         self.generator.open_strategy(operation, negative=self.config.negative), probe
@@ -251,8 +248,12 @@ class Engine:
                     raise
                 except Exception as again:
                     result.add_error(_generation_error(again))
+            elif self.config.negative and _unsatisfiable(exc):
+                result.note = "no invalid request could be made for this operation"
             else:
                 result.add_error(_generation_error(exc))
+        if pending:
+            self._send_concurrently(operation, pending, result)
         _conclude(result)
         if result.outcome is not Outcome.UNSUPPORTED and self.config.probes and not self.config.negative:
             self._run_probes(operation, result, deadline)
@@ -263,6 +264,52 @@ class Engine:
             result.note = "cut short: the run's time budget ran out"
         result.duration = time.monotonic() - started
         return result
+
+    def _judge_case(
+        self, operation: Operation, case: GeneratedCase
+    ) -> tuple[Exchange, list[Violation]] | str:
+        """Send one generated request and judge the answer; a string says why it could not be tested."""
+        try:
+            exchange = self.send_case(operation, case)
+        except TransportFailure as exc:
+            return exc.message
+        negative = self.config.negative
+        try:
+            violations = list(self.judge.judge(exchange, operation.operation_id, valid_request=not negative))
+        except LookupError as exc:
+            return str(exc)
+        if negative and exchange.status >= 500:
+            violations.append(
+                Violation("errors.server_error", f"an invalid request was answered with {exchange.status}")
+            )
+        elif negative and case.invalid_body and _json_media(case.media_type) and 200 <= exchange.status < 300:
+            # Only JSON keeps its types on the wire: a number in a multipart field arrives as text.
+            violations.append(
+                Violation(
+                    "errors.invalid_accepted",
+                    f"a request whose body breaks the schema was accepted with {exchange.status}",
+                )
+            )
+        return exchange, violations
+
+    def _try(self, operation: Operation, case: GeneratedCase, result: OperationResult) -> None:
+        outcome = self._judge_case(operation, case)
+        if isinstance(outcome, str):
+            result.add_error(outcome)
+        else:
+            self.record(result, *outcome)
+
+    def _send_concurrently(
+        self, operation: Operation, cases: list[GeneratedCase], result: OperationResult
+    ) -> None:
+        """Up to ``concurrency`` requests in flight; answers are recorded in generation order."""
+        with concurrent.futures.ThreadPoolExecutor(max_workers=self.config.concurrency) as pool:
+            outcomes = list(pool.map(lambda case: self._judge_case(operation, case), cases))
+        for outcome in outcomes:
+            if isinstance(outcome, str):
+                result.add_error(outcome)
+            else:
+                self.record(result, *outcome)
 
     def _past(self, deadline: float | None) -> bool:
         """Whether the run's time budget is spent (and remember that something was cut short)."""
@@ -478,6 +525,14 @@ def _capability_finding(capability: str, result: OperationResult) -> Any:
         status=max(result.statuses, default=404),
         curl="",
     )
+
+
+def _unsatisfiable(exc: Exception) -> bool:
+    return "nsatisfiable" in type(exc).__name__ or "nsatisfiable" in str(exc)
+
+
+def _json_media(media_type: str | None) -> bool:
+    return media_type is None or media_type == "application/json" or media_type.endswith("+json")
 
 
 def _generation_error(exc: Exception) -> str:

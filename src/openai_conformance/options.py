@@ -159,6 +159,14 @@ OPTIONS: list[Option] = [
         metavar="N",
     ),
     Option(
+        "--concurrency",
+        "concurrency",
+        "requests in flight at once, per worker (default 1)",
+        type=int,
+        default=1,
+        metavar="N",
+    ),
+    Option(
         "--workers",
         "workers",
         "processes to spread operations over (default 1)",
@@ -286,6 +294,8 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
     if not 1 <= int(workers) <= 64:
         raise ConfigError(f"--workers must be between 1 and 64, not {workers}")
     shard = _shard(values.get("shard"))
+    if not 1 <= int(values.get("concurrency") or 1) <= 64:
+        raise ConfigError(f"--concurrency must be between 1 and 64, not {values.get('concurrency')}")
     profile = values.get("profile") or "strict"
     if profile not in ("strict", "compat"):
         raise ConfigError(f"--profile must be strict or compat, not {profile!r}")
@@ -322,6 +332,7 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
         profile=profile,
         probes=not values.get("no_probes"),
         shard=shard,
+        concurrency=int(values.get("concurrency") or 1),
     )
     session = SessionOptions(
         spec=values.get("spec"),

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core import NotSet
+from schemathesis.core.parameters import ParameterLocation
 
 from openai_conformance.generation.hints import Budget, apply_hints
 from openai_conformance.generation.models import models_for
@@ -33,6 +34,7 @@ class GeneratedCase:
     headers: dict[str, str]
     body: Any  # JSON value, multipart fields, or None
     media_type: str | None
+    invalid_body: bool = False  # negative mode: the body itself was made to break the schema
 
 
 def _all_of_refs(node: Any, found: set[str]) -> set[str]:
@@ -141,7 +143,9 @@ class Generator:
         """Requests for ``operation``: valid ones, or (``negative``) ones that break the schema."""
         key = (operation.path, operation.method, negative)
         if key not in self._strategies:
-            self._strategies[key] = self._build(operation, negative)
+            # Invalid requests are derived from the spec as written: a property the closed schema
+            # forbids may be one the API accepts, and "invalid" must mean invalid.
+            self._strategies[key] = self._build(operation, negative, closed=not negative)
         return self._strategies[key]
 
     def _build(
@@ -176,9 +180,17 @@ class Generator:
                 headers={str(k): str(v) for k, v in (case.headers or {}).items()},
                 body=hint(_plain_body(case.body), model),
                 media_type=case.media_type,
+                invalid_body=negative and _body_mutated(case),
             )
 
         return st.tuples(cases, models).map(to_case)
+
+
+def _body_mutated(case: Any) -> bool:
+    meta = getattr(case, "meta", None)
+    components = getattr(meta, "components", None) or {}
+    body = components.get(ParameterLocation.BODY)
+    return body is not None and body.mode == GenerationMode.NEGATIVE
 
 
 def _format_path(template: str, params: dict[str, Any]) -> str:

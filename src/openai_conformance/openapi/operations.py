@@ -23,6 +23,7 @@ class Operation:
     tags: tuple[str, ...]
     request_media_types: tuple[str, ...]
     has_path_parameters: bool
+    has_query_parameters: bool = False
 
     @property
     def label(self) -> str:
@@ -55,6 +56,10 @@ def iter_operations(document: dict[str, Any]) -> Iterable[Operation]:
                 tags=tuple(str(tag) for tag in operation.get("tags") or ()),
                 request_media_types=_media_types(operation),
                 has_path_parameters="{" in path,
+                has_query_parameters=any(
+                    isinstance(p, dict) and p.get("in") == "query"
+                    for p in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]
+                ),
             )
 
 

@@ -131,10 +131,16 @@ class HttpTransport:
             )
             request.files = dict(body)
             request.content = built.read()
-            all_headers["Content-Type"] = built.headers["content-type"]
+            if "content-type" in built.headers:  # no fields at all: no multipart body either
+                all_headers["Content-Type"] = built.headers["content-type"]
+        elif isinstance(body, bytes | bytearray):  # an invalid request may carry raw bytes
+            request.content = bytes(body)
+            all_headers.setdefault("Content-Type", media_type or "application/octet-stream")
         elif body is not None:
             request.json_body = body
-            request.content = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            request.content = json.dumps(body, ensure_ascii=False, default=_lenient).encode(
+                "utf-8", "surrogatepass"
+            )
             all_headers.setdefault("Content-Type", media_type or "application/json")
         request.headers = all_headers
         return request
@@ -243,6 +249,14 @@ class HttpTransport:
             stream_problem=problem,
             truncated=truncated,
         )
+
+
+def _lenient(value: Any) -> Any:
+    """JSON for what generated invalid bodies may hold besides JSON values (bytes, schemathesis wrappers)."""
+    raw = getattr(value, "data", value)
+    if isinstance(raw, bytes | bytearray):
+        return bytes(raw).decode("latin-1")
+    return str(raw)
 
 
 def _query_value(value: Any) -> Any:

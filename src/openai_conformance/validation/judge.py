@@ -44,6 +44,8 @@ class Judge:
         if valid_request and exchange.status >= 500:
             yield Violation("errors.server_error", f"a valid request was answered with {exchange.status}")
         yield from self._key_echo(exchange)
+        if not valid_request:
+            return  # what an invalid request's answer means is the caller's to judge (probes, --negative)
         if streamed:
             yield from self._streams.check(exchange, operation_id)
         elif 200 <= exchange.status < 300:

@@ -156,7 +156,7 @@ def _unknown_model(operation_id: str) -> Callable[[ProbeContext], Iterator[Findi
                 exchange,
             )
         else:
-            for violation in ctx.judge(exchange, operation_id, False):
+            for violation in ctx.judge(exchange, operation_id, True):
                 yield violation, exchange
 
     return run
@@ -247,7 +247,8 @@ def _unknown_model_streamed(ctx: ProbeContext) -> Iterator[Finding]:
     if ctx.on_exchange is not None:
         ctx.on_exchange(exchange)
     # The stream checks judge a 200 (stream.error_status); a 4xx is judged like any error answer.
-    for violation in ctx.judge(exchange, "createChatCompletion", False):
+    # The request obeys the schema: only the model is unknown.
+    for violation in ctx.judge(exchange, "createChatCompletion", True):
         yield violation, exchange
 
 
