@@ -96,3 +96,15 @@ def test_select_by_tag_operation_id_path_and_method() -> None:
         "deleteModel"
     ]
     assert len(select_operations(operations, [], ["Models"])) == 91
+
+
+def test_the_fast_parser_reads_every_pin_exactly_as_pyyaml(spec_dir: Path) -> None:
+    import yaml
+
+    from openai_conformance.openapi.loader import parse_spec
+
+    for path in sorted(spec_dir.glob("openai-openapi-*.yaml")):
+        content = path.read_bytes()
+        assert parse_spec(content, str(path), pinned=True) == yaml.load(content, Loader=yaml.CSafeLoader), (
+            path.name
+        )

@@ -224,15 +224,22 @@ class Engine:
             result.outcome = Outcome.ERROR
             return result
 
-        pending: list[GeneratedCase] = []
+        # With --concurrency N, each request goes out as soon as it is generated and up to N are in
+        # flight while the next ones are generated; answers are recorded in generation order.
+        pool = (
+            concurrent.futures.ThreadPoolExecutor(max_workers=self.config.concurrency)
+            if self.config.concurrency > 1
+            else None
+        )
+        pending: list[concurrent.futures.Future[tuple[Exchange, list[Violation]] | str]] = []
 
         def probe(case: GeneratedCase) -> None:
             if self._past(deadline):
                 return
-            if self.config.concurrency > 1:
-                pending.append(case)  # sent together once generation is done
+            if pool is not None:
+                pending.append(pool.submit(self._judge_case, operation, case))
             else:
-                self._try(operation, case, result)
+                self._record_outcome(result, self._judge_case(operation, case))
 
         try:
             self._explore(strategy, probe)
@@ -252,8 +259,10 @@ class Engine:
                 result.note = "no invalid request could be made for this operation"
             else:
                 result.add_error(_generation_error(exc))
-        if pending:
-            self._send_concurrently(operation, pending, result)
+        if pool is not None:
+            pool.shutdown(wait=True)
+            for future in pending:
+                self._record_outcome(result, future.result())
         _conclude(result)
         if result.outcome is not Outcome.UNSUPPORTED and self.config.probes and not self.config.negative:
             self._run_probes(operation, result, deadline)
@@ -292,24 +301,13 @@ class Engine:
             )
         return exchange, violations
 
-    def _try(self, operation: Operation, case: GeneratedCase, result: OperationResult) -> None:
-        outcome = self._judge_case(operation, case)
+    def _record_outcome(
+        self, result: OperationResult, outcome: tuple[Exchange, list[Violation]] | str
+    ) -> None:
         if isinstance(outcome, str):
             result.add_error(outcome)
         else:
             self.record(result, *outcome)
-
-    def _send_concurrently(
-        self, operation: Operation, cases: list[GeneratedCase], result: OperationResult
-    ) -> None:
-        """Up to ``concurrency`` requests in flight; answers are recorded in generation order."""
-        with concurrent.futures.ThreadPoolExecutor(max_workers=self.config.concurrency) as pool:
-            outcomes = list(pool.map(lambda case: self._judge_case(operation, case), cases))
-        for outcome in outcomes:
-            if isinstance(outcome, str):
-                result.add_error(outcome)
-            else:
-                self.record(result, *outcome)
 
     def _past(self, deadline: float | None) -> bool:
         """Whether the run's time budget is spent (and remember that something was cut short)."""
