@@ -8,7 +8,7 @@ import json
 import multiprocessing
 import pickle
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ class Contract:
     _pending: concurrent.futures.Future[list[SpecFinding]] | None = None
     _raw: dict[str, Any] | None = None
     _generation: dict[str, Any] | None = None
+    overlay_notes: list[str] = field(default_factory=list)  # actions that did not apply (unpinned specs)
 
     @property
     def findings(self) -> list[SpecFinding]:
@@ -113,6 +114,7 @@ class Contract:
             "pin": pin.name if pin else None,
             "commit": pin.commit if pin else None,
             "overlays": [{"name": o.name, "title": o.title, "sha256": o.sha256} for o in self.overlays],
+            "overlay_notes": list(self.overlay_notes),
         }
 
 
@@ -220,31 +222,33 @@ def _applicable(overlays: list[Overlay], source: SpecSource) -> list[Overlay]:
     return chosen
 
 
-_CONTRACT_CACHE_FORMAT = 1
+_CONTRACT_CACHE_FORMAT = 3
 
 
 def _contract_cache(source: SpecSource, overlays: list[Overlay]) -> Path:
     return cache_dir() / f"{source.sha256}.{overlays_digest(overlays)[:16]}.v{_CONTRACT_CACHE_FORMAT}.pickle"
 
 
-def _load_cached(path: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
+def _load_cached(path: Path) -> tuple[dict[str, Any], dict[str, Any], list[str]] | None:
     # The cache holds only what this tool wrote for a spec whose sha256 it checked; it is the user's own
     # folder. A file that does not read back is ignored and written anew.
     try:
         with path.open("rb") as handle:
             data = pickle.load(handle)
-        return data["document"], data["generation"]
+        return data["document"], data["generation"], list(data.get("overlay_notes", []))
     except Exception:
         return None
 
 
-def _store(path: Path, document: dict[str, Any], generation: dict[str, Any]) -> None:
+def _store(path: Path, document: dict[str, Any], generation: dict[str, Any], notes: list[str]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")
         with tmp.open("wb") as handle:
             pickle.dump(
-                {"document": document, "generation": generation}, handle, protocol=pickle.HIGHEST_PROTOCOL
+                {"document": document, "generation": generation, "overlay_notes": notes},
+                handle,
+                protocol=pickle.HIGHEST_PROTOCOL,
             )
         tmp.replace(path)
     except OSError:
@@ -266,18 +270,23 @@ def load_contract(
     cache = _contract_cache(source, chosen)
     cached = _load_cached(cache)
     if cached is not None:
-        document, generation = cached
-        contract = Contract(document=document, source=source, overlays=chosen, _generation=generation)
+        document, generation, notes = cached
+        contract = Contract(
+            document=document, source=source, overlays=chosen, _generation=generation, overlay_notes=notes
+        )
     else:
         raw = parse_spec(source.content, source.location, pinned=source.pin is not None)
+        skipped: list[str] | None = None if source.pin is not None else []
         try:
-            document = apply_overlays(raw, chosen) if chosen else raw
+            document = apply_overlays(raw, chosen, skipped=skipped) if chosen else raw
         except OverlayError:
             raise
         except Exception as exc:
             raise OverlayError(f"applying the overlays failed: {type(exc).__name__}: {exc}") from exc
-        contract = Contract(document=document, source=source, overlays=chosen, _raw=raw)
-        _store(cache, document, contract.generation_document)
+        contract = Contract(
+            document=document, source=source, overlays=chosen, _raw=raw, overlay_notes=skipped or []
+        )
+        _store(cache, document, contract.generation_document, contract.overlay_notes)
     if findings:
         _start_findings(contract)
     return contract

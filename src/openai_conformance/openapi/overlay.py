@@ -3,7 +3,8 @@
 An overlay is ``{"overlay": "1.0.0", "info": {...}, "actions": [{"target": JSONPath, "update": ...}
 | {"target": JSONPath, "remove": true}]}``. ``update`` merges into every node the target selects:
 objects recursively, arrays by appending, anything else replaced. An action whose target selects
-nothing is an error: an overlay that silently stops applying would hide a spec change.
+nothing is an error on a pinned spec (an overlay that silently stops applying would hide a spec
+change); on any other spec it is noted and skipped.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def _merge(target: Any, update: Any) -> Any:
     return copy.deepcopy(update)
 
 
-def _apply_one(document: dict[str, Any], overlay: Overlay) -> None:
+def _apply_one(document: dict[str, Any], overlay: Overlay, skipped: list[str] | None) -> None:
     for index, action in enumerate(overlay.document["actions"]):
         target = action["target"]
         try:
@@ -91,7 +92,11 @@ def _apply_one(document: dict[str, Any], overlay: Overlay) -> None:
                 f"overlay {overlay.name}: action {index}: bad JSONPath {target!r}: {exc}"
             ) from exc
         if not matches:
-            raise OverlayError(f"overlay {overlay.name}: action {index}: target {target!r} selects nothing")
+            message = f"overlay {overlay.name}: action {index}: target {target!r} selects nothing"
+            if skipped is None:
+                raise OverlayError(message)
+            skipped.append(message)
+            continue
         if action.get("remove") is True:
             for match in reversed(matches):
                 parent, key = match.context.value if match.context else None, match.path
@@ -106,9 +111,15 @@ def _apply_one(document: dict[str, Any], overlay: Overlay) -> None:
                 match.full_path.update(document, merged)
 
 
-def apply_overlays(document: dict[str, Any], overlays: Iterable[Overlay]) -> dict[str, Any]:
-    """A copy of ``document`` with every overlay applied in order."""
+def apply_overlays(
+    document: dict[str, Any], overlays: Iterable[Overlay], *, skipped: list[str] | None = None
+) -> dict[str, Any]:
+    """A copy of ``document`` with every overlay applied in order.
+
+    With a ``skipped`` list, an action that selects nothing is noted there instead of being an error
+    (for specs that are not pinned, whose shape the overlays were not written for).
+    """
     result = copy.deepcopy(document)
     for overlay in overlays:
-        _apply_one(result, overlay)
+        _apply_one(result, overlay, skipped)
     return result

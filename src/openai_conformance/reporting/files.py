@@ -126,6 +126,10 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
         f"warned {summary['warned']}, unsupported {summary['unsupported']}, could not test {summary['error']}, skipped {summary['skipped']}",
         f"- Violations: {summary['violations']} (warnings: {summary['warnings']}); cases sent: {summary['cases']}; {run.duration:.1f} s",
     ]
+    if spec.get("overlay_notes"):
+        lines.append(
+            f"- Overlay actions that did not apply to this (unpinned) spec: {len(spec['overlay_notes'])}"
+        )
     if run.fatal:
         lines.append(f"- **The target could not be tested:** {run.fatal}")
     if run.interrupted:
