@@ -96,6 +96,14 @@ def test_exit_codes() -> None:
     assert run.exit_code == 1
     run.operations = run.operations[1:]
     assert run.exit_code == 0
+    run.interrupted = "Ctrl-C"
+    assert run.exit_code == 2  # not everything was tested
+    run.interrupted = None
+    broken = OperationResult("createFile", "post", "/files")
+    broken.add_error("no answer within 30 s")
+    broken.conclude()
+    run.operations.append(broken)
+    assert broken.outcome is Outcome.ERROR and run.exit_code == 2
     run.fatal = "unreachable"
     assert run.exit_code == 2
 

@@ -205,7 +205,7 @@ OPTIONS: list[Option] = [
     Option(
         "--expect",
         "expect",
-        "capabilities the target must implement, e.g. chat,embeddings (repeatable)",
+        "capabilities the target must implement (repeatable, comma-separated): models, chat, completions, embeddings, moderations, files, images, audio, batches, uploads, fine-tuning, assistants",
         repeat=True,
         metavar="CAPS",
     ),

@@ -222,12 +222,16 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """0 conformant, 1 violations found, 2 the target could not be tested."""
+        """0 conformant, 1 violations found, 2 not everything could be tested.
+
+        "Not everything": the target could not be reached, an operation could not be tested, or the run
+        was interrupted. A nightly gate must not pass on a run that tested half of what it was asked.
+        """
         if self.fatal:
             return 2
         if self.error_violations:
             return 1
-        if self.operations and all(op.outcome is Outcome.ERROR for op in self.operations):
+        if self.interrupted or any(op.outcome is Outcome.ERROR for op in self.operations):
             return 2
         return 0
 
