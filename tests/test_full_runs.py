@@ -39,15 +39,17 @@ def test_compat_profile_is_conformant_too(tmp_path: Path) -> None:
             "run",
             "--profile",
             "compat",
-            "--include",
-            "Chat,Completions,Embeddings,Models",
+            "--max-examples",
+            "2",
             "--report-dir",
             str(tmp_path),
             "-q",
         ]
     )
     assert code == 0
-    assert _report(tmp_path)["settings"]["profile"] == "compat"
+    report = _report(tmp_path)
+    assert report["settings"]["profile"] == "compat" and report["summary"]["operations"] == 94
+    assert report["summary"]["warnings"] == 0  # the reference server omits no nullable field either
 
 
 def test_newest_spec_runs_over_all_its_operations_without_a_tool_error(tmp_path: Path) -> None:
@@ -192,3 +194,12 @@ def test_concurrency_keeps_the_verdicts(tmp_path: Path) -> None:
         [*common, "--concurrency", "4", "--fault", "chat-object-plural", "--report-dir", str(tmp_path / "f")]
     )
     assert code == 1
+
+
+def test_compat_profile_makes_a_missing_nullable_field_a_warning(tmp_path: Path) -> None:
+    common = ["run", "--fault", "chat-refusal-missing", "--include", "Chat", "--max-examples", "2", "-q"]
+    assert main([*common, "--report-dir", str(tmp_path / "strict")]) == 1
+    assert main([*common, "--profile", "compat", "--report-dir", str(tmp_path / "compat")]) == 0
+    found = [v for op in _report(tmp_path / "compat")["operations"] for v in op["violations"]]
+    assert found and {(v["check"], v["severity"]) for v in found} == {("schema.body", "warning")}
+    assert all("refusal" in v["message"] for v in found)
