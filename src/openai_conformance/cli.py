@@ -9,10 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from openai_conformance.errors import ConformanceError
-from openai_conformance.options import OPTIONS, build_config
+from openai_conformance.options import add_options, build_config
 
 __all__ = ["main"]
 
@@ -20,16 +19,7 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    for option in OPTIONS:
-        kwargs: dict[str, Any] = {"dest": option.dest, "help": option.help, "default": option.default}
-        if option.switch:
-            kwargs["action"] = "store_true"
-        else:
-            kwargs["type"] = option.type
-            kwargs["metavar"] = option.metavar
-            if option.repeat:
-                kwargs["action"] = "append"
-        parser.add_argument(option.flag, **kwargs)
+    add_options(parser.add_argument)
     parser.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
 
 

@@ -6,13 +6,14 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openai_conformance.engine import RunConfig
 from openai_conformance.errors import ConfigError
-from openai_conformance.generation.hints import Budget
 
-__all__ = ["OPTIONS", "Option", "SessionOptions", "build_config"]
+if TYPE_CHECKING:  # the pytest plugin imports this module in every pytest session: stay light
+    from openai_conformance.engine import RunConfig
+
+__all__ = ["OPTIONS", "Option", "SessionOptions", "add_options", "build_config"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +226,28 @@ OPTIONS: list[Option] = [
 ]
 
 
+def add_options(add: Callable[..., Any], *, dest_prefix: str = "") -> None:
+    """Register every option with an argparse-style ``add_argument`` (the CLI's, or pytest's addoption)."""
+    for option in OPTIONS:
+        kwargs: dict[str, Any] = {
+            "dest": dest_prefix + option.dest,
+            "help": option.help,
+            "default": option.default,
+        }
+        if option.switch:
+            kwargs["action"] = "store_true"
+        else:
+            kwargs["type"] = option.type
+            kwargs["metavar"] = option.metavar
+            if option.repeat:
+                kwargs["action"] = "append"
+        try:
+            add(option.flag, **kwargs)
+        except ValueError:  # another pytest plugin owns the flag (pytest-base-url's --base-url)
+            if not dest_prefix:
+                raise
+
+
 @dataclass(frozen=True, slots=True)
 class SessionOptions:
     """Options about the run's surroundings rather than its requests."""
@@ -273,6 +296,9 @@ def _positive(name: str, value: float | None, *, allow_none: bool = False) -> No
 
 def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
     """A checked :class:`RunConfig` from parsed option values (CLI or pytest)."""
+    from openai_conformance.engine import RunConfig
+    from openai_conformance.generation.hints import Budget
+
     base_url = values.get("base_url")
     if base_url is not None and not str(base_url).startswith(("http://", "https://")):
         raise ConfigError(f"--base-url must start with http:// or https://, not {base_url!r}")

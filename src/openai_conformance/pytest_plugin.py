@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from openai_conformance.options import OPTIONS
+from openai_conformance.options import OPTIONS, add_options
 
 if TYPE_CHECKING:
     from openai_conformance.engine import Engine
@@ -26,17 +26,7 @@ _RUN_KEY = pytest.StashKey["ConformanceRun"]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("openai-conformance", "OpenAI API conformance (suites/)")
-    for option in OPTIONS:
-        kwargs: dict[str, Any] = {"dest": f"oc_{option.dest}", "help": option.help, "default": option.default}
-        if option.switch:
-            kwargs["action"] = "store_true"
-        else:
-            kwargs["type"] = option.type
-            kwargs["metavar"] = option.metavar
-            if option.repeat:
-                kwargs["action"] = "append"
-        with contextlib.suppress(ValueError):  # another plugin owns the flag (e.g. pytest-base-url)
-            group.addoption(option.flag, **kwargs)
+    add_options(group.addoption, dest_prefix="oc_")
 
 
 class ConformanceRun:

@@ -206,17 +206,22 @@ def _logprob_items(choice: Mapping[str, Any]) -> list[Any] | None:
     return content if isinstance(content, list) else None
 
 
+def _unasked_logprobs(choices: list[Any]) -> Iterator[Violation]:
+    """The first choice that carries logprobs nobody asked for."""
+    for j, choice in enumerate(choices):
+        if _carries_logprobs(_dict(choice).get("logprobs")):
+            yield _violation(
+                "semantics.logprobs",
+                "logprobs were not asked for but the choice carries them",
+                f"/choices/{j}/logprobs",
+            )
+            return
+
+
 def _check_chat_logprobs(request: Mapping[str, Any], choices: list[Any]) -> Iterator[Violation]:
     asked = request.get("logprobs") is True
     if not asked:
-        for j, choice in enumerate(choices):
-            if _carries_logprobs(_dict(choice).get("logprobs")):
-                yield _violation(
-                    "semantics.logprobs",
-                    "logprobs were not asked for but the choice carries them",
-                    f"/choices/{j}/logprobs",
-                )
-                return
+        yield from _unasked_logprobs(choices)
         return
     k = _int(request.get("top_logprobs"))
     # The spec allows fewer than k alternatives "in rare cases"; a constrained vocabulary makes them
@@ -430,14 +435,7 @@ def _check_chat(request: dict[str, Any], choices: list[Any]) -> Iterator[Violati
 def _check_completion_logprobs(request: Mapping[str, Any], choices: list[Any]) -> Iterator[Violation]:
     k = _int(request.get("logprobs"))
     if request.get("logprobs") is None:
-        for j, choice in enumerate(choices):
-            if _carries_logprobs(_dict(choice).get("logprobs")):
-                yield _violation(
-                    "semantics.logprobs",
-                    "logprobs were not asked for but the choice carries them",
-                    f"/choices/{j}/logprobs",
-                )
-                return
+        yield from _unasked_logprobs(choices)
         return
     if k is None or k < 0:
         return
