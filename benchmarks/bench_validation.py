@@ -30,17 +30,20 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
+from openai_conformance.errors import ConformanceError
 from openai_conformance.openapi.loader import Contract, load_contract
 from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.validation.schema import SchemaValidator
@@ -222,7 +225,15 @@ def main(argv: list[str] | None = None) -> int:
     naive_loops = 1 if args.quick else 3
 
     started = time.perf_counter()
-    contract = load_contract(pin=PIN, findings=False)
+    # Like the other scripts: the pinned copies beside the checkout, unless told otherwise.
+    os.environ.setdefault(
+        "OPENAI_CONFORMANCE_SPEC", str(Path(__file__).resolve().parents[2] / "shared" / "spec")
+    )
+    try:
+        contract = load_contract(pin=PIN, findings=False)
+    except ConformanceError as exc:
+        print(f"bench_validation: {exc}", file=sys.stderr)
+        return 2
     print(f"contract: {contract.title}, pin {PIN}, {len(contract.overlays)} overlays")
     print(f"python {sys.version.split()[0]}; repeats={repeats}; quick={args.quick}")
     naive, warm, ours = Plain(contract, warm=False), Plain(contract, warm=True), Ours(contract)
