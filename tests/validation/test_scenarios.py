@@ -121,6 +121,8 @@ class FakeServer:
 
     def _chat_stream(self, body: dict[str, Any]) -> list[Any]:
         content, calls, finish = self._reply(body)
+        if "stream_shape_differs" in self.faults:
+            finish = "length"  # the plain answer to the same request says "stop"
         include = (body.get("stream_options") or {}).get("include_usage") is True
         usage: dict[str, Any] = {"usage": None} if include else {}
         items: list[Any] = []
@@ -292,6 +294,7 @@ def test_budget_of_one_token() -> None:
         ("big_endian", {("embeddings.base64", "semantics.embeddings_base64")}),
         ("dimensions_ignored", {("embeddings.dimensions", "semantics.embeddings_dimensions")}),
         ("embeddings_count", {("embeddings.count", "semantics.embeddings_count")}),
+        ("stream_shape_differs", {("chat.stream_matches_plain", "stream.matches_plain")}),
     ],
 )  # fmt: skip
 def test_each_fault_is_caught_by_its_scenario(fault: str, expected: set[tuple[str, str]]) -> None:

@@ -155,6 +155,12 @@ _ALL = [
         "errors are HTTP responses with the ErrorResponse envelope",
     ),
     _c(
+        "stream.matches_plain",
+        "warning",
+        "A streamed answer has the shape of the plain answer to the same request (choices, content kind, finish_reason).",
+        "API reference: streaming sends the same completion as chunks; a model may still vary between two calls",
+    ),
+    _c(
         "stream.stalled",
         "error",
         "A stream never stays silent longer than the idle timeout.",

@@ -18,6 +18,7 @@ from typing import Any
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.catalogue import get_check
 from openai_conformance.validation.semantics import decode_base64_embedding
+from openai_conformance.validation.sse import events_of
 from openai_conformance.validation.violations import Violation
 
 __all__ = ["SCENARIOS", "Scenario", "ScenarioContext", "ScenarioResult", "get_scenario", "run_scenarios"]
@@ -194,6 +195,59 @@ def _chat_stream_tool(ctx: ScenarioContext) -> Iterator[ScenarioResult]:
     yield from _send_chat(ctx, body, stream=True)
 
 
+def _plain_shape(body: dict[str, Any]) -> dict[int, tuple[str, Any]]:
+    shape: dict[int, tuple[str, Any]] = {}
+    for choice in body.get("choices") or []:
+        if isinstance(choice, dict) and isinstance(choice.get("index"), int):
+            message = choice["message"] if isinstance(choice.get("message"), dict) else {}
+            kind = "tool_calls" if message.get("tool_calls") else "content"
+            shape[choice["index"]] = (kind, choice.get("finish_reason"))
+    return shape
+
+
+def _stream_shape(exchange: Exchange) -> dict[int, tuple[str, Any]] | None:
+    events, _ = events_of(exchange)
+    kinds: dict[int, str] = {}
+    finish: dict[int, Any] = {}
+    for event in events:
+        if not event.data.startswith("{"):
+            continue
+        try:
+            chunk = json.loads(event.data)
+        except ValueError:
+            return None
+        for choice in chunk.get("choices") or [] if isinstance(chunk, dict) else []:
+            if not isinstance(choice, dict) or not isinstance(choice.get("index"), int):
+                continue
+            index = choice["index"]
+            delta = choice["delta"] if isinstance(choice.get("delta"), dict) else {}
+            kinds.setdefault(index, "content")
+            if delta.get("tool_calls"):
+                kinds[index] = "tool_calls"
+            if choice.get("finish_reason") is not None:
+                finish[index] = choice["finish_reason"]
+    return {index: (kind, finish.get(index)) for index, kind in kinds.items()}
+
+
+def _chat_stream_matches_plain(ctx: ScenarioContext) -> Iterator[ScenarioResult]:
+    """The same request, plain and streamed: the same choices, content kinds and finish reasons."""
+    body = _chat(ctx, "Name a colour.", n=2)
+    plain = ctx.send("POST", "/chat/completions", body, False)
+    streamed = ctx.send("POST", "/chat/completions", {**body, "stream": True}, True)
+    plain_body = _body(plain)
+    if plain_body is None or streamed.status != 200 or streamed.stream_problem:
+        return  # each answer is judged on its own by the other scenarios
+    expected, got = _plain_shape(plain_body), _stream_shape(streamed)
+    if got is not None and expected and got != expected:
+        yield (
+            _violation(
+                "stream.matches_plain",
+                f"the streamed answer has the shape {got}, the plain answer to the same request {expected}",
+            ),
+            streamed,
+        )
+
+
 # --- completions ----------------------------------------------------------------------------------
 
 
@@ -301,6 +355,12 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("chat.stream_usage", _CHAT, "a stream with include_usage", _chat_stream_usage),
     Scenario("chat.stream_n", _CHAT, "a stream of two choices", _chat_stream_n),
     Scenario("chat.stream_tool", _CHAT, "a stream with a forced tool call", _chat_stream_tool),
+    Scenario(
+        "chat.stream_matches_plain",
+        _CHAT,
+        "a stream has the shape of the plain answer",
+        _chat_stream_matches_plain,
+    ),
     Scenario(
         "completions.prompts_n", _COMPLETION, "two prompts with n=2 give four choices", _completions_prompts_n
     ),
