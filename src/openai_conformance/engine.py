@@ -123,7 +123,7 @@ class Engine:
             client=client,
         )
         self.secrets = _secrets(config)
-        self.judge = Judge(contract, secrets=tuple(s for s in (config.api_key,) if s), profile=config.profile)
+        self.judge = Judge(contract, secrets=self.secrets, profile=config.profile)
         self._generator: Generator | None = None
         self.models: list[str] = list(config.models)
         self.no_route: tuple[int, bytes] | None = None  # how the target answers a route it lacks
@@ -201,12 +201,8 @@ class Engine:
     def record(self, result: OperationResult, exchange: Exchange, violations: list[Violation]) -> None:
         """Add one answer's violations to the operation's result, with a redacted reproduction."""
         _count(result, exchange, self.no_route)
-        if not violations:
-            return
-        curl = to_curl(exchange.request, self.secrets)
-        size = len(exchange.request.content) + len(exchange.request.url)
         for violation in violations:
-            result.add(violation, status=exchange.status, curl=curl, request_size=size)
+            self.record_violation(result, exchange, violation)
 
     def run_operation(self, operation: Operation, *, deadline: float | None = None) -> OperationResult:
         """Generate, send and judge up to ``max_examples`` requests for one operation."""
