@@ -50,3 +50,13 @@ def test_checks_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["checks"]) == 0
     out = capsys.readouterr().out
     assert "schema.body" in out and "stream.done" in out
+
+
+def test_a_closed_pipe_is_no_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    command = f"{sys.executable} -m openai_conformance serve --list-faults | head -n 1"
+    done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60, check=False)
+    assert len(done.stdout.splitlines()) == 1
+    assert "Traceback" not in done.stderr
