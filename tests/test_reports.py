@@ -124,3 +124,14 @@ def test_curl_redacts_credentials_everywhere() -> None:
     curl = to_curl(request, [SECRET])
     assert SECRET not in curl and "other-secret" not in curl
     assert '"Authorization: Bearer $OPENAI_API_KEY"' in curl and "Content-Type: application/json" in curl
+
+
+def test_curl_for_a_stream_does_not_buffer() -> None:
+    body = {"model": "m", "messages": [], "stream": True}
+    request = Request(
+        "POST", "http://h/v1/chat/completions", "/chat/completions", "/chat/completions",
+        content=json.dumps(body).encode(), json_body=body,
+    )  # fmt: skip
+    assert to_curl(request).startswith("curl -sS -N -X POST")
+    plain = Request("GET", "http://h/v1/models", "/models", "/models")
+    assert " -N " not in to_curl(plain)
