@@ -240,6 +240,8 @@ class Engine:
         try:
             self._explore(strategy, probe)
         except KeyboardInterrupt:
+            if pool is not None:  # requests not yet sent are dropped; those in flight end by their timeouts
+                pool.shutdown(wait=False, cancel_futures=True)
             raise
         except Exception as exc:  # hypothesis or schemathesis gave up on this operation
             if _unsatisfiable(exc) and not self.config.negative:
