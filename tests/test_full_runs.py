@@ -61,19 +61,28 @@ def test_newest_spec_runs_over_all_its_operations_without_a_tool_error(tmp_path:
     assert code in (0, 1)  # the reference server is built for 6b8287f; its verdicts on f85dbe2 may differ
 
 
-def test_pytest_entry_point_runs_the_same_engine(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    result = pytester.runpytest_subprocess(
+def _suites(pytester: pytest.Pytester, tmp_path: Path, *args: str) -> pytest.RunResult:
+    """``pytest suites …`` in a subprocess, as a user runs it, reports into ``tmp_path``."""
+    return pytester.runpytest_subprocess(
         str(ROOT / "suites"),
-        "--include",
-        "Models,createEmbedding",
-        "--max-examples",
-        "2",
+        *args,
         "--report-dir",
         str(tmp_path),
         "-p",
         "no:cacheprovider",
         "--rootdir",
         str(ROOT),
+    )
+
+
+def test_pytest_entry_point_runs_the_same_engine(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    result = _suites(
+        pytester,
+        tmp_path,
+        "--include",
+        "Models,createEmbedding",
+        "--max-examples",
+        "2",
     )
     result.assert_outcomes(passed=4)
     report = _report(tmp_path)
@@ -90,18 +99,13 @@ def test_pytest_entry_point_fails_on_a_fault(pytester: pytest.Pytester, tmp_path
     from openai_conformance.server.faults import FAULTS
 
     fault = next(f for f in FAULTS.values() if f.check == "schema.body")
-    result = pytester.runpytest_subprocess(
-        str(ROOT / "suites"),
+    result = _suites(
+        pytester,
+        tmp_path,
         "--fault",
         fault.id,
         "--max-examples",
         "3",
-        "--report-dir",
-        str(tmp_path),
-        "-p",
-        "no:cacheprovider",
-        "--rootdir",
-        str(ROOT),
     )
     assert result.ret == 1
     report = _report(tmp_path)
@@ -109,20 +113,15 @@ def test_pytest_entry_point_fails_on_a_fault(pytester: pytest.Pytester, tmp_path
 
 
 def test_pytest_xdist_workers_write_one_report(pytester: pytest.Pytester, tmp_path: Path) -> None:
-    result = pytester.runpytest_subprocess(
-        str(ROOT / "suites"),
+    result = _suites(
+        pytester,
+        tmp_path,
         "-n",
         "2",
         "--include",
         "Models,createEmbedding,createModeration",
         "--max-examples",
         "2",
-        "--report-dir",
-        str(tmp_path),
-        "-p",
-        "no:cacheprovider",
-        "--rootdir",
-        str(ROOT),
     )
     result.assert_outcomes(passed=5)
     report = _report(tmp_path)

@@ -41,8 +41,9 @@ class Judge:
             if streamed and violation.check == "schema.malformed_json":
                 continue
             yield violation
-        if valid_request and exchange.status >= 500:
-            yield Violation("errors.server_error", f"a valid request was answered with {exchange.status}")
+        if exchange.status >= 500:
+            kind = "a valid" if valid_request else "an invalid"
+            yield Violation("errors.server_error", f"{kind} request was answered with {exchange.status}")
         yield from self._key_echo(exchange)
         if not valid_request:
             return  # what an invalid request's answer means is the caller's to judge (probes, --negative)
