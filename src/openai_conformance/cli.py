@@ -54,13 +54,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from openai_conformance.reporting.console import ConsoleReporter
-    from openai_conformance.reporting.files import write_reports
-    from openai_conformance.session import open_session
+    from openai_conformance.generation.ahead import start_feed
+    from openai_conformance.openapi.loader import load_contract
 
     config, options = build_config(vars(args))
+    contract = load_contract(options.spec, overlays=options.overlays)
+    feed = start_feed(contract, config, options)  # first: its start-up overlaps the imports below
+    try:
+        from openai_conformance.reporting.console import ConsoleReporter
+        from openai_conformance.reporting.files import write_reports
+        from openai_conformance.session import open_session
+    except BaseException:
+        if feed is not None:
+            feed.close()
+        raise
+
     console = ConsoleReporter(quiet=args.quiet, secrets=tuple(s for s in (config.api_key,) if s))
-    with open_session(config, options) as session:
+    with open_session(config, options, contract=contract, feed=feed) as session:
         engine = session.engine
         console.secrets = engine.secrets
         operations = engine.operations()

@@ -7,17 +7,15 @@ import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from hypothesis import HealthCheck, Phase, given, seed, settings
 
+from openai_conformance.config import RunConfig, selected_operations
 from openai_conformance.errors import ConfigError, TargetError
-from openai_conformance.generation.cases import GeneratedCase, Generator
-from openai_conformance.generation.hints import Budget
+from openai_conformance.generation.request import GeneratedCase
 from openai_conformance.openapi.loader import Contract
-from openai_conformance.openapi.operations import Operation, iter_operations, select_operations
+from openai_conformance.openapi.operations import Operation
 from openai_conformance.results.models import OperationResult, Outcome, RunResult
 from openai_conformance.transport.curl import to_curl
 from openai_conformance.transport.exchange import Exchange
@@ -25,61 +23,12 @@ from openai_conformance.transport.http import HttpTransport, TransportFailure, T
 from openai_conformance.validation.judge import Judge
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["Engine", "RunConfig", "embedded_target"]
+if TYPE_CHECKING:  # schemathesis and hypothesis load only where requests are drawn
+    from openai_conformance.generation.ahead import CaseFeed
+    from openai_conformance.generation.cases import Generator
+    from openai_conformance.generation.explore import Drawn
 
-
-@dataclass(frozen=True, slots=True)
-class RunConfig:
-    """Everything a run needs to know, checked eagerly by the CLI and the pytest plugin."""
-
-    base_url: str | None = None  # None: the embedded reference server
-    api_key: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    timeout: float = 30.0
-    stream_idle_timeout: float = 10.0
-    max_stream_seconds: float = 60.0  # a stream longer than this is cut
-    max_body_bytes: int = 16 * 1024 * 1024  # an answer larger than this is cut
-    verify_tls: bool = True
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    max_examples: int = 5
-    seed: int = 0
-    negative: bool = False
-    models: tuple[str, ...] = ()
-    budget: Budget = field(default_factory=Budget)
-    max_time: float | None = None  # whole-run budget in seconds
-    fault: str | None = None  # embedded server only: a deviation to switch on
-    expect_auth: bool = False  # the target must refuse requests without a valid key
-    expect: tuple[str, ...] = ()  # capabilities whose absence is a failure
-    profile: str = "strict"  # "strict": the spec as written; "compat": what real clients depend on
-    probes: bool = True  # hand-picked requests (invalid input, auth, state, semantics) besides fuzzing
-    concurrency: int = 1  # requests in flight at once within an operation
-    shard: tuple[int, int] | None = None  # (i, n): only every n-th operation, starting at the i-th
-
-    def describe(self) -> dict[str, Any]:
-        """Settings for reports (never the key)."""
-        return {
-            "max_examples": self.max_examples,
-            "seed": self.seed,
-            "mode": "negative" if self.negative else "positive",
-            "include": list(self.include),
-            "exclude": list(self.exclude),
-            "models": list(self.models),
-            "budget": {"max_tokens": self.budget.max_tokens, "n": self.budget.n},
-            "timeout": self.timeout,
-            "stream_idle_timeout": self.stream_idle_timeout,
-            "max_stream_seconds": self.max_stream_seconds,
-            "max_body_bytes": self.max_body_bytes,
-            "max_time": self.max_time,
-            "fault": self.fault,
-            "expect_auth": self.expect_auth,
-            "expect": list(self.expect),
-            "profile": self.profile,
-            "probes": self.probes,
-            "concurrency": self.concurrency,
-            "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
-            "header_names": sorted(self.headers),
-        }
+__all__ = ["Engine", "RunConfig", "embedded_target", "selected_operations"]
 
 
 @contextlib.contextmanager
@@ -101,7 +50,13 @@ class Engine:
     """Runs operations against one target and collects what they show."""
 
     def __init__(
-        self, contract: Contract, config: RunConfig, base_url: str, *, client: httpx.Client | None = None
+        self,
+        contract: Contract,
+        config: RunConfig,
+        base_url: str,
+        *,
+        client: httpx.Client | None = None,
+        feed: CaseFeed | None = None,
     ) -> None:
         if config.max_examples < 1:
             raise ConfigError(f"--max-examples must be at least 1, not {config.max_examples}")
@@ -125,6 +80,8 @@ class Engine:
         self.secrets = _secrets(config)
         self.judge = Judge(contract, secrets=self.secrets, profile=config.profile)
         self._generator: Generator | None = None
+        self._feed = feed  # requests drawn ahead in a helper process, for run()
+        self.drawing = "in a helper process" if feed is not None else "in this process"  # for the report
         self.models: list[str] = list(config.models)
         self.no_route: tuple[int, bytes] | None = None  # how the target answers a route it lacks
         self.out_of_time = False  # the time budget cut a request, probe or scenario short
@@ -135,15 +92,7 @@ class Engine:
     # -- set-up -----------------------------------------------------------------------------
     def operations(self) -> list[Operation]:
         """The operations the user selected."""
-        selected = select_operations(
-            iter_operations(self.contract.document), self.config.include, self.config.exclude
-        )
-        if not selected:
-            raise ConfigError("no operation matches the --include/--exclude patterns")
-        if self.config.shard:
-            index, count = self.config.shard
-            selected = selected[index - 1 :: count]
-        return selected
+        return selected_operations(self.contract, self.config)
 
     def discover_models(self) -> list[str]:
         """The models to put in requests: the user's, or those the target lists at GET /models."""
@@ -175,6 +124,8 @@ class Engine:
 
     @property
     def generator(self) -> Generator:
+        from openai_conformance.generation.cases import Generator
+
         if self._generator is None:
             self._generator = Generator(
                 self.contract.document,
@@ -208,16 +159,9 @@ class Engine:
         """Generate, send and judge up to ``max_examples`` requests for one operation."""
         result = OperationResult(operation.operation_id, operation.method, operation.path, operation.tags)
         started = time.monotonic()
-        if self.config.negative and not (operation.request_media_types or operation.has_query_parameters):
-            # Path parameters arrive as strings whatever they hold: nothing here can break the schema.
+        if self.config.negative and _nothing_to_negate(operation):
             result.note = "no invalid request can be made: the operation takes no body and no query"
             result.outcome = Outcome.SKIPPED
-            return result
-        try:
-            strategy = self.generator.strategy(operation, negative=self.config.negative)
-        except Exception as exc:  # schemathesis could not build requests for this operation
-            result.add_error(f"cannot generate requests: {type(exc).__name__}: {exc}")
-            result.outcome = Outcome.ERROR
             return result
 
         # With --concurrency N, each request goes out as soon as it is generated and up to N are in
@@ -238,25 +182,20 @@ class Engine:
                 self._record_outcome(result, self._judge_case(operation, case))
 
         try:
-            self._explore(strategy, probe)
+            drawn = self._draw(operation, probe)
         except KeyboardInterrupt:
             if pool is not None:  # requests not yet sent are dropped; those in flight end by their timeouts
                 pool.shutdown(wait=False, cancel_futures=True)
             raise
-        except Exception as exc:  # hypothesis or schemathesis gave up on this operation
-            if _unsatisfiable(exc) and not self.config.negative:
-                try:
-                    self._explore(
-                        self.generator.open_strategy(operation, negative=self.config.negative), probe
-                    )
-                except KeyboardInterrupt:
-                    raise
-                except Exception as again:
-                    result.add_error(_generation_error(again))
-            elif self.config.negative and _unsatisfiable(exc):
-                result.note = "no invalid request could be made for this operation"
-            else:
-                result.add_error(_generation_error(exc))
+        if drawn.error:
+            result.add_error(drawn.error)
+        if drawn.note:
+            result.note = drawn.note
+        if drawn.fatal:
+            if pool is not None:
+                pool.shutdown(wait=True)
+            result.outcome = Outcome.ERROR
+            return result
         if pool is not None:
             pool.shutdown(wait=True)
             for future in pending:
@@ -391,19 +330,37 @@ class Engine:
             result.outcome = Outcome.FAILED
             result.findings[("capability.missing", "", "")] = _capability_finding(capability, result)
 
-    def _explore(self, strategy: Any, probe: Callable[[GeneratedCase], None]) -> None:
-        decorate: Any = given(strategy)
-        test: Any = decorate(probe)
-        test = settings(
+    def _draw(self, operation: Operation, emit: Callable[[GeneratedCase], None]) -> Drawn:
+        """Hand the operation's generated requests to ``emit``: from the helper process, or drawn here."""
+        from openai_conformance.generation.ahead import FeedBroken
+        from openai_conformance.generation.explore import explore
+
+        skip = 0
+        feed = self._feed
+        if feed is not None and feed.covers(operation.method, operation.path):
+            try:
+                return feed.pump(operation.method, operation.path, emit)
+            except FeedBroken as exc:  # draw the rest here: the same seed gives the same requests
+                skip = exc.received
+                self.drawing = f"in a helper process, then in this process ({exc.reason})"
+        if skip:
+            seen = 0
+            forward = emit
+
+            def emit(case: GeneratedCase) -> None:
+                nonlocal seen
+                seen += 1
+                if seen > skip:
+                    forward(case)
+
+        return explore(
+            self.generator,
+            operation,
+            emit,
+            negative=self.config.negative,
             max_examples=self.config.max_examples,
-            database=None,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-            print_blob=False,
-        )(test)
-        runner: Callable[[], None] = seed(self.config.seed)(test)
-        runner()
+            seed_value=self.config.seed,
+        )
 
     # -- a whole run ------------------------------------------------------------------------
     def run(
@@ -426,10 +383,17 @@ class Engine:
         started = time.monotonic()
         deadline = started + self.config.max_time if self.config.max_time else None
         self.out_of_time = False
+        feed = self._feed
         try:
             self.discover_models()
             self.discover_missing_route()
             run.target["models"] = list(self.models)
+            if feed is not None:
+                negative = self.config.negative
+                feed.begin(
+                    self.models,
+                    [(op.method, op.path) for op in operations if not (negative and _nothing_to_negate(op))],
+                )
             if workers > 1 and session_options is not None and len(operations) > 1:
                 from openai_conformance.parallel import run_in_workers
 
@@ -468,6 +432,11 @@ class Engine:
             _sort_like(run.operations, operations)
         except TargetError as exc:
             run.fatal = str(exc)
+        finally:
+            if feed is not None:  # its work is done (or cut short): let the helper go
+                self._feed = None
+                feed.close()
+        run.settings["drawing"] = self.drawing
         run.spec_findings = [f.to_dict() for f in self.contract.findings]  # computed meanwhile, if new
         run.duration = time.monotonic() - started
         run.finished_at = _utcnow()
@@ -519,17 +488,13 @@ def _capability_finding(capability: str, result: OperationResult) -> Any:
     )
 
 
-def _unsatisfiable(exc: Exception) -> bool:
-    return "nsatisfiable" in type(exc).__name__ or "nsatisfiable" in str(exc)
+def _nothing_to_negate(operation: Operation) -> bool:
+    """Whether no invalid request can be made: path parameters arrive as strings whatever they hold."""
+    return not (operation.request_media_types or operation.has_query_parameters)
 
 
 def _json_media(media_type: str | None) -> bool:
     return media_type is None or media_type == "application/json" or media_type.endswith("+json")
-
-
-def _generation_error(exc: Exception) -> str:
-    first = str(exc).splitlines()[0] if str(exc) else ""
-    return f"cannot generate requests: {type(exc).__name__}: {first}"
 
 
 def _sort_like(results: list[OperationResult], operations: list[Operation]) -> None:

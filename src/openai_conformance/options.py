@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from openai_conformance.errors import ConfigError
 
 if TYPE_CHECKING:  # the pytest plugin imports this module in every pytest session: stay light
-    from openai_conformance.engine import RunConfig
+    from openai_conformance.config import RunConfig
 
 __all__ = ["OPTIONS", "Option", "SessionOptions", "add_options", "build_config"]
 
@@ -176,6 +176,13 @@ OPTIONS: list[Option] = [
         metavar="N",
     ),
     Option(
+        "--draw-ahead",
+        "draw_ahead",
+        "draw requests in a helper process while others are sent: auto (default: with 2+ CPUs, one worker and 50+ requests), always or never",
+        default="auto",
+        metavar="WHEN",
+    ),
+    Option(
         "--shard",
         "shard",
         "run only shard I of N of the selected operations, e.g. 2/4 (merge with `report merge`)",
@@ -296,7 +303,7 @@ def _positive(name: str, value: float | None, *, allow_none: bool = False) -> No
 
 def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
     """A checked :class:`RunConfig` from parsed option values (CLI or pytest)."""
-    from openai_conformance.engine import RunConfig
+    from openai_conformance.config import RunConfig
     from openai_conformance.generation.hints import Budget
 
     base_url = values.get("base_url")
@@ -322,6 +329,11 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
     shard = _shard(values.get("shard"))
     if not 1 <= int(values.get("concurrency") or 1) <= 64:
         raise ConfigError(f"--concurrency must be between 1 and 64, not {values.get('concurrency')}")
+    from openai_conformance.generation.ahead import AHEAD_MODES
+
+    draw_ahead = values.get("draw_ahead") or "auto"
+    if draw_ahead not in AHEAD_MODES:
+        raise ConfigError(f"--draw-ahead must be auto, always or never, not {draw_ahead!r}")
     profile = values.get("profile") or "strict"
     if profile not in ("strict", "compat"):
         raise ConfigError(f"--profile must be strict or compat, not {profile!r}")
@@ -359,6 +371,7 @@ def build_config(values: dict[str, Any]) -> tuple[RunConfig, SessionOptions]:
         probes=not values.get("no_probes"),
         shard=shard,
         concurrency=int(values.get("concurrency") or 1),
+        draw_ahead=draw_ahead,
     )
     session = SessionOptions(
         spec=values.get("spec"),

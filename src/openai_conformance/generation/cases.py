@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -17,24 +16,12 @@ from schemathesis.core.parameters import ParameterLocation
 
 from openai_conformance.generation.hints import Budget, apply_hints
 from openai_conformance.generation.models import models_for
+from openai_conformance.generation.request import GeneratedCase
 from openai_conformance.openapi.operations import Operation
 
 __all__ = ["GeneratedCase", "Generator", "close_object_schemas"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
-@dataclass(slots=True)
-class GeneratedCase:
-    """A request generated for one operation, before it is sent."""
-
-    method: str
-    path: str  # formatted path, e.g. "/models/gpt-4o"
-    query: dict[str, Any]
-    headers: dict[str, str]
-    body: Any  # JSON value, multipart fields, or None
-    media_type: str | None
-    invalid_body: bool = False  # negative mode: the body itself was made to break the schema
 
 
 def _all_of_refs(node: Any, found: set[str]) -> set[str]:
@@ -122,6 +109,12 @@ class Generator:
         self._models = models
         self._budget = budget
         self._strategies: dict[tuple[str, str, bool], st.SearchStrategy[GeneratedCase]] = {}
+
+    def use_models(self, models: list[str]) -> None:
+        """Draw model ids from ``models`` from now on (the target's list, once it is known)."""
+        if models != self._models:
+            self._models = list(models)
+            self._strategies.clear()
 
     def _api_operation(self, operation: Operation, *, closed: bool = True) -> Any:
         if closed:

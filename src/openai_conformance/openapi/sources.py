@@ -14,8 +14,6 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from openai_conformance.errors import ConfigError, SpecError, SpecUnavailableError
 
 __all__ = ["ENV_CACHE", "ENV_SPEC", "Pin", "SpecSource", "data_dir", "load_pins", "resolve_spec"]
@@ -125,6 +123,8 @@ def _read_mirror(folder: Path, pin: Pin | None) -> SpecSource:
 
 
 def _download(url: str) -> bytes:
+    import httpx  # only here: a spec on disk or in the cache never needs it
+
     try:
         with httpx.Client(timeout=_DOWNLOAD_TIMEOUT, follow_redirects=True) as client:
             response = client.get(url)

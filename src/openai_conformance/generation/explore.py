@@ -1,0 +1,86 @@
+"""Drawing one operation's requests with hypothesis: the same code in the engine and in the helper process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+
+from openai_conformance.generation.cases import Generator
+from openai_conformance.generation.request import GeneratedCase
+from openai_conformance.openapi.operations import Operation
+
+__all__ = ["Drawn", "explore"]
+
+
+@dataclass(frozen=True, slots=True)
+class Drawn:
+    """How drawing an operation's requests ended, besides the requests themselves."""
+
+    error: str | None = None  # could not generate (all or some of) the requests
+    note: str | None = None  # nothing to say against the target, but worth a line in the report
+    fatal: bool = False  # not a single request could be built: the operation cannot be tested at all
+
+
+def explore(
+    generator: Generator,
+    operation: Operation,
+    emit: Callable[[GeneratedCase], None],
+    *,
+    negative: bool,
+    max_examples: int,
+    seed_value: int,
+) -> Drawn:
+    """Draw up to ``max_examples`` requests for ``operation`` and hand each to ``emit``, in order.
+
+    The same seed gives the same requests in the same order, wherever this runs. ``emit`` never
+    fails the hypothesis test, so what is drawn does not depend on what the target answers.
+    KeyboardInterrupt propagates; any other failure of schemathesis or hypothesis becomes a :class:`Drawn`.
+    """
+    try:
+        strategy = generator.strategy(operation, negative=negative)
+    except Exception as exc:  # schemathesis could not build requests for this operation
+        return Drawn(error=f"cannot generate requests: {type(exc).__name__}: {exc}", fatal=True)
+    try:
+        _run(strategy, emit, max_examples, seed_value)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # hypothesis or schemathesis gave up on this operation
+        if not _unsatisfiable(exc):
+            return Drawn(error=_generation_error(exc))
+        if negative:
+            return Drawn(note="no invalid request could be made for this operation")
+        # Closing the object schemas made this one unsatisfiable: draw from the spec as written.
+        try:
+            _run(generator.open_strategy(operation), emit, max_examples, seed_value)
+        except KeyboardInterrupt:
+            raise
+        except Exception as again:
+            return Drawn(error=_generation_error(again))
+    return Drawn()
+
+
+def _run(strategy: Any, emit: Callable[[GeneratedCase], None], max_examples: int, seed_value: int) -> None:
+    decorate: Any = given(strategy)
+    test: Any = decorate(emit)
+    test = settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )(test)
+    runner: Callable[[], None] = seed(seed_value)(test)
+    runner()
+
+
+def _unsatisfiable(exc: Exception) -> bool:
+    return "nsatisfiable" in type(exc).__name__ or "nsatisfiable" in str(exc)
+
+
+def _generation_error(exc: Exception) -> str:
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"cannot generate requests: {type(exc).__name__}: {first}"

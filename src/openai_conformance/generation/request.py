@@ -1,0 +1,21 @@
+"""A generated request before it is sent (a light module: the engine's parent process reads these)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["GeneratedCase"]
+
+
+@dataclass(slots=True)
+class GeneratedCase:
+    """A request generated for one operation, before it is sent."""
+
+    method: str
+    path: str  # formatted path, e.g. "/models/gpt-4o"
+    query: dict[str, Any]
+    headers: dict[str, str]
+    body: Any  # JSON value, multipart fields, or None
+    media_type: str | None
+    invalid_body: bool = False  # negative mode: the body itself was made to break the schema
