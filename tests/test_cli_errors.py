@@ -20,6 +20,7 @@ from openai_conformance.cli import main
         (["run", "--spec", "no-such-pin-or-file"], "neither an existing path"),
         (["run", "--base-url", "http://127.0.0.1:9", "--fault", "x"], "cannot be used with --base-url"),
         (["serve", "--fault", "no-such-fault"], "unknown fault"),
+        (["run", "--draw-ahead", "sometimes"], "--draw-ahead must be auto, always or never"),
     ],
 )
 def test_bad_input_is_one_line(

@@ -111,6 +111,7 @@ class CaseFeed:
         with _sigint_ignored():  # inherited through exec: Ctrl-C is the parent's to handle
             self._process.start()
         child_conn.close()
+        self.pid = self._process.pid  # ours: the only process this feed ever stops
         self._order: dict[tuple[str, str], int] = {}
         self._position = 0  # index of the next operation the helper will report on
         self.broken: str | None = None
@@ -182,10 +183,6 @@ class CaseFeed:
             self._process.join(_STOP_WAIT)
         with contextlib.suppress(ValueError):
             self._process.close()
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid
 
 
 @contextlib.contextmanager

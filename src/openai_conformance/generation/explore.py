@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,34 @@ def explore(
     return Drawn()
 
 
+@contextlib.contextmanager
+def _without_local_constants() -> Iterator[None]:
+    """Keep hypothesis from mixing literals of the process's own source files into what it draws.
+
+    Hypothesis draws about one value in twenty from the constants found in the "local" modules loaded
+    in the process. Which those are differs between the CLI, pytest and the helper process (and with
+    the working folder), so the same seed would draw different requests there; and the literals of
+    whatever code runs the suite say nothing about a remote API. The hook is private to hypothesis:
+    if it moves, nothing breaks here, and the reproducibility tests (tests/test_draw_ahead.py) tell.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        original = providers._get_local_constants
+        empty = providers.Constants()  # type: ignore[attr-defined]
+        cache = providers.CONSTANTS_CACHE.cache
+    except (ImportError, AttributeError):
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    cache.clear()  # values computed with the local constants
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.clear()
+
+
 def _run(strategy: Any, emit: Callable[[GeneratedCase], None], max_examples: int, seed_value: int) -> None:
     decorate: Any = given(strategy)
     test: Any = decorate(emit)
@@ -74,7 +103,8 @@ def _run(strategy: Any, emit: Callable[[GeneratedCase], None], max_examples: int
         print_blob=False,
     )(test)
     runner: Callable[[], None] = seed(seed_value)(test)
-    runner()
+    with _without_local_constants():
+        runner()
 
 
 def _unsatisfiable(exc: Exception) -> bool:

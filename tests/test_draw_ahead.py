@@ -1,0 +1,254 @@
+"""Requests drawn ahead in a helper process: the very same requests, and nothing lost when the helper fails."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+
+from openai_conformance.config import RunConfig
+from openai_conformance.engine import Engine
+from openai_conformance.generation.ahead import CaseFeed, DrawSettings, FeedBroken, should_draw_ahead
+from openai_conformance.generation.hints import Budget
+from openai_conformance.openapi.loader import load_contract
+from openai_conformance.results.models import RunResult
+
+CONTRACT = load_contract(pin="6b8287f", findings=False)
+# JSON bodies (the heaviest schema), multipart, path and query parameters, no parameters at all.
+OPERATIONS = ("createChatCompletion", "createFile", "retrieveModel", "listFiles", "listModels")
+MODELS = ("chat-a", "embed-b")
+
+Sent = list[tuple[str, str, bytes]]
+
+
+def _settings(config: RunConfig, **changes: Any) -> DrawSettings:
+    settings = DrawSettings(
+        spec=None,
+        overlays=True,
+        sha256=CONTRACT.source.sha256,
+        negative=config.negative,
+        max_examples=config.max_examples,
+        seed=config.seed,
+        budget=config.budget,
+    )
+    return replace(settings, **changes)
+
+
+def _config(**changes: Any) -> RunConfig:
+    config = RunConfig(
+        base_url="http://127.0.0.1:1",
+        max_examples=6,
+        seed=11,
+        models=MODELS,
+        include=OPERATIONS,
+        probes=False,
+        budget=Budget(),
+    )
+    return replace(config, **changes)
+
+
+def _run(
+    config: RunConfig,
+    feed: CaseFeed | None,
+    *,
+    on_request: Any = None,
+    on_operation: Any = None,
+) -> tuple[Sent, RunResult, Engine]:
+    sent: Sent = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        # httpx picks a random multipart boundary for each request: take it out
+        body = re.sub(rb"--[0-9a-f]{32}", b"--BOUNDARY", request.read())
+        sent.append((request.method, str(request.url), body))
+        if on_request is not None:
+            on_request(len(sent))
+        return httpx.Response(
+            400,
+            json={"error": {"message": "no", "type": "invalid_request_error", "param": None, "code": None}},
+        )
+
+    engine = Engine(
+        CONTRACT,
+        config,
+        config.base_url or "",
+        client=httpx.Client(transport=httpx.MockTransport(handler)),
+        feed=feed,
+    )
+    try:
+        run = engine.run(on_operation=on_operation)
+    finally:
+        engine.close()
+    return sent, run, engine
+
+
+def _generated(sent: Sent) -> Sent:
+    """The generated requests only (not the run's own GET /models and no-such-route questions)."""
+    return [item for item in sent if "openai-conformance-no-such-route" not in item[1]]
+
+
+def _verdicts(run: RunResult) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.to_dict().items() if k != "duration_seconds"} for r in run.operations]
+
+
+def _gone(feed: CaseFeed, within: float = 10.0) -> bool:
+    pid = feed.pid
+    assert pid is not None
+    ends = time.monotonic() + within
+    while time.monotonic() < ends:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("negative", [False, True], ids=["positive", "negative"])
+def test_the_helper_sends_the_very_requests_drawn_in_process(negative: bool) -> None:
+    config = _config(negative=negative)
+    here, run_here, _ = _run(config, None)
+    feed = CaseFeed(_settings(config))
+    ahead, run_ahead, engine = _run(config, feed)
+    assert engine.drawing == "in a helper process"
+    assert run_ahead.settings["drawing"] == "in a helper process"
+    assert run_here.settings["drawing"] == "in this process"
+    assert len(_generated(here)) >= 12  # chat completions and files at least, in both modes
+    assert ahead == here
+    assert _verdicts(run_ahead) == _verdicts(run_here)
+    assert _gone(feed), "the helper process outlived the run"
+
+
+def test_a_helper_killed_mid_run_loses_nothing() -> None:
+    config = _config()
+    here, run_here, _ = _run(config, None)
+    feed = CaseFeed(_settings(config))
+
+    def kill_on_the_tenth(count: int) -> None:
+        if count == 10 and feed.pid is not None:  # in the middle of the second operation
+            os.kill(feed.pid, signal.SIGKILL)
+
+    ahead, run_ahead, engine = _run(config, feed, on_request=kill_on_the_tenth)
+    assert ahead == here
+    assert _verdicts(run_ahead) == _verdicts(run_here)
+    assert not any(r.errors for r in run_ahead.operations)
+    assert engine.drawing.startswith("in a helper process, then in this process (")
+    assert "stopped" in engine.drawing
+
+
+def test_a_helper_that_cannot_draw_hands_over_to_the_engine() -> None:
+    config = _config()
+    here, _, _ = _run(config, None)
+    feed = CaseFeed(_settings(config, sha256="0" * 64))  # as if the spec changed under the run
+    ahead, run, engine = _run(config, feed)
+    assert ahead == here
+    assert "the spec changed since the run started" in engine.drawing
+    assert run.settings["drawing"] == engine.drawing
+    assert _gone(feed)
+
+
+def test_ctrl_c_stops_the_helper_and_keeps_what_was_done() -> None:
+    config = _config()
+    feed = CaseFeed(_settings(config))
+
+    def interrupt(result: Any) -> None:
+        raise KeyboardInterrupt
+
+    _, run, _ = _run(config, feed, on_operation=interrupt)
+    assert run.interrupted == "interrupted by the user (Ctrl-C)"
+    assert run.operations[0].cases == 6 and run.operations[0].note != "not run: interrupted"
+    assert [r.note for r in run.operations[1:]] == ["not run: interrupted"] * (len(OPERATIONS) - 1)
+    assert _gone(feed)
+
+
+def test_the_time_budget_stops_the_helper() -> None:
+    config = _config(max_time=0.3)
+    feed = CaseFeed(_settings(config))
+
+    def slow(count: int) -> None:
+        time.sleep(0.03)
+
+    _, run, _ = _run(config, feed, on_request=slow)
+    assert run.interrupted is not None and "time budget" in run.interrupted
+    assert run.operations[-1].note == "not run: time budget exhausted"
+    assert _gone(feed)
+
+
+def test_a_feed_never_begun_stops_when_closed() -> None:
+    feed = CaseFeed(_settings(_config()))
+    feed.close()
+    feed.close()  # again: harmless
+    assert _gone(feed)
+
+
+def test_when_to_draw_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    import openai_conformance.generation.ahead as ahead
+
+    monkeypatch.setattr(ahead, "usable_cpus", lambda: 2)
+    assert should_draw_ahead("auto", draws=470, workers=1)
+    assert not should_draw_ahead("auto", draws=10, workers=1)  # starting the helper would cost more
+    assert not should_draw_ahead("auto", draws=470, workers=2)  # each worker draws its own
+    assert should_draw_ahead("always", draws=1, workers=1)
+    assert not should_draw_ahead("always", draws=470, workers=4)
+    assert not should_draw_ahead("never", draws=470, workers=1)
+    monkeypatch.setattr(ahead, "usable_cpus", lambda: 1)
+    assert not should_draw_ahead("auto", draws=470, workers=1)  # one CPU: nothing to overlap
+
+
+class _HalfFeed:
+    """Hands over the first ``given`` requests of each operation, then breaks as a dying helper would."""
+
+    def __init__(self, given: int) -> None:
+        from openai_conformance.generation.cases import Generator
+
+        self.given = given
+        self.generator = Generator(
+            CONTRACT.document, models=list(MODELS), budget=Budget(), closed=CONTRACT.generation_document
+        )
+        self.pumped = 0
+
+    def begin(self, models: list[str], operations: list[tuple[str, str]]) -> None:
+        pass
+
+    def covers(self, method: str, path: str) -> bool:
+        return True
+
+    def pump(self, method: str, path: str, emit: Any) -> Any:
+        from openai_conformance.generation.explore import explore
+        from openai_conformance.openapi.operations import iter_operations
+
+        operation = next(
+            op for op in iter_operations(CONTRACT.document) if (op.method, op.path) == (method, path)
+        )
+        cases: list[Any] = []
+
+        def keep(case: Any) -> None:
+            cases.append(case)
+
+        explore(self.generator, operation, keep, negative=False, max_examples=6, seed_value=11)
+        for case in cases[: self.given]:
+            emit(case)
+        self.pumped += 1
+        raise FeedBroken("the request-drawing process stopped (exit status -9)", min(self.given, len(cases)))
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("given", [0, 1, 4])
+def test_the_engine_draws_exactly_the_requests_the_helper_did_not_send(given: int) -> None:
+    config = _config()
+    here, run_here, _ = _run(config, None)
+    feed = _HalfFeed(given)
+    ahead, run_ahead, engine = _run(config, feed)  # type: ignore[arg-type]
+    assert feed.pumped == len(OPERATIONS)
+    assert ahead == here  # no request twice, none missing, the same order
+    assert _verdicts(run_ahead) == _verdicts(run_here)
+    assert engine.drawing == (
+        "in a helper process, then in this process (the request-drawing process stopped (exit status -9))"
+    )
