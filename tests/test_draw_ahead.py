@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -218,7 +219,7 @@ class _HalfFeed:
     def covers(self, method: str, path: str) -> bool:
         return True
 
-    def pump(self, method: str, path: str, emit: Any) -> Any:
+    def pump(self, method: str, path: str, emit: Any, should_stop: Any = None) -> Any:
         from openai_conformance.generation.explore import explore
         from openai_conformance.openapi.operations import iter_operations
 
@@ -252,3 +253,21 @@ def test_the_engine_draws_exactly_the_requests_the_helper_did_not_send(given: in
     assert engine.drawing == (
         "in a helper process, then in this process (the request-drawing process stopped (exit status -9))"
     )
+
+
+def test_a_stalled_helper_does_not_hold_the_run_past_its_time_budget() -> None:
+    config = _config(max_time=1.0)
+    feed = CaseFeed(_settings(config))
+    assert feed.pid is not None
+    os.kill(feed.pid, signal.SIGSTOP)  # frozen: it draws nothing, and says nothing
+    try:
+        started = time.monotonic()
+        _, run, _ = _run(config, feed)
+        took = time.monotonic() - started
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # the run has stopped it already
+            os.kill(feed.pid, signal.SIGCONT)
+    assert took < 5.0
+    assert run.interrupted is not None and "time budget" in run.interrupted
+    assert run.operations[0].note == "cut short: the run's time budget ran out"
+    assert _gone(feed)

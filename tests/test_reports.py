@@ -135,3 +135,30 @@ def test_curl_for_a_stream_does_not_buffer() -> None:
     assert to_curl(request).startswith("curl -sS -N -X POST")
     plain = Request("GET", "http://h/v1/models", "/models", "/models")
     assert " -N " not in to_curl(plain)
+
+
+def test_the_console_headline_says_why_not_everything_was_tested() -> None:
+    import io
+
+    from rich.console import Console
+
+    from openai_conformance.reporting.console import ConsoleReporter
+
+    def headline(run: RunResult) -> str:
+        out = io.StringIO()
+        ConsoleReporter(Console(file=out, width=200, color_system=None), quiet=True).summary(run, "reports")
+        return next(line for line in out.getvalue().splitlines() if " cases in " in line)
+
+    run = _run()
+    run.operations = run.operations[1:]
+    assert headline(run).startswith("conformant: no violations")
+    run.interrupted = "interrupted by the user (Ctrl-C)"
+    assert headline(run).startswith("incomplete: stopped early, no violation in what was tested")
+    run.interrupted = None
+    broken = OperationResult("createFile", "post", "/files")
+    broken.add_error("no answer within 30 s")
+    broken.conclude()
+    run.operations.append(broken)
+    assert headline(run).startswith("1 operation(s) could not be tested, no violation in the others")
+    run.fatal = "unreachable"
+    assert headline(run).startswith("the target could not be tested")

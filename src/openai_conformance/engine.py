@@ -182,7 +182,7 @@ class Engine:
                 self._record_outcome(result, self._judge_case(operation, case))
 
         try:
-            drawn = self._draw(operation, probe)
+            drawn = self._draw(operation, probe, deadline)
         except KeyboardInterrupt:
             if pool is not None:  # requests not yet sent are dropped; those in flight end by their timeouts
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -330,7 +330,9 @@ class Engine:
             result.outcome = Outcome.FAILED
             result.findings[("capability.missing", "", "")] = _capability_finding(capability, result)
 
-    def _draw(self, operation: Operation, emit: Callable[[GeneratedCase], None]) -> Drawn:
+    def _draw(
+        self, operation: Operation, emit: Callable[[GeneratedCase], None], deadline: float | None = None
+    ) -> Drawn:
         """Hand the operation's generated requests to ``emit``: from the helper process, or drawn here."""
         from openai_conformance.generation.ahead import FeedBroken
         from openai_conformance.generation.explore import explore
@@ -339,7 +341,9 @@ class Engine:
         feed = self._feed
         if feed is not None and feed.covers(operation.method, operation.path):
             try:
-                return feed.pump(operation.method, operation.path, emit)
+                return feed.pump(
+                    operation.method, operation.path, emit, should_stop=lambda: self._past(deadline)
+                )
             except FeedBroken as exc:  # draw the rest here: the same seed gives the same requests
                 skip = exc.received
                 self.drawing = f"in a helper process, then in this process ({exc.reason})"

@@ -16,12 +16,14 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
+from openai_conformance.generation.hints import Budget
 from openai_conformance.generation.request import GeneratedCase
 
 if TYPE_CHECKING:
@@ -29,13 +31,13 @@ if TYPE_CHECKING:
     from openai_conformance.generation.explore import Drawn
     from openai_conformance.openapi.loader import Contract
     from openai_conformance.options import SessionOptions
-from openai_conformance.generation.hints import Budget
 
 __all__ = ["AHEAD_MODES", "CaseFeed", "DrawSettings", "FeedBroken", "should_draw_ahead", "start_feed"]
 
 AHEAD_MODES = ("auto", "always", "never")
 _MIN_DRAWS = 50  # below this many requests, starting a helper costs more than it saves
-_STOP_WAIT = 2.0  # seconds to wait for the helper to end before killing it
+_STOP_WAIT = 1.0  # seconds to wait for the helper to end before killing it
+_POLL = 0.2  # seconds between looks at the time budget while waiting for the helper
 
 
 class FeedBroken(Exception):
@@ -130,14 +132,30 @@ class CaseFeed:
         index = self._order.get((method, path))
         return self.broken is None and index is not None and index >= self._position
 
-    def pump(self, method: str, path: str, emit: Callable[[GeneratedCase], None]) -> Drawn:
+    def pump(
+        self,
+        method: str,
+        path: str,
+        emit: Callable[[GeneratedCase], None],
+        *,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> Drawn:
         """Hand each of the operation's requests to ``emit`` as it comes; how drawing ended.
 
-        Raises :class:`FeedBroken` if the helper stops before the operation's end.
+        ``should_stop`` (the run's time budget) is asked while waiting: once it says so, the rest of
+        the operation is not waited for, and the feed is done. Raises :class:`FeedBroken` if the
+        helper stops before the operation's end.
         """
+        from openai_conformance.generation.explore import Drawn
+
         index = self._order[(method, path)]
         received = 0
         while True:
+            if not self._ready(received):
+                if should_stop():
+                    self.broken = "the run's time budget ran out"
+                    return Drawn()
+                continue
             message = self._receive(received)
             kind, at = message[0], message[1]
             if kind == "failed":
@@ -153,6 +171,12 @@ class CaseFeed:
                 self._position = index + 1
                 drawn: Drawn = message[2]
                 return drawn
+
+    def _ready(self, received: int) -> bool:
+        try:
+            return self._conn.poll(_POLL)
+        except (EOFError, OSError):
+            return True  # the next read says what happened
 
     def _receive(self, received: int) -> Any:
         try:
@@ -174,11 +198,8 @@ class CaseFeed:
         with contextlib.suppress(OSError, ValueError):
             self._conn.send(("stop",))
         self._conn.close()
-        self._process.join(_STOP_WAIT)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(_STOP_WAIT)
-        if self._process.is_alive():
+        self._process.join(_STOP_WAIT)  # it ends at its next send, or when it is done
+        if self._process.is_alive():  # stuck: it holds nothing that needs a clean end
             self._process.kill()
             self._process.join(_STOP_WAIT)
         with contextlib.suppress(ValueError):
@@ -200,11 +221,17 @@ def _sigint_ignored() -> Iterator[None]:
 # -- the helper's side ---------------------------------------------------------------------------
 
 
+class _ParentGone(BaseException):
+    """The parent closed its end: stop at once (a BaseException, so hypothesis does not take it for a
+    failing test and replay it)."""
+
+
 def _helper_main(conn: Connection, settings: DrawSettings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - nothing the helper's libraries print is for the user
     try:
         _serve(conn, settings)
-    except (BrokenPipeError, EOFError, ConnectionResetError):
+    except (_ParentGone, BrokenPipeError, EOFError, ConnectionResetError):
         pass  # the parent is gone or stopped reading: nothing left to do
     except Exception as exc:  # told to the parent, which draws in-process instead
         with contextlib.suppress(OSError, ValueError):
@@ -246,6 +273,9 @@ def _serve(conn: Connection, settings: DrawSettings) -> None:
 
 def _sender(conn: Connection, index: int) -> Callable[[GeneratedCase], None]:
     def emit(case: GeneratedCase) -> None:  # hypothesis's @given takes no defaulted arguments
-        conn.send(("case", index, case))
+        try:
+            conn.send(("case", index, case))
+        except (OSError, ValueError) as exc:
+            raise _ParentGone from exc
 
     return emit

@@ -67,7 +67,7 @@ class ConsoleReporter:
         verdict = {
             0: "[green]conformant: no violations[/green]",
             1: f"[red]{run.error_violations} violation kind(s) found[/red]",
-        }.get(run.exit_code, "[magenta]the target could not be tested[/magenta]")
+        }.get(run.exit_code) or _untested(run)
         self.console.print(
             f"{verdict} — {sum(op.cases for op in run.operations)} cases in {run.duration:.1f} s"
         )
@@ -79,3 +79,13 @@ class ConsoleReporter:
             self.say(f"stopped early: {run.interrupted}")
         if report_dir:
             self.say(f"reports: {report_dir}/report.json, junit.xml, summary.md")
+
+
+def _untested(run: RunResult) -> str:
+    """The headline of a run that did not test everything (exit status 2)."""
+    if run.fatal:
+        return "[magenta]the target could not be tested[/magenta]"
+    if run.interrupted:
+        return "[magenta]incomplete: stopped early, no violation in what was tested[/magenta]"
+    errors = sum(op.outcome is Outcome.ERROR for op in run.operations)
+    return f"[magenta]{errors} operation(s) could not be tested, no violation in the others[/magenta]"
