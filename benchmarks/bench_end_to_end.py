@@ -1,5 +1,3 @@
-# (mypy finds the package through the editable install, which has no py.typed marker; with
-# MYPYPATH=src, or once src/openai_conformance/py.typed exists, the real types are checked.)
 """End to end: cases per second of ``openai-conformance run`` vs schemathesis's own ``st run``.
 
 What it measures, in one run of this script:
@@ -11,24 +9,29 @@ What it measures, in one run of this script:
 
    * ours: ``openai-conformance run --base-url URL --api-key KEY --include OPS --max-examples N
      --no-probes`` (only generated requests, as ``st`` sends), cases = ``report.json`` ``summary.cases``;
+     by default its requests are drawn ahead in a helper process (``--draw-ahead auto``);
+   * ours in one process: the same with ``--draw-ahead never``, to show what the helper brings;
    * baseline: ``st run SPEC.json --url URL -H 'Authorization: Bearer KEY' --include-operation-id OPS
      --max-examples N --phases fuzzing --mode positive --no-shrink --continue-on-failure
      --generation-database none --workers 1 --seed 0`` with its default checks, given the same overlaid
      spec written to a temporary file; cases = the ``N generated`` of its summary. ``--continue-on-failure``
      makes it send all N examples of an operation even after a failure, as ours does;
-     ``--no-shrink`` because ours does not shrink either.
+     ``--no-shrink`` because ours does not shrink either;
+   * the baseline with ``--workers 2`` too (st's workers are threads of one process), so that ours with
+     its helper process is also compared with st given two workers.
 
-   Both get one untimed warm-up run first (the server's first answer on a route is slower); the order
-   alternates between repeats. cases/s is computed from the subprocess wall time (start-up included) and from each tool's own
-   reported duration; the ratio ours / ``st`` is printed for both.
+   Each gets one untimed warm-up run first (the server's first answer on a route is slower); the order
+   of the four runs is reversed every other repeat. cases/s is computed from the subprocess wall time
+   (start-up included) and from each tool's own reported duration; the ratio ours / ``st`` is printed
+   for both.
 2. **a full run**: ``openai-conformance run --max-examples 25`` over all 94 operations against its own
    embedded server (the default target, probes included), wall time and peak RSS of the subprocess
    (``os.wait4``'s rusage of that child, as ``/usr/bin/time -v`` reports it: the command is started by a
    small launcher interpreter, because a child's ``ru_maxrss`` — and so ``getrusage(RUSAGE_CHILDREN)``
    — also counts the memory of the process it was forked from, here this one with the server in it).
-   With ``--workers`` it is the largest single process, not the sum.
-3. ``--workers 2`` vs ``--workers 1``, when ``openai-conformance run --help`` offers ``--workers``
-   (skipped with a note otherwise).
+   It is the largest single process (the run's own, its drawing helper's, or a worker's), not the sum.
+3. ``--workers 2`` vs ``--workers 1 --draw-ahead never`` (two processes against one), and against
+   ``--workers 1`` with its drawing helper (the default, which already uses a second process).
 
 Targets: ≥ 2× the cases/s of ``st run``; 94 ops × 25 examples ≤ 60 s wall and ≤ 500 MB peak RSS;
 workers 2 ≥ 1.6× faster than workers 1.

@@ -271,3 +271,67 @@ def test_a_stalled_helper_does_not_hold_the_run_past_its_time_budget() -> None:
     assert run.interrupted is not None and "time budget" in run.interrupted
     assert run.operations[0].note == "cut short: the run's time budget ran out"
     assert _gone(feed)
+
+
+_DRAW_ELSEWHERE = """
+import hashlib, sys
+from openai_conformance.generation.cases import Generator
+from openai_conformance.generation.explore import explore
+from openai_conformance.generation.hints import Budget
+from openai_conformance.openapi.loader import load_contract
+from openai_conformance.openapi.operations import iter_operations
+
+contract = load_contract(pin="6b8287f", findings=False)
+generator = Generator(contract.document, models=["chat-a", "embed-b"], budget=Budget(), closed=contract.generation_document)
+for operation in iter_operations(contract.document):
+    if operation.operation_id in sys.argv[1:]:
+        def emit(case):
+            print(operation.operation_id, hashlib.sha256(repr(case).encode()).hexdigest())
+        explore(generator, operation, emit, negative=False, max_examples=8, seed_value=3)
+"""
+
+
+def test_the_same_seed_draws_the_same_requests_in_another_process_and_folder(tmp_path: Any) -> None:
+    import hashlib
+    import subprocess
+    import sys
+
+    from openai_conformance.generation.cases import Generator
+    from openai_conformance.generation.explore import explore
+    from openai_conformance.openapi.operations import iter_operations
+
+    names = ["createChatCompletion", "createAssistant", "createFile", "listFiles"]
+    generator = Generator(
+        CONTRACT.document, models=["chat-a", "embed-b"], budget=Budget(), closed=CONTRACT.generation_document
+    )
+    here: list[str] = []
+
+    def recorder(name: str) -> Any:
+        def emit(case: Any) -> None:
+            here.append(f"{name} {hashlib.sha256(repr(case).encode()).hexdigest()}")
+
+        return emit
+
+    for operation in iter_operations(CONTRACT.document):
+        if operation.operation_id in names:
+            drawn = explore(
+                generator,
+                operation,
+                recorder(operation.operation_id),
+                negative=False,
+                max_examples=8,
+                seed_value=3,
+            )
+            assert drawn.error is None
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    elsewhere = subprocess.run(
+        [sys.executable, "-c", _DRAW_ELSEWHERE, *names],
+        cwd=tmp_path,  # another working folder: other "local" modules as far as hypothesis can tell
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout.split("\n")
+    assert len(here) >= 4 * 8
+    assert [line for line in elsewhere if line] == here
