@@ -335,3 +335,24 @@ def test_the_same_seed_draws_the_same_requests_in_another_process_and_folder(tmp
     ).stdout.split("\n")
     assert len(here) >= 4 * 8
     assert [line for line in elsewhere if line] == here
+
+
+@pytest.mark.parametrize("ahead", [False, True], ids=["in-process", "helper"])
+def test_ctrl_c_in_the_middle_of_an_operation_keeps_what_it_showed(ahead: bool) -> None:
+    config = _config()
+    feed = CaseFeed(_settings(config)) if ahead else None
+
+    def interrupt_on_the_tenth(count: int) -> None:
+        if count == 10:  # 1 no-such-route question, 6 requests of the first operation, 2 of the second
+            raise KeyboardInterrupt
+
+    _, run, _ = _run(config, feed, on_request=interrupt_on_the_tenth)
+    assert run.interrupted == "interrupted by the user (Ctrl-C)"
+    first, second, *rest = run.operations
+    assert first.cases == 6 and not first.note
+    assert second.cases == 2 and second.statuses == {400: 2}
+    assert second.note == "cut short: interrupted by the user (Ctrl-C)"
+    assert second.outcome.value == "passed"
+    assert [r.note for r in rest] == ["not run: interrupted"] * (len(OPERATIONS) - 2)
+    if feed is not None:
+        assert _gone(feed)

@@ -85,6 +85,7 @@ class Engine:
         self.models: list[str] = list(config.models)
         self.no_route: tuple[int, bytes] | None = None  # how the target answers a route it lacks
         self.out_of_time = False  # the time budget cut a request, probe or scenario short
+        self.cut_short: OperationResult | None = None  # the operation a Ctrl-C stopped, as far as it got
 
     def close(self) -> None:
         self.transport.close()
@@ -156,9 +157,29 @@ class Engine:
             self.record_violation(result, exchange, violation)
 
     def run_operation(self, operation: Operation, *, deadline: float | None = None) -> OperationResult:
-        """Generate, send and judge up to ``max_examples`` requests for one operation."""
+        """Generate, send and judge up to ``max_examples`` requests for one operation.
+
+        On Ctrl-C, what the operation had shown so far is kept in :attr:`cut_short` before the
+        KeyboardInterrupt goes on.
+        """
         result = OperationResult(operation.operation_id, operation.method, operation.path, operation.tags)
         started = time.monotonic()
+        self.cut_short = None
+        try:
+            return self._run_operation(operation, result, started, deadline)
+        except KeyboardInterrupt:
+            if result.cases:
+                result.note = "cut short: interrupted by the user (Ctrl-C)"
+                if result.outcome is not Outcome.ERROR:
+                    result.outcome = Outcome.SKIPPED  # decide from what was seen
+                result.conclude()
+                result.duration = time.monotonic() - started
+                self.cut_short = result
+            raise
+
+    def _run_operation(
+        self, operation: Operation, result: OperationResult, started: float, deadline: float | None
+    ) -> OperationResult:
         if self.config.negative and _nothing_to_negate(operation):
             result.note = "no invalid request can be made: the operation takes no body and no query"
             result.outcome = Outcome.SKIPPED
@@ -429,6 +450,9 @@ class Engine:
                     run.interrupted = f"the run's time budget of {self.config.max_time:g} s ran out"
         except KeyboardInterrupt:
             run.interrupted = "interrupted by the user (Ctrl-C)"
+            if self.cut_short is not None:  # the operation under way: what it showed so far
+                run.operations.append(self.cut_short)
+                self.cut_short = None
             done = {(op.method, op.path) for op in run.operations}
             run.operations.extend(
                 _skipped(op, "not run: interrupted") for op in operations if (op.method, op.path) not in done
