@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         f"   {'helper / never, wall, median':<36} {ours_med:>10.1f} {alone_med:>10.1f} {ours_med / alone_med:>8.2f}x"
     )
     print(
-        f"   {'peak RSS MB, max (one process)':<36} {max(r.rss_mb for r in ours_runs):>10.0f} {max(r.rss_mb for r in st_runs):>10.0f}"
+        f"   {'peak RSS MB, largest process':<36} {max(r.rss_mb for r in ours_runs):>10.0f} {max(r.rss_mb for r in st_runs):>10.0f}"
     )
 
     # -- 2. the full run -----------------------------------------------------------------------
@@ -351,22 +351,29 @@ def main(argv: list[str] | None = None) -> int:
     # -- targets -------------------------------------------------------------------------------
     print()
     print("targets:")
+    # --quick measures 3 operations × 5 examples: too few requests for the drawing helper
+    # (--draw-ahead auto wants 50), and not the target's run, so its ratios are shown, not judged.
+    quick_note = " (quick: 3 ops × 5, not judged)" if args.quick else ""
+
+    def judged(ok: bool) -> bool | None:
+        return None if args.quick else ok
+
     rows: list[tuple[str, str, bool | None]] = [
         (
-            f"cases/s ≥ {TARGET_RATIO:g}x st run (wall, best)",
+            f"cases/s ≥ {TARGET_RATIO:g}x st run (wall, best){quick_note}",
             f"{ours_best / st_best:.2f}x",
-            ours_best / st_best >= TARGET_RATIO,
+            judged(ours_best / st_best >= TARGET_RATIO),
         ),
         (
-            f"cases/s ≥ {TARGET_RATIO:g}x st run (wall, median)",
+            f"cases/s ≥ {TARGET_RATIO:g}x st run (wall, median){quick_note}",
             f"{ours_med / st_med:.2f}x",
-            ours_med / st_med >= TARGET_RATIO,
+            judged(ours_med / st_med >= TARGET_RATIO),
         ),
         ("default run (no flags) ≤ 60 s wall", f"{default.wall:.1f} s", default.wall <= 60),
         (
-            f"cases/s ≥ {TARGET_RATIO:g}x st run (own clocks)",
+            f"cases/s ≥ {TARGET_RATIO:g}x st run (own clocks){quick_note}",
             f"{ours_rep / st_rep:.2f}x",
-            ours_rep / st_rep >= TARGET_RATIO,
+            judged(ours_rep / st_rep >= TARGET_RATIO),
         ),
     ]
     full_label = f"94 ops × {full_examples}" + (
@@ -392,7 +399,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     for label, value, ok in rows:
-        mark = "SKIPPED" if ok is None else ("MET" if ok else "NOT MET")
+        mark = (
+            ("SKIPPED" if value.startswith("skipped") else "SHOWN")
+            if ok is None
+            else ("MET" if ok else "NOT MET")
+        )
         print(f"  [{mark:>7}] {label:<58} {value}")
     shutil.rmtree(work, ignore_errors=True)
     print(f"\ntotal {time.perf_counter() - started:.1f} s")
