@@ -178,7 +178,7 @@ OPTIONS: list[Option] = [
     Option(
         "--draw-ahead",
         "draw_ahead",
-        "draw requests in a helper process while others are sent: auto (default: with 2+ CPUs, one worker and 50+ requests), always or never",
+        "openai-conformance run: draw requests in a helper process while others are sent: auto (default: with 2+ CPUs, one worker and 50+ requests), always or never (under pytest, use -n N)",
         default="auto",
         metavar="WHEN",
     ),
