@@ -45,6 +45,7 @@ BEHAVIOURS = frozenset(
         "redirect",  # 307 to the same path on 127.0.0.2 (another host)
         "huge",  # a chunked body that goes on well past any sane size cap
         "trickle",  # a body that arrives one byte at a time, each just inside the read timeout
+        "trickle-headers",  # the status line and headers arrive one byte at a time, each inside the read timeout
     }
 )
 
@@ -324,6 +325,15 @@ class HostileServer:
             writer.write(_response(307, b"", "text/plain", Location=location))
         elif behaviour == "huge":
             await self._huge(writer)
+        elif behaviour == "trickle-headers":
+            answer = _response(400, _error_body("late, a byte at a time"))
+            started = time.monotonic()
+            for byte in answer:  # one byte per event_interval, within _HANG_LIMIT
+                if time.monotonic() - started > _HANG_LIMIT:
+                    break
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(self.event_interval)
         elif behaviour == "trickle":
             body = _model_list()
             writer.write(_head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}))

@@ -134,6 +134,7 @@ def test_connection_refused_is_exit_2_with_one_line(
         ("slow-headers", "no answer within 1 s", ("--no-probes",)),
         ("huge", "exceeded 100000 bytes", ("--max-body-bytes", "100000")),
         ("trickle", "still arriving 1 s after the headers", ("--no-probes",)),
+        ("trickle-headers", "no answer within 1 s", ("--no-probes",)),
         ("429-long", "Retry-After: 3600, which the suite does not wait for", ()),
     ],
 )
@@ -175,6 +176,26 @@ def test_retry_after_bounds_in_the_transport() -> None:
         assert elapsed < longest, (behaviour, elapsed)
         if behaviour == "429":
             assert elapsed >= 2.0  # it waited Retry-After: 1 twice
+
+
+def test_a_stream_may_take_until_the_timeout_to_start_and_no_longer() -> None:
+    """The headers of a streamed answer get ``--timeout`` in all (not the stream's idle timeout),
+    and not a moment more, however the server spaces its bytes."""
+    body = {"model": "hostile-chat", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    with HostileServer("slow-headers", CHAT, delay=1.5) as server:
+        settings = TransportSettings(base_url=server.base_url, timeout=4.0, stream_idle_timeout=0.5)
+        with HttpTransport(settings) as transport:
+            request = transport.build("POST", "/chat/completions", "/chat/completions", body=body)
+            assert transport.send(request, stream=True).status == 400  # after 1.5 s: in time
+    for behaviour in ("slow-headers", "trickle-headers"):
+        with HostileServer(behaviour, CHAT, delay=5.0, event_interval=0.2) as server:
+            settings = TransportSettings(base_url=server.base_url, timeout=1.0, stream_idle_timeout=0.5)
+            with HttpTransport(settings) as transport:
+                request = transport.build("POST", "/chat/completions", "/chat/completions", body=body)
+                started = time.monotonic()
+                with pytest.raises(TransportFailure, match="no answer within 1 s"):
+                    transport.send(request, stream=True)
+                assert time.monotonic() - started < 1.5, behaviour
 
 
 # -- answers that can be read and are wrong: violations -------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from openai_conformance.transport.deadline import deadline, transport_with_deadlines
 from openai_conformance.transport.exchange import Exchange, Request
 
 __all__ = ["STREAM_TOO_LONG", "HttpTransport", "TransportFailure", "TransportSettings", "join_url"]
@@ -85,7 +86,10 @@ class HttpTransport:
         self.settings = settings
         timeout = httpx.Timeout(settings.timeout)
         self._client = client or httpx.Client(
-            timeout=timeout, verify=settings.verify_tls, follow_redirects=False, trust_env=False
+            timeout=timeout,
+            transport=transport_with_deadlines(verify=settings.verify_tls),
+            follow_redirects=False,
+            trust_env=False,
         )
 
     def close(self) -> None:
@@ -178,18 +182,21 @@ class HttpTransport:
     def _send_once(self, request: Request, *, stream: bool) -> Exchange:
         settings = self.settings
         started = time.monotonic()
-        timeout = httpx.Timeout(
-            settings.timeout, read=settings.stream_idle_timeout if stream else settings.timeout
-        )
+        # httpx's timeouts bound each read and write, not a request: every socket operation here is
+        # also bounded by the time left (transport/deadline.py), so headers that trickle in, a body
+        # that trickles in, or an event stream sent to a request that asked for none, all end.
+        # The headers must come within ``timeout``; then a body within ``timeout`` more, a stream
+        # within ``max_stream_seconds`` of the start, with at most ``stream_idle_timeout`` of silence.
         try:
-            built = self._client.build_request(
-                request.method,
-                request.url,
-                content=request.content or None,
-                headers=request.headers,
-                timeout=timeout,
-            )
-            response = self._client.send(built, stream=True, follow_redirects=False)
+            with deadline(started + settings.timeout):
+                built = self._client.build_request(
+                    request.method,
+                    request.url,
+                    content=request.content or None,
+                    headers=request.headers,
+                    timeout=httpx.Timeout(settings.timeout),
+                )
+                response = self._client.send(built, stream=True, follow_redirects=False)
         except httpx.ConnectError as exc:
             raise TransportFailure("connect", f"cannot connect to {settings.base_url}: {exc}") from exc
         except httpx.TimeoutException as exc:
@@ -200,34 +207,33 @@ class HttpTransport:
         size = 0
         problem: str | None = None
         truncated = False
-        # httpx's timeouts bound each read, not the whole body: a body that trickles in (or an event
-        # stream sent to a request that asked for none) would never end. A streamed answer gets
-        # max_stream_seconds in all; any other body must be complete within ``timeout`` of its headers.
-        body_deadline = time.monotonic() + settings.timeout
+        if stream:
+            body_by, per_read = started + settings.max_stream_seconds, settings.stream_idle_timeout
+        else:
+            body_by, per_read = time.monotonic() + settings.timeout, None
         try:
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > settings.max_body_bytes:
-                    truncated = True
-                    problem = f"the answer exceeded {settings.max_body_bytes} bytes and was cut"
-                    break
-                if stream and time.monotonic() - started > settings.max_stream_seconds:
-                    problem = f"{STREAM_TOO_LONG} {settings.max_stream_seconds:g} s and was cut"
-                    break
-                if not stream and time.monotonic() > body_deadline:
-                    raise TransportFailure(
-                        "timeout",
-                        f"the body was still arriving {settings.timeout:g} s after the headers "
-                        f"({size} bytes so far)",
-                    )
+            with deadline(body_by, per_read=per_read):
+                for chunk in response.iter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > settings.max_body_bytes:
+                        truncated = True
+                        problem = f"the answer exceeded {settings.max_body_bytes} bytes and was cut"
+                        break
         except httpx.ReadTimeout as exc:
             if not stream:
-                response.close()
                 raise TransportFailure(
-                    "timeout", f"the body did not arrive within {settings.timeout:g} s"
+                    "timeout",
+                    f"the body was still arriving {settings.timeout:g} s after the headers ({size} bytes so far)"
+                    if size
+                    else f"the body did not arrive within {settings.timeout:g} s",
                 ) from exc
-            problem = f"idle timeout: the stream was silent for more than {settings.stream_idle_timeout:g} s"
+            if time.monotonic() >= body_by:
+                problem = f"{STREAM_TOO_LONG} {settings.max_stream_seconds:g} s and was cut"
+            else:
+                problem = (
+                    f"idle timeout: the stream was silent for more than {settings.stream_idle_timeout:g} s"
+                )
         except httpx.TimeoutException as exc:  # a write or pool timeout while reading: not expected
             raise TransportFailure("timeout", f"reading the answer timed out: {type(exc).__name__}") from exc
         except httpx.HTTPError as exc:
