@@ -164,6 +164,7 @@ PROBES: dict[str, Probe] = {
     "stream-no-done": lambda c: "data: [DONE]\n\n" not in _stream_text(c),
     "stream-chunk-object": lambda c: any(ch["object"] != "chat.completion.chunk" for ch in _chunks(c)),
     "stream-id-changes": lambda c: len({ch["id"] for ch in _chunks(c)}) > 1,
+    "stream-created-changes": lambda c: len({ch["created"] for ch in _chunks(c)}) > 1,
     "stream-no-finish": _finishes_wrong,
     "stream-usage-unasked": lambda c: any("usage" in ch for ch in _chunks(c)),
     "stream-usage-with-choices": lambda c: any(

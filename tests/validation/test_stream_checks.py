@@ -230,6 +230,17 @@ def test_consistent_id() -> None:
     assert only(judge(chat(items)), "stream.consistent_id").pointer == "/events/1/id"
 
 
+# --- stream.consistent_created ----------------------------------------------------------------------
+
+
+def test_consistent_created() -> None:
+    items = chat_stream_items()
+    assert not [v for v in judge(chat(items)) if v.check == "stream.consistent_created"]
+    items[2]["created"] = items[0]["created"] + 1
+    found = only(judge(chat(items)), "stream.consistent_created")
+    assert found.pointer == "/events/2/created" and found.severity == "warning"
+
+
 # --- stream.finish_reason ---------------------------------------------------------------------------
 
 

@@ -82,6 +82,11 @@ _ALL = [
         "stream-id-changes", "stream.consistent_id", "Every chunk of a chat stream carries a different id."
     ),
     Fault(
+        "stream-created-changes",
+        "stream.consistent_created",
+        "The chunks of a chat stream carry `created` timestamps a second apart.",
+    ),
+    Fault(
         "stream-no-finish",
         "stream.finish_reason",
         "Chat streams never send the final chunk with a non-null finish_reason.",

@@ -413,6 +413,8 @@ def _chat_stream(
         event = dict(head)
         if server.on("stream-id-changes"):
             event["id"] = f"{head['id']}-{len(events)}"
+        if server.on("stream-created-changes"):
+            event["created"] = head["created"] + len(events)
         event["choices"] = [{"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": finish}]
         events.append(event)
 

@@ -125,6 +125,12 @@ _ALL = [
         "chunk schema: `id` — each chunk has the same ID",
     ),
     _c(
+        "stream.consistent_created",
+        "warning",
+        "All chunks of a chat stream carry the same `created` timestamp.",
+        "chat chunk schema: `created` — each chunk has the same timestamp",
+    ),
+    _c(
         "stream.finish_reason",
         "error",
         "Each choice index gets exactly one final chunk with a non-null finish_reason.",

@@ -305,6 +305,23 @@ def _check_ids(stream: _Stream) -> Iterator[Violation]:
             return
 
 
+def _check_created(stream: _Stream) -> Iterator[Violation]:
+    first: int | None = None
+    for i, chunk in stream.chunks:
+        created = chunk.get("created")
+        if not isinstance(created, int) or isinstance(created, bool):
+            continue  # a missing or mistyped `created` is the chunk schema's to report
+        if first is None:
+            first = created
+        elif created != first:
+            yield _violation(
+                "stream.consistent_created",
+                f"chunk created {created} differs from the first chunk's {first}",
+                f"/events/{i}/created",
+            )
+            return
+
+
 def _choices(chunk: Mapping[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
     choices = chunk.get("choices")
     for j, choice in enumerate(choices if isinstance(choices, list) else []):
@@ -538,6 +555,7 @@ def check_stream(
     request = exchange.request.json_body if isinstance(exchange.request.json_body, dict) else {}
     yield from _check_usage(stream, request, finishing)
     if kind == "chat":
+        yield from _check_created(stream)
         yield from _check_tool_calls(stream, final, finishing)
     if semantics:
         yield from check_stream_semantics(exchange, _OPERATION_OF[kind], now=now)
