@@ -143,7 +143,10 @@ class _App:
             if err.status == 400 and server.on("invalid-accepted"):
                 return server.json(server.template(op))
             raise
-        return self.handlers[op.operation_id](server, call)
+        response = self.handlers[op.operation_id](server, call)
+        if response.status_code == 200 and "200" not in op.declared_statuses and op.success_status.isdigit():
+            response.status_code = int(op.success_status)  # an operation that declares 201 (createEval, …)
+        return response
 
     async def _read_body(self, request: Request, op: Operation, call: Call) -> None:
         server = self.server

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema.exceptions import ValidationError, best_match
-from openapi_schema_validator import OAS30WriteValidator
+from openapi_schema_validator import OAS30WriteValidator, OAS31Validator
 from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
+from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from openai_conformance.server.bodies import SchemaBuilder
 
@@ -94,7 +94,12 @@ class Router:
     def __init__(self, spec: dict[str, Any], builder: SchemaBuilder) -> None:
         self.spec = spec
         self.builder = builder
-        resource = Resource.from_contents(_for_validation(spec), default_specification=DRAFT4)
+        # OpenAPI 3.1 schemas are JSON Schema 2020-12 (`type: "null"`, ...); 3.0 has its own dialect.
+        oas31 = str(spec.get("openapi", "")).startswith("3.1")
+        self._validator_cls: Any = OAS31Validator if oas31 else OAS30WriteValidator
+        resource = Resource.from_contents(
+            _for_validation(spec), default_specification=DRAFT202012 if oas31 else DRAFT4
+        )
         self._registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
         self.operations: list[Operation] = []
         entries: list[tuple[int, int, re.Pattern[str], str, dict[str, Operation]]] = []
@@ -121,7 +126,7 @@ class Router:
         self.by_id = {op.operation_id: op for op in self.operations}
 
     def _validator(self, pointer: str) -> Any:
-        return OAS30WriteValidator({"$ref": _SPEC_URI + pointer}, registry=self._registry)
+        return self._validator_cls({"$ref": _SPEC_URI + pointer}, registry=self._registry)
 
     def _operation(self, path: str, method: str, item: dict[str, Any], op_spec: dict[str, Any]) -> Operation:
         op = Operation(method.upper(), path, str(op_spec.get("operationId") or f"{method} {path}"), op_spec)
@@ -150,7 +155,7 @@ class Router:
                 op.body_media[media] = schema or {}
                 if "$ref" in op_spec.get("requestBody", {}):
                     pointer = op_spec["requestBody"]["$ref"][1:]
-                    op.body_validators[media] = OAS30WriteValidator(
+                    op.body_validators[media] = self._validator_cls(
                         {"$ref": _SPEC_URI + "#" + pointer + _pointer("content", media, "schema")[1:]},
                         registry=self._registry,
                     )
@@ -280,7 +285,12 @@ class Router:
         validator = op.body_validators.get(media)
         if validator is None:
             return
-        error = best_match(validator.iter_errors(body))
+        try:
+            error = best_match(validator.iter_errors(body))
+        except TypeError as exc:
+            # openapi-schema-validator's discriminator looks a value up in its mapping: a list or an
+            # object there (where the spec wants a string) breaks it. Such a body is invalid anyway.
+            raise RequestError(400, f"Invalid body: a value has the wrong type ({exc})") from exc
         if error is not None:
             raise RequestError(400, _message(error), param=_error_param(error))
 
