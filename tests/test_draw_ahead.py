@@ -356,3 +356,32 @@ def test_ctrl_c_in_the_middle_of_an_operation_keeps_what_it_showed(ahead: bool) 
     assert [r.note for r in rest] == ["not run: interrupted"] * (len(OPERATIONS) - 2)
     if feed is not None:
         assert _gone(feed)
+
+
+def test_an_answer_that_breaks_the_validator_is_could_not_test_and_the_run_goes_on() -> None:
+    """A third-party validator that raises on an answer: that case could not be judged; nothing crashes."""
+    config = _config(include=("retrieveModel", "listModels"))
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(str(request.url))
+        return httpx.Response(200, json={"id": "m", "object": "model", "created": 1, "owned_by": "o"})
+
+    for feed in (None, CaseFeed(_settings(config))):
+        engine = Engine(
+            CONTRACT,
+            config,
+            "http://127.0.0.1:1",
+            client=httpx.Client(transport=httpx.MockTransport(handler)),
+            feed=feed,
+        )
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise TypeError("unhashable type: 'list'")
+
+        engine.judge.judge = broken  # type: ignore[method-assign]
+        run = engine.run()
+        engine.close()
+        assert [r.outcome.value for r in run.operations] == ["error", "error"]
+        for result in run.operations:
+            assert result.errors == ["the answer could not be judged: TypeError: unhashable type: 'list'"]

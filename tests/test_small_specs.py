@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -86,3 +87,177 @@ def test_overlays_that_do_not_fit_an_unpinned_spec_are_noted_not_fatal(
     code, report = _run(serve_app, tmp_path, "req-123")
     notes = report["spec"]["overlay_notes"]  # type: ignore[index]
     assert code == 0 and notes and all("selects nothing" in note for note in notes)
+
+
+SPEC_31 = """
+openapi: 3.1.0
+info: {title: Speech, version: "1"}
+servers: [{url: /v1}]
+paths:
+  /speech:
+    post:
+      operationId: createSpeech
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [input]
+              properties:
+                input: {type: string, maxLength: 10}
+      responses:
+        "200":
+          description: the audio
+          content:
+            application/octet-stream:
+              schema: {type: string, format: binary}
+  /voice:
+    get:
+      operationId: getVoice
+      responses:
+        "200":
+          description: a voice
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [name]
+                properties:
+                  name: {type: string}
+"""
+
+
+def test_binary_answers_of_an_openapi_31_spec_are_bytes_not_text(serve_app: ServeApp, tmp_path: Path) -> None:
+    """``type: string, format: binary`` says "these bytes": a binary answer is no violation; a JSON
+    answer of the same 3.1 spec with a number for a string still is one."""
+
+    async def speech(request: Request) -> Response:
+        return Response(b"ID3\x04\x00\x00\xff\xfe binary audio", media_type="application/octet-stream")
+
+    async def voice(request: Request) -> Response:
+        return JSONResponse({"name": 7})
+
+    app = Starlette(routes=[Route("/v1/speech", speech, methods=["POST"]), Route("/v1/voice", voice)])
+    spec = tmp_path / "speech.yaml"
+    spec.write_text(SPEC_31)
+    with serve_app(app) as base_url:
+        argv = ["run", "--spec", str(spec), "--base-url", base_url, "--model", "m", "--max-examples", "3"]
+        code = main([*argv, "--no-probes", "--report-dir", str(tmp_path / "r"), "--quiet"])
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    results = {op["operation_id"]: op for op in report["operations"]}
+    assert results["createSpeech"]["outcome"] == "passed", results["createSpeech"]
+    assert results["createSpeech"]["cases"] == 3
+    assert [v["check"] for v in results["getVoice"]["violations"]] == ["schema.body"]
+    assert code == 1
+
+
+SPEC_DISCRIMINATOR = """
+openapi: 3.1.0
+info: {title: Items, version: "1"}
+servers: [{url: /v1}]
+paths:
+  /items:
+    get:
+      operationId: listItems
+      responses:
+        "200":
+          description: the items
+          content:
+            application/json:
+              schema:
+                type: array
+                items: {$ref: "#/components/schemas/Item"}
+components:
+  schemas:
+    Item:
+      oneOf:
+        - {$ref: "#/components/schemas/MessageItem"}
+        - {$ref: "#/components/schemas/CallItem"}
+      discriminator: {propertyName: type}
+    MessageItem:
+      type: object
+      required: [type, text]
+      properties:
+        type: {type: string, enum: [message]}
+        text: {type: string}
+    CallItem:
+      type: object
+      required: [type, name]
+      properties:
+        type: {type: string, const: call}
+        name: {type: string}
+"""
+
+
+def _judge_items(serve_app: ServeApp, tmp_path: Path, items: list[dict[str, Any]]) -> dict[str, Any]:
+    async def listing(request: Request) -> Response:
+        return JSONResponse(items)
+
+    spec = tmp_path / "items.yaml"
+    spec.write_text(SPEC_DISCRIMINATOR)
+    with serve_app(Starlette(routes=[Route("/v1/items", listing)])) as base_url:
+        argv = ["run", "--spec", str(spec), "--base-url", base_url, "--model", "m", "--max-examples", "1"]
+        main([*argv, "--no-probes", "--report-dir", str(tmp_path / "r"), "--quiet"])
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    operation: dict[str, Any] = report["operations"][0]
+    assert any("discriminator" in note for note in report["spec"]["overlay_notes"])
+    return operation
+
+
+def test_a_discriminator_whose_values_name_no_schema_is_read_as_its_alternatives_say(
+    serve_app: ServeApp, tmp_path: Path
+) -> None:
+    """`type: message` names no schema: without the derived mapping every item would be refused."""
+    valid = [{"type": "message", "text": "hi"}, {"type": "call", "name": "f"}]
+    assert _judge_items(serve_app, tmp_path, valid)["outcome"] == "passed"
+
+
+def test_a_derived_discriminator_mapping_still_catches_a_wrong_item(
+    serve_app: ServeApp, tmp_path: Path
+) -> None:
+    wrong = [{"type": "message", "name": "a message without its text"}]
+    operation = _judge_items(serve_app, tmp_path, wrong)
+    assert operation["outcome"] == "failed"
+    assert [v["check"] for v in operation["violations"]] == ["schema.body"]
+
+
+SPEC_EVENTS = """
+openapi: 3.1.0
+info: {title: Events, version: "1"}
+servers: [{url: /v1}]
+paths:
+  /events:
+    get:
+      operationId: listenEvents
+      responses:
+        "200":
+          description: a stream of events, each one an Event
+          content:
+            text/event-stream:
+              schema: {$ref: "#/components/schemas/Event"}
+components:
+  schemas:
+    Event:
+      type: object
+      required: [n]
+      properties:
+        n: {type: integer}
+"""
+
+
+def test_an_event_stream_is_not_judged_as_one_event(serve_app: ServeApp, tmp_path: Path) -> None:
+    """The newer specs give `text/event-stream` the schema of one event: the stream's bytes as a whole
+    are not that value (its events are judged one by one where the suite knows their schema)."""
+
+    async def events(request: Request) -> Response:
+        return Response(b'data: {"n": 1}\n\ndata: {"n": 2}\n\n', media_type="text/event-stream")
+
+    spec = tmp_path / "events.yaml"
+    spec.write_text(SPEC_EVENTS)
+    with serve_app(Starlette(routes=[Route("/v1/events", events)])) as base_url:
+        argv = ["run", "--spec", str(spec), "--base-url", base_url, "--model", "m", "--max-examples", "1"]
+        code = main([*argv, "--no-probes", "--report-dir", str(tmp_path / "r"), "--quiet"])
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["operations"][0]["outcome"] == "passed", report["operations"][0]
+    assert code == 0

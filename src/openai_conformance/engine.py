@@ -245,6 +245,8 @@ class Engine:
             violations = list(self.judge.judge(exchange, operation.operation_id, valid_request=not negative))
         except LookupError as exc:
             return str(exc)
+        except Exception as exc:  # a validator that breaks on this answer: it could not be judged
+            return f"the answer could not be judged: {type(exc).__name__}: {exc}"
         if negative and case.invalid_body and _json_media(case.media_type) and 200 <= exchange.status < 300:
             # Only JSON keeps its types on the wire: a number in a multipart field arrives as text.
             violations.append(
