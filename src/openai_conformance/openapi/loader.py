@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from openai_conformance.errors import OverlayError, SpecError
+from openai_conformance.openapi.discriminators import complete_discriminators
 from openai_conformance.openapi.overlay import Overlay, apply_overlays, load_overlays
 from openai_conformance.openapi.sources import SpecSource, cache_dir, resolve_spec
 
@@ -48,7 +49,9 @@ class Contract:
     _pending: concurrent.futures.Future[list[SpecFinding]] | None = None
     _raw: dict[str, Any] | None = None
     _generation: dict[str, Any] | None = None
-    overlay_notes: list[str] = field(default_factory=list)  # actions that did not apply (unpinned specs)
+    overlay_notes: list[str] = field(
+        default_factory=list
+    )  # overlay actions that did not apply; corrections made
 
     @property
     def findings(self) -> list[SpecFinding]:
@@ -222,7 +225,7 @@ def _applicable(overlays: list[Overlay], source: SpecSource) -> list[Overlay]:
     return chosen
 
 
-_CONTRACT_CACHE_FORMAT = 3
+_CONTRACT_CACHE_FORMAT = 4
 
 
 def _contract_cache(source: SpecSource, overlays: list[Overlay]) -> Path:
@@ -283,9 +286,11 @@ def load_contract(
             raise
         except Exception as exc:
             raise OverlayError(f"applying the overlays failed: {type(exc).__name__}: {exc}") from exc
-        contract = Contract(
-            document=document, source=source, overlays=chosen, _raw=raw, overlay_notes=skipped or []
-        )
+        notes = list(skipped or [])
+        if overlays:  # an erratum of its own kind, corrected with the overlays (not with --no-overlays)
+            document, note = complete_discriminators(document)
+            notes += [note] if note else []
+        contract = Contract(document=document, source=source, overlays=chosen, _raw=raw, overlay_notes=notes)
         _store(cache, document, contract.generation_document, contract.overlay_notes)
     if findings:
         _start_findings(contract)
