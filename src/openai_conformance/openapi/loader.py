@@ -49,9 +49,7 @@ class Contract:
     _pending: concurrent.futures.Future[list[SpecFinding]] | None = None
     _raw: dict[str, Any] | None = None
     _generation: dict[str, Any] | None = None
-    overlay_notes: list[str] = field(
-        default_factory=list
-    )  # overlay actions that did not apply; corrections made
+    overlay_notes: list[str] = field(default_factory=list)  # actions that did not apply; corrections
 
     @property
     def findings(self) -> list[SpecFinding]:

@@ -161,8 +161,9 @@ class SchemaValidator:
         elif cause is not None and hasattr(cause, "schema_errors"):
             if media_type == "text/event-stream":
                 # The newer specs give an event stream the schema of one event; openapi-core would
-                # judge the whole stream's bytes as that one value. The events are judged one by one
-                # by validation/stream.py (stream.chunk_schema), against that very schema.
+                # judge the whole stream's bytes as that one value. The events of chat and text
+                # completions are judged one by one by validation/stream.py (stream.chunk_schema);
+                # those of the newer specs' other streams (Responses, audio) are not judged yet.
                 return
             for schema_error in cause.schema_errors:
                 if _binary_read_as_text(schema_error):
