@@ -89,6 +89,18 @@ def test_overlays_that_do_not_fit_an_unpinned_spec_are_noted_not_fatal(
     assert code == 0 and notes and all("selects nothing" in note for note in notes)
 
 
+def _judge(
+    serve_app: ServeApp, tmp_path: Path, spec_text: str, app: Starlette, examples: int
+) -> tuple[int, dict[str, Any]]:
+    """Run generated requests of ``spec_text`` against ``app``; the exit status and the report."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_text)
+    with serve_app(app) as base_url:
+        argv = ["run", "--spec", str(spec), "--base-url", base_url, "--model", "m", "--no-probes"]
+        code = main([*argv, "--max-examples", str(examples), "--report-dir", str(tmp_path / "r"), "--quiet"])
+    return code, json.loads((tmp_path / "r" / "report.json").read_text())
+
+
 SPEC_31 = """
 openapi: 3.1.0
 info: {title: Speech, version: "1"}
@@ -139,12 +151,7 @@ def test_binary_answers_of_an_openapi_31_spec_are_bytes_not_text(serve_app: Serv
         return JSONResponse({"name": 7})
 
     app = Starlette(routes=[Route("/v1/speech", speech, methods=["POST"]), Route("/v1/voice", voice)])
-    spec = tmp_path / "speech.yaml"
-    spec.write_text(SPEC_31)
-    with serve_app(app) as base_url:
-        argv = ["run", "--spec", str(spec), "--base-url", base_url, "--model", "m", "--max-examples", "3"]
-        code = main([*argv, "--no-probes", "--report-dir", str(tmp_path / "r"), "--quiet"])
-    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    code, report = _judge(serve_app, tmp_path, SPEC_31, app, 3)
     results = {op["operation_id"]: op for op in report["operations"]}
     assert results["createSpeech"]["outcome"] == "passed", results["createSpeech"]
     assert results["createSpeech"]["cases"] == 3
@@ -194,12 +201,9 @@ def _judge_items(serve_app: ServeApp, tmp_path: Path, items: list[dict[str, Any]
     async def listing(request: Request) -> Response:
         return JSONResponse(items)
 
-    spec = tmp_path / "items.yaml"
-    spec.write_text(SPEC_DISCRIMINATOR)
-    with serve_app(Starlette(routes=[Route("/v1/items", listing)])) as base_url:
-        argv = ["run", "--spec", str(spec), "--base-url", base_url, "--model", "m", "--max-examples", "1"]
-        main([*argv, "--no-probes", "--report-dir", str(tmp_path / "r"), "--quiet"])
-    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    _, report = _judge(
+        serve_app, tmp_path, SPEC_DISCRIMINATOR, Starlette(routes=[Route("/v1/items", listing)]), 1
+    )
     operation: dict[str, Any] = report["operations"][0]
     assert any("discriminator" in note for note in report["spec"]["overlay_notes"])
     return operation
@@ -253,11 +257,8 @@ def test_an_event_stream_is_not_judged_as_one_event(serve_app: ServeApp, tmp_pat
     async def events(request: Request) -> Response:
         return Response(b'data: {"n": 1}\n\ndata: {"n": 2}\n\n', media_type="text/event-stream")
 
-    spec = tmp_path / "events.yaml"
-    spec.write_text(SPEC_EVENTS)
-    with serve_app(Starlette(routes=[Route("/v1/events", events)])) as base_url:
-        argv = ["run", "--spec", str(spec), "--base-url", base_url, "--model", "m", "--max-examples", "1"]
-        code = main([*argv, "--no-probes", "--report-dir", str(tmp_path / "r"), "--quiet"])
-    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    code, report = _judge(
+        serve_app, tmp_path, SPEC_EVENTS, Starlette(routes=[Route("/v1/events", events)]), 1
+    )
     assert report["operations"][0]["outcome"] == "passed", report["operations"][0]
     assert code == 0
