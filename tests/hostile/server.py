@@ -326,24 +326,21 @@ class HostileServer:
         elif behaviour == "huge":
             await self._huge(writer)
         elif behaviour == "trickle-headers":
-            answer = _response(400, _error_body("late, a byte at a time"))
-            started = time.monotonic()
-            for byte in answer:  # one byte per event_interval, within _HANG_LIMIT
-                if time.monotonic() - started > _HANG_LIMIT:
-                    break
-                writer.write(bytes([byte]))
-                await writer.drain()
-                await asyncio.sleep(self.event_interval)
+            await self._trickle(writer, _response(400, _error_body("late, a byte at a time")))
         elif behaviour == "trickle":
             body = _model_list()
             writer.write(_head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}))
-            started = time.monotonic()
-            for byte in body:  # len(body) bytes, one per event_interval, within _HANG_LIMIT
-                if time.monotonic() - started > _HANG_LIMIT:
-                    break
-                writer.write(bytes([byte]))
-                await writer.drain()
-                await asyncio.sleep(self.event_interval)
+            await self._trickle(writer, body)
+
+    async def _trickle(self, writer: asyncio.StreamWriter, data: bytes) -> None:
+        """``data`` one byte per ``event_interval``, within _HANG_LIMIT."""
+        started = time.monotonic()
+        for byte in data:
+            if time.monotonic() - started > _HANG_LIMIT:
+                break
+            writer.write(bytes([byte]))
+            await writer.drain()
+            await asyncio.sleep(self.event_interval)
 
     async def _stream(self, request: _Parsed, writer: asyncio.StreamWriter, *, endless: bool) -> None:
         if not request.wants_stream:
