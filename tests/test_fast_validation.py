@@ -19,8 +19,8 @@ import pytest
 from openai_conformance.engine import Engine, RunConfig, embedded_target
 from openai_conformance.openapi.loader import Contract, load_contract
 from openai_conformance.transport.exchange import Exchange
+from openai_conformance.transport.sse import events_of
 from openai_conformance.validation.schema import SchemaValidator
-from openai_conformance.validation.sse import events_of
 from openai_conformance.validation.stream import create_chunk_validator
 
 _REPLACEMENTS: list[Any] = [None, 1.5, "x", 7, True, [], {}, "not-an-enum-value"]

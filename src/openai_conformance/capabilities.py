@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["CAPABILITIES", "capability_of"]
+from openai_conformance.validation.registry import register
+
+__all__ = ["CAPABILITIES", "MISSING", "capability_of"]
+
+MISSING = register(
+    "capability.missing",
+    "error",
+    "An operation named by --expect is implemented by the target.",
+    "the user's --expect list",
+)
 
 #: capability → the operationIds that make it up (6b8287f names; later specs keep them).
 CAPABILITIES: dict[str, tuple[str, ...]] = {

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from openai_conformance.config import RunConfig, selected_operations
-from openai_conformance.errors import ConfigError, TargetError
+from openai_conformance.errors import ConfigError, JudgeError, TargetError, TransportError
 from openai_conformance.generation.request import GeneratedCase
 from openai_conformance.openapi.loader import Contract
 from openai_conformance.openapi.operations import Operation
 from openai_conformance.results.models import OperationResult, Outcome, RunResult
 from openai_conformance.transport.curl import to_curl
-from openai_conformance.transport.exchange import Exchange
-from openai_conformance.transport.http import HttpTransport, TransportFailure, TransportSettings
+from openai_conformance.transport.exchange import Exchange, StreamEnd
+from openai_conformance.transport.http import HttpTransport, TransportSettings
 from openai_conformance.validation.judge import Judge
 from openai_conformance.validation.violations import Violation
 
@@ -102,7 +102,7 @@ class Engine:
         request = self.transport.build("GET", "/models", "/models")
         try:
             exchange = self.transport.send(request)
-        except TransportFailure as exc:
+        except TransportError as exc:
             raise TargetError(f"the target at {self.base_url} cannot be reached: {exc.message}") from exc
         ids: list[str] = []
         if exchange.status == 200:
@@ -118,7 +118,7 @@ class Engine:
         path = _NO_SUCH_ROUTE
         try:
             exchange = self.transport.send(self.transport.build("POST", path, path, body={}))
-        except TransportFailure:
+        except TransportError:
             return
         if exchange.status in (404, 405):
             self.no_route = (exchange.status, _normalise(exchange, path))
@@ -238,13 +238,13 @@ class Engine:
         """Send one generated request and judge the answer; a string says why it could not be tested."""
         try:
             exchange = self.send_case(operation, case)
-        except TransportFailure as exc:
+        except TransportError as exc:
             return exc.message
         negative = self.config.negative
         try:
             violations = list(self.judge.judge(exchange, operation.operation_id, valid_request=not negative))
-        except LookupError as exc:
-            return str(exc)
+        except JudgeError as exc:
+            return exc.message
         except Exception as exc:  # a validator that breaks on this answer: it could not be judged
             return f"the answer could not be judged: {type(exc).__name__}: {exc}"
         if negative and case.invalid_body and _json_media(case.media_type) and 200 <= exchange.status < 300:
@@ -335,7 +335,7 @@ class Engine:
         try:
             for violation, exchange in run():
                 self.record_violation(result, exchange, violation)
-        except TransportFailure as exc:
+        except TransportError as exc:
             result.add_error(f"{name}: {exc.message}")
         except Exception as exc:  # a probe that breaks is a tool error, never a verdict
             result.add_error(f"{name} failed: {type(exc).__name__}: {exc}")
@@ -494,6 +494,8 @@ def _count(result: OperationResult, exchange: Exchange, no_route: tuple[int, byt
     result.statuses[exchange.status] += 1
     if exchange.truncated:  # only streams get here cut: the rest of a stream was not judged
         result.add_error("a stream was larger than the size cap and was cut; its end was not judged")
+    elif exchange.stream_end is StreamEnd.CUT:
+        result.add_error(f"{exchange.stream_note}; what arrived was judged, its end could not be")
     if exchange.status == 405:
         result.bare_not_found += 1
     elif exchange.status == 404:

@@ -8,21 +8,34 @@ records; the exceptions here are for everything else::
     ├── SpecError            the spec cannot be found, downloaded, verified or parsed
     │   └── SpecUnavailableError   no local copy and no way to download one
     ├── OverlayError         an overlay document is malformed or does not apply
-    └── TargetError          the target cannot be tested at all (unreachable, refuses everything)
+    ├── TargetError          the target cannot be tested at all (unreachable, refuses everything)
+    └── CaseError            one request could not be tested; the run goes on
+        ├── TransportError   the request could not be completed (connect, timeout, protocol, 429, size)
+        └── JudgeError       the answer arrived but could not be judged (a validator broke on it)
 
-Each carries a one-line message meant for the user; the CLI prints it and exits with status 2.
+Each carries a one-line message meant for the user; the CLI prints it and exits with status 2. A
+:class:`CaseError` is recorded against its operation as "could not test" instead.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 __all__ = [
+    "CaseError",
     "ConfigError",
     "ConformanceError",
+    "JudgeError",
     "OverlayError",
     "SpecError",
     "SpecUnavailableError",
     "TargetError",
+    "TransportError",
+    "TransportErrorKind",
 ]
+
+#: Why a request could not be completed; tests and reports group transport errors by it.
+TransportErrorKind = Literal["connect", "timeout", "protocol", "too_large", "rate_limited", "other"]
 
 
 class ConformanceError(Exception):
@@ -47,3 +60,26 @@ class OverlayError(ConformanceError):
 
 class TargetError(ConformanceError):
     """The target server cannot be tested at all."""
+
+
+class CaseError(ConformanceError):
+    """One request could not be tested: recorded against its operation, never a verdict."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TransportError(CaseError):
+    """The request could not be completed; ``kind`` says how it failed."""
+
+    def __init__(self, kind: TransportErrorKind, message: str) -> None:
+        super().__init__(message)
+        self.kind: TransportErrorKind = kind
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
+
+
+class JudgeError(CaseError):
+    """The answer arrived but could not be judged (a validator broke on it, or no operation matched)."""

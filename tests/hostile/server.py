@@ -38,6 +38,7 @@ BEHAVIOURS = frozenset(
         "truncated",  # Content-Length larger than what is sent, then close
         "endless-sse",  # a stream of events, forever (bounded server-side), never [DONE]
         "stalled-sse",  # a couple of events, then silence (bounded server-side)
+        "reset-sse",  # a couple of events, then a TCP reset in the middle of the stream
         "slow-headers",  # sleeps longer than the client's timeout before answering
         "slow",  # answers correctly, but each answer takes a while (for --max-time)
         "429",  # always 429 with Retry-After: 1
@@ -69,6 +70,14 @@ class _Seen:
 
     requests: Counter[str] = field(default_factory=Counter)  # "METHOD /path" → count
     authorizations: list[str] = field(default_factory=list)  # Authorization headers (main listener)
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Close the connection with a TCP reset (SO_LINGER 0: close() sends RST instead of FIN)."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
 
 
 def _status_line(status: int) -> str:
@@ -297,10 +306,7 @@ class HostileServer:
             writer.write(body[: len(body) // 2])
             await writer.drain()
             await asyncio.sleep(0.05)
-            sock = writer.get_extra_info("socket")
-            if sock is not None:  # SO_LINGER 0: close() sends RST instead of FIN
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            writer.transport.abort()
+            _reset(writer)
         elif behaviour == "invalid-json":
             writer.write(_response(200, b'{"object": "list", "data": [{"object": "embedding", '))
         elif behaviour == "invalid-utf8":
@@ -311,8 +317,10 @@ class HostileServer:
                 _head(200, {"Content-Type": "application/json", "Content-Length": str(len(body) + 1000)})
             )
             writer.write(body)
-        elif behaviour in ("endless-sse", "stalled-sse"):
+        elif behaviour in ("endless-sse", "stalled-sse", "reset-sse"):
             await self._stream(request, writer, endless=behaviour == "endless-sse")
+            if behaviour == "reset-sse":
+                _reset(writer)
         elif behaviour == "slow-headers":
             await asyncio.sleep(self.delay)
             writer.write(_response(400, _error_body("too late")))
@@ -343,6 +351,7 @@ class HostileServer:
             await asyncio.sleep(self.event_interval)
 
     async def _stream(self, request: _Parsed, writer: asyncio.StreamWriter, *, endless: bool) -> None:
+        """Chunked SSE events; a stream that is not endless stops after two (then stalls or is reset)."""
         if not request.wants_stream:
             writer.write(_response(400, _error_body("this server only streams; send stream: true")))
             return
@@ -351,6 +360,9 @@ class HostileServer:
         index = 0
         while time.monotonic() - started < _HANG_LIMIT:
             if not endless and index == 2:
+                if self.behaviour == "reset-sse":
+                    await asyncio.sleep(0.05)
+                    return
                 # a couple of events, then silence until the client gives up (or the bound)
                 await asyncio.sleep(_HANG_LIMIT - (time.monotonic() - started))
                 break

@@ -19,7 +19,8 @@ import pytest
 
 from openai_conformance.cli import main
 from openai_conformance.engine import Engine
-from openai_conformance.transport.http import HttpTransport, TransportFailure, TransportSettings
+from openai_conformance.errors import TransportError
+from openai_conformance.transport.http import HttpTransport, TransportSettings
 from tests.hostile.server import HostileServer, closed_port
 
 KEY = "sk-hostile-SECRET-0123456789abcdef"
@@ -168,7 +169,7 @@ def test_retry_after_bounds_in_the_transport() -> None:
             with HttpTransport(settings) as transport:
                 request = transport.build("POST", "/embeddings", "/embeddings", body={"input": "hi"})
                 started = time.monotonic()
-                with pytest.raises(TransportFailure) as failure:
+                with pytest.raises(TransportError) as failure:
                     transport.send(request)
                 elapsed = time.monotonic() - started
         assert failure.value.kind == "rate_limited"
@@ -193,7 +194,7 @@ def test_a_stream_may_take_until_the_timeout_to_start_and_no_longer() -> None:
             with HttpTransport(settings) as transport:
                 request = transport.build("POST", "/chat/completions", "/chat/completions", body=body)
                 started = time.monotonic()
-                with pytest.raises(TransportFailure, match="no answer within 1 s"):
+                with pytest.raises(TransportError, match="no answer within 1 s"):
                     transport.send(request, stream=True)
                 assert time.monotonic() - started < 1.5, behaviour
 
@@ -254,6 +255,18 @@ def test_an_endless_stream_is_cut_and_reported(capfd: pytest.CaptureFixture[str]
     _control_kept(run)
     assert run.code == 1
     assert run.report["settings"]["max_stream_seconds"] == 1.0
+
+
+def test_a_stream_reset_midway_is_judged_as_far_as_it_came_and_said_so(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with HostileServer("reset-sse", CHAT, event_interval=0.01) as server:
+        run = _run(capfd, server.base_url, tmp_path, "listModels,createChatCompletion")
+    chat = run.operation("createChatCompletion")
+    assert any("the connection broke mid-stream" in e for e in chat["errors"]), chat["errors"]
+    # The events that came were judged; nothing about the stream's end was ([DONE], finish_reason).
+    assert not {"stream.done", "stream.finish_reason"} & run.checks("createChatCompletion"), chat
+    _control_kept(run)
 
 
 def test_a_flood_stream_is_cut_at_the_size_cap_and_said_so(

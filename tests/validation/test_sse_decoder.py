@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from openai_conformance.transport.exchange import Exchange, SseEvent
-from openai_conformance.validation.sse import SseDecoder, decode_sse, events_of, looks_merged
+from openai_conformance.transport.sse import SseDecoder, decode_sse, events_of, looks_merged
 from tests.validation.validation_factories import make_request
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from openai_conformance.errors import SpecError
 from openai_conformance.openapi.overlay import apply_overlays, load_overlay
-from openai_conformance.transport.exchange import Exchange
+from openai_conformance.transport.exchange import Exchange, StreamEnd
 from openai_conformance.validation.catalogue import CHECKS
 from openai_conformance.validation.stream import (
     StreamKind,
@@ -153,7 +153,7 @@ def test_framing_unterminated_last_event() -> None:
 
 def test_framing_unterminated_is_ignored_when_the_suite_cut_the_stream() -> None:
     raw = _body(chat_stream_items())[:-30]
-    assert judge(chat([], raw=raw, truncated=True)) == []
+    assert judge(chat([], raw=raw, stream_end=StreamEnd.TOO_LARGE)) == []
 
 
 def test_framing_merged_events() -> None:
@@ -382,12 +382,17 @@ def test_mid_stream_error_is_tolerated() -> None:
 
 
 def test_stalled_stream() -> None:
-    exchange = chat(chat_stream_items()[:1], done=False, stream_problem="idle timeout: no byte for 30.0 s")
+    exchange = chat(
+        chat_stream_items()[:1],
+        done=False,
+        stream_end=StreamEnd.IDLE,
+        stream_note="idle timeout: no byte for 30.0 s",
+    )
     assert "idle timeout" in only(judge(exchange), "stream.stalled").message
 
 
 def test_other_stream_problems_are_not_stalls() -> None:
-    exchange = chat(chat_stream_items()[:1], done=False, stream_problem="max events reached")
+    exchange = chat(chat_stream_items()[:1], done=False, stream_end=StreamEnd.CUT)
     assert judge(exchange) == []
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from openai_conformance.transport.exchange import Exchange, Request
+from openai_conformance.transport.exchange import Exchange, Request, StreamEnd
 from openai_conformance.validation.stream import ChunkValidator, StreamKind, create_chunk_validator
 from openai_conformance.validation.violations import Violation
 
@@ -77,8 +77,8 @@ def stream_exchange(
     raw: bytes | None = None,
     done: bool = True,
     content_type: str = "text/event-stream; charset=utf-8",
-    stream_problem: str | None = None,
-    truncated: bool = False,
+    stream_end: StreamEnd = StreamEnd.COMPLETE,
+    stream_note: str | None = None,
     status: int = 200,
 ) -> Exchange:
     body = raw if raw is not None else sse_body(items or [], done=done)
@@ -88,8 +88,8 @@ def stream_exchange(
         headers={"content-type": content_type},
         body=body,
         elapsed=0.2,
-        stream_problem=stream_problem,
-        truncated=truncated,
+        stream_end=stream_end,
+        stream_note=stream_note,
     )
 
 

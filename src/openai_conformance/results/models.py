@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from openai_conformance.validation.violations import Severity, Violation
+from openai_conformance.validation.violations import Severity, Violation, violation_key
 
 __all__ = ["REPORT_FORMAT", "Finding", "OperationResult", "Outcome", "RunResult"]
 
@@ -68,7 +68,7 @@ class Finding:
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return Violation(self.check, self.message, self.pointer, self.severity, self.keyword).key
+        return violation_key(self.check, self.pointer, self.keyword)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Exchange", "Request", "SseEvent"]
+if TYPE_CHECKING:
+    from openai_conformance.transport.sse import SseProblem
+
+__all__ = ["Exchange", "Request", "SseEvent", "StreamEnd"]
 
 #: Header names are lower-cased; a repeated header keeps its last value (enough for every check here).
 Headers = dict[str, str]
@@ -46,6 +50,21 @@ class SseEvent:
     at: float = 0.0  # seconds since the request was sent
 
 
+class StreamEnd(enum.Enum):
+    """How reading a streamed answer ended: by the server, or cut by the suite (and why)."""
+
+    COMPLETE = "complete"  # the server ended the stream
+    IDLE = "idle"  # silent for longer than --stream-idle-timeout: cut
+    TOO_LONG = "too long"  # still going after --max-stream-seconds: cut
+    TOO_LARGE = "too large"  # larger than --max-body-bytes: cut
+    CUT = "cut"  # the connection broke before the server ended the stream
+
+    @property
+    def by_server(self) -> bool:
+        """Whether the server ended the stream, so rules about how a stream ends can be judged."""
+        return self is StreamEnd.COMPLETE
+
+
 @dataclass(slots=True)
 class Exchange:
     """A request and the target's answer."""
@@ -55,9 +74,20 @@ class Exchange:
     headers: Headers
     body: bytes
     elapsed: float  # seconds until the whole answer had arrived
-    events: list[SseEvent] | None = None  # decoded events, when the answer was a stream
-    stream_problem: str | None = None  # why reading a stream stopped early ("idle timeout", …)
-    truncated: bool = False  # the body was cut at the size cap
+    events: list[SseEvent] | None = None  # decoded as they arrived, when the answer was an event stream
+    sse_problems: list[SseProblem] | None = None  # the framing problems the decoder noted on the way
+    stream_end: StreamEnd | None = None  # how reading a stream ended; None when none was read
+    stream_note: str | None = None  # what cut the stream, in words, when the suite cut it
+
+    @property
+    def truncated(self) -> bool:
+        """The stream was cut at the size cap (a plain answer that large is never judged)."""
+        return self.stream_end is StreamEnd.TOO_LARGE
+
+    @property
+    def stream_cut(self) -> bool:
+        """A stream was read but did not end by the server: rules about its end must stay silent."""
+        return self.stream_end is not None and not self.stream_end.by_server
 
     @property
     def content_type(self) -> str:

@@ -1,6 +1,7 @@
 """The live transport: httpx to the target, with timeouts, size caps and key redaction.
 
-This module is the one boundary where httpx's errors become ours (:class:`TransportFailure`).
+This module is the one boundary where httpx's errors become ours (:class:`TransportError`). An event
+stream is decoded as it arrives: every event keeps the time it arrived at.
 """
 
 from __future__ import annotations
@@ -14,24 +15,14 @@ from typing import Any
 
 import httpx
 
+from openai_conformance.errors import TransportError
 from openai_conformance.transport.deadline import deadline, transport_with_deadlines
-from openai_conformance.transport.exchange import Exchange, Request
+from openai_conformance.transport.exchange import Exchange, Request, SseEvent, StreamEnd
+from openai_conformance.transport.sse import SseDecoder
 
-__all__ = ["STREAM_TOO_LONG", "HttpTransport", "TransportFailure", "TransportSettings", "join_url"]
-
-#: How ``Exchange.stream_problem`` begins when a stream was cut for lasting too long (not for silence).
-STREAM_TOO_LONG = "the stream went on for more than"
+__all__ = ["HttpTransport", "TransportSettings", "join_url"]
 
 _SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie"})
-
-
-class TransportFailure(Exception):
-    """The request could not be completed: the case could not be tested (not a violation)."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(f"{kind}: {message}")
-        self.kind = kind  # "connect", "timeout", "protocol", "too_large", "rate_limited", "other"
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,10 +141,10 @@ class HttpTransport:
         return request
 
     def send(self, request: Request, *, stream: bool = False) -> Exchange:
-        """Send ``request``; the answer as an :class:`Exchange`, or :class:`TransportFailure`.
+        """Send ``request``; the answer as an :class:`Exchange`, or :class:`TransportError`.
 
         A 429 is retried (at most ``max_retries_429`` times) when its ``Retry-After`` is a number of
-        seconds no larger than ``max_retry_after``; a 429 that remains is a :class:`TransportFailure`
+        seconds no larger than ``max_retry_after``; a 429 that remains is a :class:`TransportError`
         of kind ``rate_limited``: a rate-limited request says nothing about the operation, and judging
         it would blame the target for what it never answered (an unknown model "accepted" with 429).
         """
@@ -166,12 +157,12 @@ class HttpTransport:
             shown = "none" if header is None else _clip(header)
             wait = _retry_after(header)
             if attempt == settings.max_retries_429:
-                raise TransportFailure(
+                raise TransportError(
                     "rate_limited",
                     f"rate limited: still 429 after {attempt + 1} attempts (Retry-After: {shown})",
                 )
             if wait is None or wait > settings.max_retry_after:
-                raise TransportFailure(
+                raise TransportError(
                     "rate_limited",
                     f"rate limited: 429 with Retry-After: {shown}, which the suite does not wait for "
                     f"(it waits up to {settings.max_retry_after:g} s)",
@@ -198,15 +189,17 @@ class HttpTransport:
                 )
                 response = self._client.send(built, stream=True, follow_redirects=False)
         except httpx.ConnectError as exc:
-            raise TransportFailure("connect", f"cannot connect to {settings.base_url}: {exc}") from exc
+            raise TransportError("connect", f"cannot connect to {settings.base_url}: {exc}") from exc
         except httpx.TimeoutException as exc:
-            raise TransportFailure("timeout", f"no answer within {settings.timeout:g} s") from exc
+            raise TransportError("timeout", f"no answer within {settings.timeout:g} s") from exc
         except httpx.HTTPError as exc:
-            raise TransportFailure("protocol", f"{type(exc).__name__}: {exc}") from exc
+            raise TransportError("protocol", f"{type(exc).__name__}: {exc}") from exc
         chunks: list[bytes] = []
         size = 0
-        problem: str | None = None
-        truncated = False
+        end = StreamEnd.COMPLETE
+        note: str | None = None
+        decoder = SseDecoder() if stream and _is_event_stream(response.headers) else None
+        events: list[SseEvent] = []
         if stream:
             body_by, per_read = started + settings.max_stream_seconds, settings.stream_idle_timeout
         else:
@@ -216,45 +209,61 @@ class HttpTransport:
                 for chunk in response.iter_bytes():
                     chunks.append(chunk)
                     size += len(chunk)
+                    if decoder is not None:
+                        events += decoder.decode(chunk, at=time.monotonic() - started)
                     if size > settings.max_body_bytes:
-                        truncated = True
-                        problem = f"the answer exceeded {settings.max_body_bytes} bytes and was cut"
+                        end, note = (
+                            StreamEnd.TOO_LARGE,
+                            f"the answer exceeded {settings.max_body_bytes} bytes and was cut",
+                        )
                         break
         except httpx.ReadTimeout as exc:
             if not stream:
-                raise TransportFailure(
+                raise TransportError(
                     "timeout",
                     f"the body was still arriving {settings.timeout:g} s after the headers ({size} bytes so far)"
                     if size
                     else f"the body did not arrive within {settings.timeout:g} s",
                 ) from exc
             if time.monotonic() >= body_by:
-                problem = f"{STREAM_TOO_LONG} {settings.max_stream_seconds:g} s and was cut"
+                end = StreamEnd.TOO_LONG
+                note = f"the stream went on for more than {settings.max_stream_seconds:g} s and was cut"
             else:
-                problem = (
-                    f"idle timeout: the stream was silent for more than {settings.stream_idle_timeout:g} s"
-                )
+                end = StreamEnd.IDLE
+                note = f"idle timeout: the stream was silent for more than {settings.stream_idle_timeout:g} s"
         except httpx.TimeoutException as exc:  # a write or pool timeout while reading: not expected
-            raise TransportFailure("timeout", f"reading the answer timed out: {type(exc).__name__}") from exc
+            raise TransportError("timeout", f"reading the answer timed out: {type(exc).__name__}") from exc
         except httpx.HTTPError as exc:
-            raise TransportFailure(
-                "protocol", f"reading the answer failed: {type(exc).__name__}: {exc}"
-            ) from exc
+            if not (stream and size):
+                raise TransportError(
+                    "protocol", f"reading the answer failed: {type(exc).__name__}: {exc}"
+                ) from exc
+            # What arrived of a stream can still be judged; only its end is unknown.
+            end, note = StreamEnd.CUT, f"the connection broke mid-stream: {type(exc).__name__}: {exc}"
         finally:
             response.close()
         body = b"".join(chunks)
         del chunks
-        if not stream and truncated:
-            raise TransportFailure("too_large", problem or "answer too large")
+        if not stream and end is StreamEnd.TOO_LARGE:
+            raise TransportError("too_large", note or "answer too large")
+        if decoder is not None:
+            events += decoder.flush(at=time.monotonic() - started)
         return Exchange(
             request=request,
             status=response.status_code,
             headers={k.lower(): v for k, v in response.headers.items()},
             body=body,
             elapsed=time.monotonic() - started,
-            stream_problem=problem,
-            truncated=truncated,
+            events=events if decoder is not None else None,
+            sse_problems=decoder.issues if decoder is not None else None,
+            stream_end=end if stream else None,
+            stream_note=note if stream else None,
         )
+
+
+def _is_event_stream(headers: httpx.Headers) -> bool:
+    media: str = headers.get("content-type", "")
+    return media.split(";", 1)[0].strip().lower() == "text/event-stream"
 
 
 def _lenient(value: Any) -> Any:

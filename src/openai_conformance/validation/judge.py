@@ -33,7 +33,7 @@ class Judge:
     ) -> Iterator[Violation]:
         """Every violation in one answer. ``valid_request`` says the request obeyed the schema."""
         streamed = exchange.request.body_field("stream") is True
-        if exchange.stream_problem and not streamed:
+        if exchange.stream_cut and not streamed:
             return
         for violation in self._schema.check(exchange):
             # A stream served under another media type is stream.content_type's to report; that its

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from openai_conformance.errors import TransportError
 from openai_conformance.transport.exchange import Exchange, Request
-from openai_conformance.transport.http import HttpTransport, TransportFailure
+from openai_conformance.transport.http import HttpTransport
 from openai_conformance.validation.violations import Violation
 
 __all__ = ["Probe", "ProbeContext", "probes_for"]
@@ -35,7 +36,7 @@ class ProbeContext:
     def send(self, request: Request) -> Exchange | None:
         try:
             exchange = self.transport.send(request)
-        except TransportFailure:
+        except TransportError:
             return None
         if self.on_exchange is not None:
             self.on_exchange(exchange)
@@ -242,7 +243,7 @@ def _unknown_model_streamed(ctx: ProbeContext) -> Iterator[Finding]:
     request = ctx.transport.build("POST", path, path, body=body, media_type="application/json")
     try:
         exchange = ctx.transport.send(request, stream=True)
-    except TransportFailure:
+    except TransportError:
         return
     if ctx.on_exchange is not None:
         ctx.on_exchange(exchange)

@@ -18,6 +18,7 @@ from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_core.testing import MockRequest, MockResponse
 
+from openai_conformance.errors import JudgeError
 from openai_conformance.openapi.loader import Contract
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.fast import FastBodies
@@ -184,6 +185,6 @@ class SchemaValidator:
             yield Violation("schema.header", f"{name}: response header {header} is missing or invalid")
         elif "Path" in name or "Server" in name or "Operation" in name:
             # The request did not match the spec: a tool error, not the server's fault.
-            raise LookupError(f"openapi-core cannot find the operation for this request ({name})")
+            raise JudgeError(f"openapi-core cannot find the operation for this request ({name})")
         else:
             yield Violation(body_check, f"openapi-core: {name}")

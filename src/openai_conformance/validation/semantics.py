@@ -22,8 +22,8 @@ from typing import Any
 from referencing import Registry
 
 from openai_conformance.transport.exchange import Exchange
+from openai_conformance.transport.sse import events_of
 from openai_conformance.validation.catalogue import get_check
-from openai_conformance.validation.sse import events_of
 from openai_conformance.validation.violations import Violation, pointer_from_path
 
 __all__ = [
@@ -624,7 +624,7 @@ def check_stream_semantics(
     request = _dict(exchange.request.json_body)
     now = time.time() if now is None else now
     events, _ = events_of(exchange)
-    complete = exchange.stream_problem is None and not exchange.truncated
+    complete = not exchange.stream_cut
     created_seen = False
     indices: dict[int, str] = {}
     usage_chunks: list[tuple[Any, str]] = []

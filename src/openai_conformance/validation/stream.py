@@ -27,12 +27,11 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from openai_conformance.errors import SpecError
-from openai_conformance.transport.exchange import Exchange
-from openai_conformance.transport.http import STREAM_TOO_LONG
+from openai_conformance.transport.exchange import Exchange, StreamEnd
+from openai_conformance.transport.sse import events_of, looks_merged
 from openai_conformance.validation.catalogue import get_check
 from openai_conformance.validation.fast import compile_schema
 from openai_conformance.validation.semantics import check_stream_semantics, is_stream_request
-from openai_conformance.validation.sse import events_of, looks_merged
 from openai_conformance.validation.violations import Violation, pointer_from_path
 
 __all__ = [
@@ -59,7 +58,6 @@ CHUNK_SCHEMAS: dict[StreamKind, str] = {
 
 _OPERATIONS: dict[str, StreamKind] = {"createChatCompletion": "chat", "createCompletion": "completion"}
 _OPERATION_OF: dict[StreamKind, str] = {kind: operation for operation, kind in _OPERATIONS.items()}
-_STALL_WORDS = ("idle", "stall", "silent")
 _SPEC_URI = "urn:openai-conformance:spec"
 _CHUNK_NAME = "_OpenaiConformanceChunk"
 _MESSAGE_LIMIT = 300
@@ -216,7 +214,7 @@ class _Stream:
 
 def _parse(exchange: Exchange) -> _Stream:
     events, issues = events_of(exchange)
-    complete = exchange.stream_problem is None and not exchange.truncated
+    complete = not exchange.stream_cut
     stream = _Stream()
     for issue in issues:
         if issue.kind == "unterminated" and not complete:
@@ -534,17 +532,16 @@ def check_stream(
             "stream.content_type", f"`stream: true` was asked but the answer is {got}, not text/event-stream"
         )
         return
-    problem = exchange.stream_problem
-    if problem is not None and any(word in problem.lower() for word in _STALL_WORDS):
-        yield _violation("stream.stalled", f"the stream went silent and was cut: {problem}")
-    complete = problem is None and not exchange.truncated
+    if exchange.stream_end is StreamEnd.IDLE:
+        yield _violation("stream.stalled", f"the stream went silent and was cut: {exchange.stream_note}")
+    complete = not exchange.stream_cut
     stream = _parse(exchange)
     yield from stream.violations
     finishing = complete and not stream.aborted
     if stream.done_at is None and finishing:
         yield _violation("stream.done", "the stream ended without `data: [DONE]`")
-    elif stream.done_at is None and problem is not None and problem.startswith(STREAM_TOO_LONG):
-        yield _violation("stream.done", f"the stream never ended with `data: [DONE]`: {problem}")
+    elif stream.done_at is None and exchange.stream_end is StreamEnd.TOO_LONG:
+        yield _violation("stream.done", f"the stream never ended with `data: [DONE]`: {exchange.stream_note}")
     if chunk_validator is not None:
         yield from _check_schema(stream, chunk_validator)
     yield from _check_ids(stream)

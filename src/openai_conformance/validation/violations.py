@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Severity", "Violation", "pointer_from_path"]
+__all__ = ["Severity", "Violation", "pointer_from_path", "violation_key"]
 
 Severity = Literal["error", "warning"]
 
@@ -15,7 +15,8 @@ Severity = Literal["error", "warning"]
 class Violation:
     """One departure from the contract, found in one response.
 
-    ``check`` is a stable ``area.rule`` id (a public contract: reports and ``--ignore`` name it);
+    Built only through a declared check (:mod:`openai_conformance.validation.registry`).
+    ``check`` is a stable ``area.rule`` id (a public contract: reports and baselines name it);
     ``pointer`` is an RFC 6901 JSON pointer into the response body ("" for the whole body or for
     something outside it, such as the status line); ``key`` groups violations of the same kind so
     a run reports each kind once per operation.
@@ -30,7 +31,12 @@ class Violation:
     @property
     def key(self) -> tuple[str, str, str]:
         """What makes two violations "the same kind": check, pointer with indices folded, keyword."""
-        return (self.check, _fold_indices(self.pointer), self.keyword)
+        return violation_key(self.check, self.pointer, self.keyword)
+
+
+def violation_key(check: str, pointer: str, keyword: str) -> tuple[str, str, str]:
+    """The kind of a violation: its check, its pointer with array indices folded, its keyword."""
+    return (check, _fold_indices(pointer), keyword)
 
 
 def _escape(token: str) -> str:

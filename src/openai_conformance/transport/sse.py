@@ -234,6 +234,8 @@ def decode_sse(body: bytes) -> tuple[list[SseEvent], list[SseProblem]]:
 
 
 def events_of(exchange: Exchange) -> tuple[list[SseEvent], list[SseProblem]]:
-    """An answer's events (the transport's, when it decoded them) and the framing problems of its body."""
+    """An answer's events and framing problems: as the transport decoded them on arrival, or from its body."""
+    if exchange.events is not None and exchange.sse_problems is not None:
+        return exchange.events, exchange.sse_problems
     events, issues = decode_sse(exchange.body) if exchange.body else ([], [])
     return (exchange.events if exchange.events is not None else events), issues
