@@ -14,11 +14,12 @@ import httpx
 import pytest
 
 from openai_conformance.config import RunConfig
-from openai_conformance.engine import Engine
-from openai_conformance.generation.ahead import CaseFeed, DrawSettings, FeedBroken, should_draw_ahead
+from openai_conformance.events import Event, OperationFinished
+from openai_conformance.generation.ahead import CaseFeed, FeedBroken, should_draw_ahead
 from openai_conformance.generation.hints import Budget
 from openai_conformance.openapi.loader import load_contract
 from openai_conformance.results.models import RunResult
+from openai_conformance.runner import Runner
 
 CONTRACT = load_contract(pin="6b8287f", findings=False)
 # JSON bodies (the heaviest schema), multipart, path and query parameters, no parameters at all.
@@ -28,17 +29,8 @@ MODELS = ("chat-a", "embed-b")
 Sent = list[tuple[str, str, bytes]]
 
 
-def _settings(config: RunConfig, **changes: Any) -> DrawSettings:
-    settings = DrawSettings(
-        spec=None,
-        overlays=True,
-        sha256=CONTRACT.source.sha256,
-        negative=config.negative,
-        max_examples=config.max_examples,
-        seed=config.seed,
-        budget=config.budget,
-    )
-    return replace(settings, **changes)
+def _feed(config: RunConfig, sha256: str = CONTRACT.source.sha256) -> CaseFeed:
+    return CaseFeed(config, sha256=sha256)
 
 
 def _config(**changes: Any) -> RunConfig:
@@ -49,9 +41,19 @@ def _config(**changes: Any) -> RunConfig:
         models=MODELS,
         include=OPERATIONS,
         probes=False,
-        budget=Budget(),
     )
     return replace(config, **changes)
+
+
+class _OnOperation:
+    """Calls ``on_operation`` with each finished operation's result, as a consumer of the run's events."""
+
+    def __init__(self, on_operation: Any) -> None:
+        self.on_operation = on_operation
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, OperationFinished):
+            self.on_operation(event.result)
 
 
 def _run(
@@ -60,7 +62,7 @@ def _run(
     *,
     on_request: Any = None,
     on_operation: Any = None,
-) -> tuple[Sent, RunResult, Engine]:
+) -> tuple[Sent, RunResult, Runner]:
     sent: Sent = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -74,7 +76,7 @@ def _run(
             json={"error": {"message": "no", "type": "invalid_request_error", "param": None, "code": None}},
         )
 
-    engine = Engine(
+    engine = Runner(
         CONTRACT,
         config,
         config.base_url or "",
@@ -82,7 +84,7 @@ def _run(
         feed=feed,
     )
     try:
-        run = engine.run(on_operation=on_operation)
+        run = engine.collect(handlers=[_OnOperation(on_operation)] if on_operation else [])
     finally:
         engine.close()
     return sent, run, engine
@@ -114,7 +116,7 @@ def _gone(feed: CaseFeed, within: float = 10.0) -> bool:
 def test_the_helper_sends_the_very_requests_drawn_in_process(negative: bool) -> None:
     config = _config(negative=negative)
     here, run_here, _ = _run(config, None)
-    feed = CaseFeed(_settings(config))
+    feed = _feed(config)
     ahead, run_ahead, engine = _run(config, feed)
     assert engine.drawing == "in a helper process"
     assert run_ahead.settings["drawing"] == "in a helper process"
@@ -128,7 +130,7 @@ def test_the_helper_sends_the_very_requests_drawn_in_process(negative: bool) -> 
 def test_a_helper_killed_mid_run_loses_nothing() -> None:
     config = _config()
     here, run_here, _ = _run(config, None)
-    feed = CaseFeed(_settings(config))
+    feed = _feed(config)
 
     def kill_on_the_tenth(count: int) -> None:
         if count == 10 and feed.pid is not None:  # in the middle of the second operation
@@ -145,7 +147,7 @@ def test_a_helper_killed_mid_run_loses_nothing() -> None:
 def test_a_helper_that_cannot_draw_hands_over_to_the_engine() -> None:
     config = _config()
     here, _, _ = _run(config, None)
-    feed = CaseFeed(_settings(config, sha256="0" * 64))  # as if the spec changed under the run
+    feed = _feed(config, sha256="0" * 64)  # as if the spec changed under the run
     ahead, run, engine = _run(config, feed)
     assert ahead == here
     assert "the spec changed since the run started" in engine.drawing
@@ -155,7 +157,7 @@ def test_a_helper_that_cannot_draw_hands_over_to_the_engine() -> None:
 
 def test_ctrl_c_stops_the_helper_and_keeps_what_was_done() -> None:
     config = _config()
-    feed = CaseFeed(_settings(config))
+    feed = _feed(config)
 
     def interrupt(result: Any) -> None:
         raise KeyboardInterrupt
@@ -169,7 +171,7 @@ def test_ctrl_c_stops_the_helper_and_keeps_what_was_done() -> None:
 
 def test_the_time_budget_stops_the_helper() -> None:
     config = _config(max_time=0.3)
-    feed = CaseFeed(_settings(config))
+    feed = _feed(config)
 
     def slow(count: int) -> None:
         time.sleep(0.03)
@@ -181,7 +183,7 @@ def test_the_time_budget_stops_the_helper() -> None:
 
 
 def test_a_feed_never_begun_stops_when_closed() -> None:
-    feed = CaseFeed(_settings(_config()))
+    feed = _feed(_config())
     feed.close()
     feed.close()  # again: harmless
     assert _gone(feed)
@@ -257,7 +259,7 @@ def test_the_engine_draws_exactly_the_requests_the_helper_did_not_send(given: in
 
 def test_a_stalled_helper_does_not_hold_the_run_past_its_time_budget() -> None:
     config = _config(max_time=1.0)
-    feed = CaseFeed(_settings(config))
+    feed = _feed(config)
     assert feed.pid is not None
     os.kill(feed.pid, signal.SIGSTOP)  # frozen: it draws nothing, and says nothing
     try:
@@ -340,7 +342,7 @@ def test_the_same_seed_draws_the_same_requests_in_another_process_and_folder(tmp
 @pytest.mark.parametrize("ahead", [False, True], ids=["in-process", "helper"])
 def test_ctrl_c_in_the_middle_of_an_operation_keeps_what_it_showed(ahead: bool) -> None:
     config = _config()
-    feed = CaseFeed(_settings(config)) if ahead else None
+    feed = _feed(config) if ahead else None
 
     def interrupt_on_the_tenth(count: int) -> None:
         if count == 10:  # 1 no-such-route question, 6 requests of the first operation, 2 of the second
@@ -367,8 +369,8 @@ def test_an_answer_that_breaks_the_validator_is_could_not_test_and_the_run_goes_
         sent.append(str(request.url))
         return httpx.Response(200, json={"id": "m", "object": "model", "created": 1, "owned_by": "o"})
 
-    for feed in (None, CaseFeed(_settings(config))):
-        engine = Engine(
+    for feed in (None, _feed(config)):
+        engine = Runner(
             CONTRACT,
             config,
             "http://127.0.0.1:1",
@@ -380,7 +382,7 @@ def test_an_answer_that_breaks_the_validator_is_could_not_test_and_the_run_goes_
             raise TypeError("unhashable type: 'list'")
 
         engine.judge.judge = broken  # type: ignore[method-assign]
-        run = engine.run()
+        run = engine.collect()
         engine.close()
         assert [r.outcome.value for r in run.operations] == ["error", "error"]
         for result in run.operations:

@@ -6,11 +6,12 @@ import json
 
 import httpx
 
-from openai_conformance.engine import Engine, RunConfig
+from openai_conformance.config import RunConfig
 from openai_conformance.generation.hints import Budget, apply_hints
 from openai_conformance.generation.models import models_for
 from openai_conformance.openapi.loader import load_contract
 from openai_conformance.openapi.operations import iter_operations
+from openai_conformance.runner import Runner
 
 CONTRACT = load_contract(pin="6b8287f", findings=False)
 
@@ -35,12 +36,12 @@ def _sent(
         include=(include,),
         probes=False,
     )
-    engine = Engine(
+    runner = Runner(
         CONTRACT, config, "http://127.0.0.1:1", client=httpx.Client(transport=httpx.MockTransport(handler))
     )
-    for operation in engine.operations():
-        engine.run_operation(operation)
-    return sent
+    runner.collect()
+    runner.close()
+    return [item for item in sent if "openai-conformance-no-such-route" not in str(item)]
 
 
 def test_same_seed_same_requests() -> None:

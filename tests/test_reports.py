@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from openai_conformance.reporting.files import to_junit, write_reports
+from openai_conformance.results.info import Settings, SpecInfo, Target
 from openai_conformance.results.models import REPORT_FORMAT, OperationResult, Outcome, RunResult
 from openai_conformance.transport.curl import to_curl
 from openai_conformance.transport.exchange import Request
@@ -46,15 +47,9 @@ def _run() -> RunResult:
     unsupported = OperationResult("createFile", "post", "/files")
     unsupported.outcome, unsupported.note = Outcome.UNSUPPORTED, "404 everywhere"
     return RunResult(
-        target={"base_url": "http://127.0.0.1:1"},
-        spec={
-            "title": "OpenAI API 2.3.0",
-            "openapi": "3.0.0",
-            "sha256": "ab" * 32,
-            "pin": "6b8287f",
-            "overlays": [],
-        },
-        settings={"seed": 0, "max_examples": 3, "mode": "positive"},
+        target=Target(base_url="http://127.0.0.1:1"),
+        spec=SpecInfo(title="OpenAI API 2.3.0", openapi="3.0.0", sha256="ab" * 32, pin="6b8287f"),
+        settings=Settings(options={"seed": 0, "max_examples": 3, "mode": "positive"}),
         spec_findings=[{"message": "Path parameter 'user_id' was not resolved", "location": ""}],
         operations=[failed, passed, unsupported],
     )

@@ -11,8 +11,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from openai_conformance.config import RunConfig, add_options
 from openai_conformance.errors import ConformanceError
-from openai_conformance.options import add_options, build_config
 
 __all__ = ["main"]
 
@@ -38,7 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument("--api-key", help="require this bearer key on every request")
-    serve.add_argument("--fault", metavar="ID", help="switch on one named deviation (see --list-faults)")
+    serve.add_argument(
+        "--fault",
+        metavar="ID",
+        action="append",
+        help="switch on a named deviation (repeatable; see --list-faults)",
+    )
     serve.add_argument("--list-faults", action="store_true", help="list the deviations the server can inject")
     serve.add_argument("--spec", help="spec to serve: path, URL or pin name (default: pin 6b8287f)")
     report = commands.add_parser("report", help="work with reports")
@@ -54,39 +59,33 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import contextlib
+
     from openai_conformance.generation.ahead import start_feed
     from openai_conformance.openapi.loader import load_contract
 
-    config, options = build_config(vars(args))
-    contract = load_contract(options.spec, overlays=options.overlays)
-    feed = start_feed(contract, config, options)  # first: its start-up overlaps the imports below
-    try:
+    config = RunConfig.from_values(vars(args))
+    contract = load_contract(config.spec, overlays=config.overlays)
+    feed = start_feed(contract, config)  # first: its start-up overlaps the imports below
+    with contextlib.ExitStack() as stack:
+        if feed is not None:
+            stack.callback(feed.close)
+        from openai_conformance.events import drive
         from openai_conformance.reporting.console import ConsoleReporter
         from openai_conformance.reporting.files import write_reports
-        from openai_conformance.session import open_session
-    except BaseException:
-        if feed is not None:
-            feed.close()
-        raise
+        from openai_conformance.results.collector import RunCollector
+        from openai_conformance.runner import Runner, open_target
 
-    console = ConsoleReporter(quiet=args.quiet, secrets=tuple(s for s in (config.api_key,) if s))
-    with open_session(config, options, contract=contract, feed=feed) as session:
-        engine = session.engine
-        console.secrets = engine.secrets
-        operations = engine.operations()
-        console.say(
-            f"openai-conformance: {len(operations)} operation(s) of {session.contract.title} against {session.target['base_url']}"
-            + (" (embedded reference server)" if session.target.get("embedded") else "")
+        target = stack.enter_context(
+            open_target(contract, config.base_url, api_key=config.api_key, faults=config.faults)
         )
-        run = engine.run(
-            operations,
-            on_operation=console.operation,
-            target=session.target,
-            workers=options.workers,
-            session_options=options,
-        )
-        write_reports(run, options.report_dir, engine.secrets)
-    console.summary(run, str(options.report_dir))
+        runner = stack.enter_context(Runner(contract, config, target, feed=feed))
+        console = ConsoleReporter(quiet=args.quiet, secrets=runner.secrets)
+        collector = RunCollector()
+        drive(runner.run(), [collector, console])
+        run = collector.result
+        write_reports(run, config.report_dir, runner.secrets)
+    console.summary(run, str(config.report_dir))
     if run.fatal:
         print(f"openai-conformance: error: {run.fatal}", file=sys.stderr)
     return run.exit_code
@@ -99,8 +98,10 @@ def _serve(args: argparse.Namespace) -> int:
         for fault in sorted(FAULTS.values(), key=lambda f: f.id):
             print(f"{fault.id:<32} {fault.check:<28} {fault.description}")
         return EXIT_OK
-    if args.fault and args.fault not in FAULTS:
-        raise ConformanceError(f"unknown fault {args.fault!r}; see openai-conformance serve --list-faults")
+    faults = tuple(args.fault or ())
+    unknown = [name for name in faults if name not in FAULTS]
+    if unknown:
+        raise ConformanceError(f"unknown fault {unknown[0]!r}; see openai-conformance serve --list-faults")
     if not 0 < args.port < 65536:
         raise ConformanceError(f"--port must be between 1 and 65535, not {args.port}")
     from openai_conformance.openapi.loader import load_contract
@@ -108,7 +109,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     contract = load_contract(args.spec, findings=False)
     print(f"reference server on http://{args.host}:{args.port}/v1 (Ctrl-C stops it)", flush=True)
-    serve(contract.document, host=args.host, port=args.port, api_key=args.api_key, fault=args.fault)
+    serve(contract.document, host=args.host, port=args.port, api_key=args.api_key, faults=faults)
     return EXIT_OK
 
 

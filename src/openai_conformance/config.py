@@ -1,74 +1,357 @@
-"""What a run is asked to do: one frozen value, built by the CLI and the pytest plugin (a light module)."""
+"""What a run is asked to do: one frozen value whose fields declare the options (a light module).
+
+Each field is declared once, with its flag, help, parsing, checks and how the report shows it
+(:func:`~openai_conformance.options.option`). The CLI (``openai-conformance run``) and the pytest
+plugin register the same options from here, :meth:`RunConfig.from_values` builds and checks a config
+from what either parsed, and :meth:`RunConfig.describe` is the settings section of the report.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openai_conformance.errors import ConfigError
 from openai_conformance.generation.hints import Budget
 from openai_conformance.openapi.operations import Operation, iter_operations, select_operations
+from openai_conformance.options import (
+    at_least,
+    between,
+    choice,
+    comma_list,
+    declared_options,
+    headers,
+    http_url,
+    option,
+    positive,
+    raw_value,
+    shard,
+)
 
 if TYPE_CHECKING:
     from openai_conformance.openapi.loader import Contract
 
-__all__ = ["RunConfig", "selected_operations"]
+__all__ = ["DRAW_AHEAD_MODES", "PROFILES", "RunConfig", "add_options", "selected_operations"]
+
+PROFILES = ("strict", "compat")
+DRAW_AHEAD_MODES = ("auto", "always", "never")
+_CAPABILITY_NAMES = (
+    "models, chat, completions, embeddings, moderations, files, images, audio, batches, uploads, "
+    "fine-tuning, assistants"
+)
+
+
+def _capabilities(flag: str, values: Any) -> tuple[str, ...]:
+    from openai_conformance.capabilities import CAPABILITIES
+
+    names = comma_list(flag, values)
+    unknown = [name for name in names if name not in CAPABILITIES]
+    if unknown:
+        raise ConfigError(f"{flag}: unknown capability {unknown[0]!r}; known: {', '.join(CAPABILITIES)}")
+    return names
+
+
+def _path(flag: str, value: Any) -> Path:
+    return Path(value or "reports")
 
 
 @dataclass(frozen=True, slots=True)
 class RunConfig:
-    """Everything a run needs to know, checked eagerly by the CLI and the pytest plugin."""
+    """Everything a run needs to know; checked eagerly, picklable (workers and the drawing helper get it)."""
 
-    base_url: str | None = None  # None: the embedded reference server
-    api_key: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    timeout: float = 30.0
-    stream_idle_timeout: float = 10.0
-    max_stream_seconds: float = 60.0  # a stream longer than this is cut
-    max_body_bytes: int = 16 * 1024 * 1024  # an answer larger than this is cut
-    verify_tls: bool = True
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    max_examples: int = 5
-    seed: int = 0
-    negative: bool = False
-    models: tuple[str, ...] = ()
-    budget: Budget = field(default_factory=Budget)
-    max_time: float | None = None  # whole-run budget in seconds
-    fault: str | None = None  # embedded server only: a deviation to switch on
-    expect_auth: bool = False  # the target must refuse requests without a valid key
-    expect: tuple[str, ...] = ()  # capabilities whose absence is a failure
-    profile: str = "strict"  # "strict": the spec as written; "compat": what real clients depend on
-    probes: bool = True  # hand-picked requests (invalid input, auth, state, semantics) besides fuzzing
-    concurrency: int = 1  # requests in flight at once within an operation
-    shard: tuple[int, int] | None = None  # (i, n): only every n-th operation, starting at the i-th
-    draw_ahead: str = "auto"  # draw requests in a helper process: auto, always or never
+    # -- the target --------------------------------------------------------------------------
+    base_url: str | None = option(
+        "--base-url",
+        "target base URL, with or without /v1 (default: the embedded reference server)",
+        metavar="URL",
+        convert=http_url,
+        report=None,
+    )
+    api_key: str | None = option(
+        "--api-key",
+        "API key sent as a bearer token (default: $OPENAI_API_KEY)",
+        metavar="KEY",
+        env="OPENAI_API_KEY",
+        report=None,  # a secret: never written anywhere
+    )
+    headers: dict[str, str] = option(
+        "--header",
+        "extra request header 'Name: value' (repeatable)",
+        factory=dict,
+        metavar="HEADER",
+        repeat=True,
+        convert=headers,
+        report="header_names",
+        to_report=sorted,  # values may hold credentials
+    )
+    timeout: float = option(
+        "--timeout",
+        "per-request timeout in seconds (default 30)",
+        default=30.0,
+        metavar="S",
+        parse=float,
+        convert=positive,
+    )
+    stream_idle_timeout: float = option(
+        "--stream-idle-timeout",
+        "longest silence allowed inside a stream (default 10 s)",
+        default=10.0,
+        metavar="S",
+        parse=float,
+        convert=positive,
+    )
+    max_stream_seconds: float = option(
+        "--max-stream-seconds",
+        "a stream that goes on longer than this is cut and reported (default 60 s)",
+        default=60.0,
+        metavar="S",
+        parse=float,
+        convert=positive,
+    )
+    max_body_bytes: int = option(
+        "--max-body-bytes",
+        "an answer larger than this is cut and not judged (default 16 MiB)",
+        default=16 * 1024 * 1024,
+        metavar="N",
+        parse=int,
+        convert=positive,
+    )
+    verify_tls: bool = option(
+        "--insecure", "do not verify TLS certificates", default=True, parse=None, invert=True, report=None
+    )
+    # -- the spec and the operations ------------------------------------------------------------
+    spec: str | None = option(
+        "--spec",
+        "spec to judge by: a path (file or folder of pinned copies), URL or pin name (default: pin 6b8287f)",
+        metavar="SPEC",
+        report=None,  # the report's spec section says which spec was used
+    )
+    overlays: bool = option(
+        "--no-overlays",
+        "judge against the raw spec, without the errata overlays",
+        default=True,
+        parse=None,
+        invert=True,
+        report=None,
+    )
+    include: tuple[str, ...] = option(
+        "--include",
+        "operations to run: tag, operationId, path glob or 'METHOD /path' (repeatable, comma-separated)",
+        default=(),
+        metavar="PATTERN",
+        repeat=True,
+        convert=comma_list,
+        to_report=list,
+    )
+    exclude: tuple[str, ...] = option(
+        "--exclude",
+        "operations to leave out, same patterns as --include (repeatable)",
+        default=(),
+        metavar="PATTERN",
+        repeat=True,
+        convert=comma_list,
+        to_report=list,
+    )
+    shard: tuple[int, int] | None = option(
+        "--shard",
+        "run only shard I of N of the selected operations, e.g. 2/4 (merge with `report merge`)",
+        metavar="I/N",
+        convert=shard,
+        to_report=lambda value: f"{value[0]}/{value[1]}" if value else None,
+    )
+    # -- the requests ---------------------------------------------------------------------------
+    max_examples: int = option(
+        "--max-examples",
+        "generated requests per operation (default 5)",
+        default=5,
+        metavar="N",
+        parse=int,
+        convert=at_least(1),
+    )
+    seed: int = option(
+        "--seed",
+        "random seed: the same seed sends the same requests (default 0)",
+        default=0,
+        metavar="N",
+        parse=int,
+    )
+    negative: bool = option(
+        "--negative",
+        "generate invalid requests instead of valid ones",
+        default=False,
+        parse=None,
+        report="mode",
+        to_report=lambda value: "negative" if value else "positive",
+    )
+    probes: bool = option(
+        "--no-probes",
+        "send only generated requests, not the hand-picked probes and scenarios",
+        default=True,
+        parse=None,
+        invert=True,
+    )
+    models: tuple[str, ...] = option(
+        "--model",
+        "model id to use in requests (repeatable; default: what GET /models lists)",
+        default=(),
+        metavar="ID",
+        repeat=True,
+        convert=comma_list,
+        to_report=list,
+    )
+    max_tokens: int = option(
+        "--max-tokens",
+        "cap for max_tokens-like parameters in generated requests (default 16)",
+        default=16,
+        metavar="N",
+        parse=int,
+        convert=at_least(1),
+    )
+    max_n: int = option(
+        "--max-n",
+        "cap for n / best_of in generated requests (default 2)",
+        default=2,
+        metavar="N",
+        parse=int,
+        convert=at_least(1),
+    )
+    # -- how the run goes ---------------------------------------------------------------------------
+    concurrency: int = option(
+        "--concurrency",
+        "requests in flight at once, per worker (default 1)",
+        default=1,
+        metavar="N",
+        parse=int,
+        convert=between(1, 64),
+    )
+    workers: int = option(
+        "--workers",
+        "processes to spread operations over (default 1)",
+        default=1,
+        metavar="N",
+        parse=int,
+        convert=between(1, 64),
+    )
+    draw_ahead: str = option(
+        "--draw-ahead",
+        "openai-conformance run: draw requests in a helper process while others are sent: auto (default: "
+        "with 2+ CPUs, one worker and 50+ requests), always or never (under pytest, use -n N)",
+        default="auto",
+        metavar="WHEN",
+        convert=choice(*DRAW_AHEAD_MODES),
+    )
+    max_time: float | None = option(
+        "--max-time",
+        "whole-run time budget in seconds; reports keep what was done",
+        metavar="S",
+        parse=float,
+        convert=positive,
+    )
+    report_dir: Path = option(
+        "--report-dir",
+        "where report.json, junit.xml and summary.md go (default reports/)",
+        default=Path("reports"),
+        metavar="DIR",
+        convert=_path,
+        report=None,
+    )
+    # -- what is expected of the target --------------------------------------------------------------
+    expect_auth: bool = option(
+        "--expect-auth",
+        "the target requires a key: check that no key and a wrong key get 401",
+        default=False,
+        parse=None,
+    )
+    expect: tuple[str, ...] = option(
+        "--expect",
+        f"capabilities the target must implement (repeatable, comma-separated): {_CAPABILITY_NAMES}",
+        default=(),
+        metavar="CAPS",
+        repeat=True,
+        convert=_capabilities,
+        to_report=list,
+    )
+    profile: str = option(
+        "--profile",
+        "strict (the spec as written) or compat (nullable-but-required fields missing are warnings)",
+        default="strict",
+        metavar="NAME",
+        convert=choice(*PROFILES),
+    )
+    faults: tuple[str, ...] = option(
+        "--fault",
+        "embedded target only: switch on a deviation of the reference server (repeatable; see serve --list-faults)",
+        default=(),
+        metavar="ID",
+        repeat=True,
+        convert=comma_list,
+        to_report=list,
+    )
+
+    def __post_init__(self) -> None:
+        if self.faults and self.base_url:
+            raise ConfigError(
+                "--fault switches on a deviation of the embedded reference server; it cannot be used with --base-url"
+            )
+        if self.expect_auth and not self.api_key:
+            raise ConfigError("--expect-auth needs a key (--api-key or OPENAI_API_KEY) to compare against")
+        if self.faults:
+            from openai_conformance.server.faults import FAULTS
+
+            unknown = [name for name in self.faults if name not in FAULTS]
+            if unknown:
+                raise ConfigError(f"unknown fault {unknown[0]!r}; see openai-conformance serve --list-faults")
+
+    @property
+    def budget(self) -> Budget:
+        """The caps for generation-size parameters of generated requests."""
+        return Budget(max_tokens=self.max_tokens, n=self.max_n, best_of=self.max_n)
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> RunConfig:
+        """A checked config from parsed option values, keyed by field name (the CLI's or pytest's)."""
+        fields: dict[str, Any] = {}
+        for field, declared in declared_options(cls):
+            value = raw_value(field, declared, values)
+            if value is None or value == []:
+                continue  # not given: the declared default
+            fields[field.name] = declared.convert(declared.flag, value) if declared.convert else value
+        return cls(**fields)
 
     def describe(self) -> dict[str, Any]:
-        """Settings for reports (never the key)."""
-        return {
-            "max_examples": self.max_examples,
-            "seed": self.seed,
-            "mode": "negative" if self.negative else "positive",
-            "include": list(self.include),
-            "exclude": list(self.exclude),
-            "models": list(self.models),
-            "budget": {"max_tokens": self.budget.max_tokens, "n": self.budget.n},
-            "timeout": self.timeout,
-            "stream_idle_timeout": self.stream_idle_timeout,
-            "max_stream_seconds": self.max_stream_seconds,
-            "max_body_bytes": self.max_body_bytes,
-            "max_time": self.max_time,
-            "fault": self.fault,
-            "expect_auth": self.expect_auth,
-            "expect": list(self.expect),
-            "profile": self.profile,
-            "probes": self.probes,
-            "concurrency": self.concurrency,
-            "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
-            "draw_ahead": self.draw_ahead,
-            "header_names": sorted(self.headers),
-        }
+        """The settings section of the report: every reported option (never the key or header values)."""
+        settings: dict[str, Any] = {}
+        for field, declared in declared_options(type(self)):
+            if declared.report is None:
+                continue
+            value = getattr(self, field.name)
+            settings[declared.report or field.name] = (
+                declared.to_report(value) if declared.to_report else value
+            )
+        return settings
+
+
+def add_options(add: Callable[..., Any], *, dest_prefix: str = "", cli: bool = True) -> None:
+    """Register every option with an argparse-style ``add_argument`` (the CLI's, or pytest's addoption)."""
+    for field, declared in declared_options(RunConfig):
+        if declared.cli_only and not cli:
+            continue
+        kwargs: dict[str, Any] = {"dest": dest_prefix + field.name, "help": declared.help, "default": None}
+        if declared.parse is None:
+            kwargs["action"] = "store_true"
+            kwargs["default"] = False
+        else:
+            kwargs["type"] = declared.parse
+            kwargs["metavar"] = declared.metavar
+            if declared.repeat:
+                kwargs["action"] = "append"
+        try:
+            add(declared.flag, **kwargs)
+        except ValueError:  # another pytest plugin owns the flag (pytest-base-url's --base-url)
+            if not dest_prefix:
+                raise
 
 
 def selected_operations(contract: Contract, config: RunConfig) -> list[Operation]:

@@ -1,7 +1,9 @@
-"""The pytest entry: ``pytest suites --base-url URL …`` runs the same engine as the CLI.
+"""The pytest entry: ``pytest suites --base-url URL …`` runs the same run loop as the CLI.
 
-Registered through the ``pytest11`` entry point, so it must stay light: nothing is loaded until a
-test asks for the ``conformance`` fixture or the suites are collected.
+Each test is one operation: the plugin hands that operation's events to the same collector the CLI
+uses, so both give the same verdicts and write the same reports. Registered through the ``pytest11``
+entry point, so it must stay light: nothing heavy loads until a test asks for the ``conformance``
+fixture or the suites are collected.
 """
 
 from __future__ import annotations
@@ -11,114 +13,135 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from openai_conformance.options import OPTIONS, add_options
+from openai_conformance.config import RunConfig, add_options
+from openai_conformance.options import declared_options
 
 if TYPE_CHECKING:
-    from openai_conformance.engine import Engine
+    from openai_conformance.events import Event
     from openai_conformance.openapi.operations import Operation
-    from openai_conformance.results.models import OperationResult, RunResult
-    from openai_conformance.session import Session
+    from openai_conformance.results.collector import RunCollector
+    from openai_conformance.results.models import OperationResult
+    from openai_conformance.runner import Runner
 
 __all__ = ["ConformanceRun"]
 
 _RUN_KEY = pytest.StashKey["ConformanceRun"]()
+_PREFIX = "oc_"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("openai-conformance", "OpenAI API conformance (suites/)")
-    add_options(group.addoption, dest_prefix="oc_")
+    add_options(group.addoption, dest_prefix=_PREFIX, cli=False)
 
 
 class ConformanceRun:
-    """The session's engine and the results of the operations run so far."""
+    """The session's runner and collector, started on first use."""
 
     def __init__(self, config: pytest.Config) -> None:
-        self._config = config
+        self._pytest_config = config
         self._stack = contextlib.ExitStack()
-        self._session: Session | None = None
-        self.results: list[OperationResult] = []
+        self._runner: Runner | None = None
+        self._collector: RunCollector | None = None
+        self._config: RunConfig | None = None
+        self.fatal: str | None = None  # the target could not be tested at all
         self.from_workers: list[dict[str, Any]] = []  # pytest-xdist: what each worker ran
 
-    def _values(self) -> dict[str, Any]:
-        values = {}
-        for option in OPTIONS:
-            value = self._config.getoption(f"oc_{option.dest}", default=None)
-            if value is None:  # the flag may belong to another plugin under its own dest
-                value = self._config.getoption(option.dest, default=option.default)
-            values[option.dest] = value
-        return values
-
     @property
-    def session(self) -> Session:
-        if self._session is None:
-            from openai_conformance.options import build_config
-            from openai_conformance.session import open_session
-
-            config, options = build_config(self._values())
-            self.report_dir = options.report_dir
-            self._session = self._stack.enter_context(open_session(config, options))
-            self._session.engine.discover_models()
-            self._session.engine.discover_missing_route()
-        return self._session
-
-    @property
-    def engine(self) -> Engine:
-        return self.session.engine
+    def config(self) -> RunConfig:
+        if self._config is None:
+            values: dict[str, Any] = {}
+            for field, _ in declared_options(RunConfig):
+                value = self._pytest_config.getoption(_PREFIX + field.name, default=None)
+                if value is None:  # the flag may belong to another plugin under its own dest
+                    value = self._pytest_config.getoption(field.name, default=None)
+                values[field.name] = value
+            self._config = RunConfig.from_values(values)
+        return self._config
 
     def operations(self) -> list[Operation]:
-        """The selected operations, without starting a target (collection must stay cheap)."""
+        """The selected operations (``--include``, ``--exclude``, ``--shard``), without starting a target."""
+        from openai_conformance.config import selected_operations
         from openai_conformance.openapi.loader import load_contract
-        from openai_conformance.openapi.operations import iter_operations, select_operations
-        from openai_conformance.options import build_config
 
-        config, options = build_config(self._values())
-        contract = load_contract(options.spec, overlays=options.overlays, findings=False)
-        return select_operations(iter_operations(contract.document), config.include, config.exclude)
+        contract = load_contract(self.config.spec, overlays=self.config.overlays, findings=False)
+        return selected_operations(contract, self.config)
+
+    def _dispatch(self, event: Event) -> None:
+        assert self._collector is not None
+        self._collector.handle(event)
+
+    @property
+    def runner(self) -> Runner:
+        """The session's runner, reaching (or starting) the target on first use."""
+        if self._runner is None:
+            from openai_conformance.openapi.loader import load_contract
+            from openai_conformance.results.collector import RunCollector
+            from openai_conformance.runner import Runner, open_target
+
+            config = self.config
+            contract = load_contract(config.spec, overlays=config.overlays)
+            target = self._stack.enter_context(
+                open_target(contract, config.base_url, api_key=config.api_key, faults=config.faults)
+            )
+            runner = self._stack.enter_context(Runner(contract, config, target))
+            self._collector = RunCollector(runner="pytest")
+            starting = runner.start(self.operations())
+            try:
+                while True:
+                    self._dispatch(next(starting))
+            except StopIteration as stop:
+                if not stop.value:
+                    self.fatal = self._collector.result.fatal
+            self._runner = runner
+        return self._runner
 
     def run_operation(self, operation: Operation) -> OperationResult:
-        result = self.engine.run_operation(operation)
-        self.results.append(result)
+        """Run one operation (one test) and return its result, decided by the collector's rules."""
+        from openai_conformance.events import OperationFinished
+        from openai_conformance.results.collector import not_run
+
+        runner = self.runner
+        if self.fatal:
+            pytest.fail(f"could not test: {self.fatal}", pytrace=False)
+        result: OperationResult | None = None
+        for event in runner.run_operation(operation):
+            self._dispatch(event)
+            if isinstance(event, OperationFinished):
+                result = event.result
+        if result is None:  # the time budget is spent: the operation is listed as not run
+            result = not_run(operation, "not run: time budget exhausted")
+            self._dispatch(OperationFinished(operation, result))
         return result
 
-    def _run_result(self) -> RunResult:
-        from openai_conformance.results.models import RunResult
-
-        assert self._session is not None
-        engine = self._session.engine
-        run = RunResult(
-            target={**self._session.target, "models": engine.models},
-            spec=self._session.contract.describe(),
-            settings={**engine.config.describe(), "runner": "pytest"},
-            spec_findings=[f.to_dict() for f in self._session.contract.findings],
-            operations=list(self.results),
-        )
-        run.duration = sum(r.duration for r in self.results)
-        return run
-
-    def finish(self) -> None:
-        """Write the reports (or, in an xdist worker, hand the results to the controller)."""
+    def finish(self, exitstatus: int) -> None:
+        """Write the reports (or, in an xdist worker, hand the run to the controller)."""
         import json
+        from dataclasses import replace
 
         from openai_conformance.reporting.files import write_reports
         from openai_conformance.results.merge import merge_runs
         from openai_conformance.results.models import RunResult
+        from openai_conformance.runner import secrets_of
 
-        workeroutput = getattr(self._config, "workeroutput", None)
-        if self._session is not None:
-            run = self._run_result()
-            secrets = self._session.engine.secrets
+        workeroutput = getattr(self._pytest_config, "workeroutput", None)
+        if self._runner is not None and self._collector is not None:
+            if not self.fatal:
+                interrupted = (
+                    "interrupted by the user (Ctrl-C)" if exitstatus == pytest.ExitCode.INTERRUPTED else None
+                )
+                # Under pytest the operations that did not run are the tests that did not run: none
+                # is listed by the run itself (an xdist worker runs only some of them).
+                self._dispatch(replace(self._runner.finish(interrupted=interrupted), not_run=""))
+            run = self._collector.result
+            secrets = self._runner.secrets
             self._stack.close()
             if workeroutput is not None:
                 workeroutput["openai_conformance"] = json.dumps(run.to_dict())
                 return
-            write_reports(run, self.report_dir, secrets)
+            write_reports(run, self.config.report_dir, secrets)
         elif self.from_workers:
-            from openai_conformance.options import build_config
-
-            config, options = build_config(self._values())
             merged = merge_runs(RunResult.from_dict(data) for data in self.from_workers)
-            secrets = tuple(s for s in (config.api_key,) if s)
-            write_reports(merged, options.report_dir, secrets)
+            write_reports(merged, self.config.report_dir, secrets_of(self.config))
 
 
 def get_run(config: pytest.Config) -> ConformanceRun:
@@ -138,13 +161,13 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
         get_run(node.config).from_workers.append(json.loads(data))
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(_RUN_KEY, None)
     if run is not None:
-        run.finish()
+        run.finish(exitstatus)
 
 
 @pytest.fixture(scope="session")
 def conformance(request: pytest.FixtureRequest) -> ConformanceRun:
-    """The conformance engine of this session, reaching (or starting) the target on first use."""
+    """The conformance run of this session, reaching (or starting) the target on first use."""
     return get_run(request.config)

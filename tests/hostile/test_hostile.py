@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 from openai_conformance.cli import main
-from openai_conformance.engine import Engine
+from openai_conformance.config import RunConfig
 from openai_conformance.errors import TransportError
-from openai_conformance.transport.http import HttpTransport, TransportSettings
+from openai_conformance.runner.operation import OperationRunner
+from openai_conformance.transport.http import HttpTransport
 from tests.hostile.server import HostileServer, closed_port
 
 KEY = "sk-hostile-SECRET-0123456789abcdef"
@@ -165,8 +166,8 @@ def test_a_429_storm_is_retried_a_bounded_number_of_times(
 def test_retry_after_bounds_in_the_transport() -> None:
     for behaviour, attempts, longest in (("429", 3, 10.0), ("429-long", 1, 1.0)):
         with HostileServer(behaviour, EMBEDDINGS) as server:
-            settings = TransportSettings(base_url=server.base_url, api_key=KEY, timeout=2.0)
-            with HttpTransport(settings) as transport:
+            settings = RunConfig(api_key=KEY, timeout=2.0)
+            with HttpTransport(settings, server.base_url) as transport:
                 request = transport.build("POST", "/embeddings", "/embeddings", body={"input": "hi"})
                 started = time.monotonic()
                 with pytest.raises(TransportError) as failure:
@@ -184,14 +185,14 @@ def test_a_stream_may_take_until_the_timeout_to_start_and_no_longer() -> None:
     and not a moment more, however the server spaces its bytes."""
     body = {"model": "hostile-chat", "messages": [{"role": "user", "content": "hi"}], "stream": True}
     with HostileServer("slow-headers", CHAT, delay=1.5) as server:
-        settings = TransportSettings(base_url=server.base_url, timeout=4.0, stream_idle_timeout=0.5)
-        with HttpTransport(settings) as transport:
+        settings = RunConfig(timeout=4.0, stream_idle_timeout=0.5)
+        with HttpTransport(settings, server.base_url) as transport:
             request = transport.build("POST", "/chat/completions", "/chat/completions", body=body)
             assert transport.send(request, stream=True).status == 400  # after 1.5 s: in time
     for behaviour in ("slow-headers", "trickle-headers"):
         with HostileServer(behaviour, CHAT, delay=5.0, event_interval=0.2) as server:
-            settings = TransportSettings(base_url=server.base_url, timeout=1.0, stream_idle_timeout=0.5)
-            with HttpTransport(settings) as transport:
+            settings = RunConfig(timeout=1.0, stream_idle_timeout=0.5)
+            with HttpTransport(settings, server.base_url) as transport:
                 request = transport.build("POST", "/chat/completions", "/chat/completions", body=body)
                 started = time.monotonic()
                 with pytest.raises(TransportError, match="no answer within 1 s"):
@@ -305,22 +306,21 @@ def test_ctrl_c_keeps_the_reports_and_the_operations_done(
 ) -> None:
     """Ctrl-C as the second operation starts (``run_operation``), or inside its first request (``send``)."""
     finished = {"n": 0}
-    original_run = Engine.run_operation
+    original_run = OperationRunner.run
     original_send = HttpTransport.send
 
-    def interrupting_run(self: Engine, *args: Any, **kwargs: Any) -> Any:
+    def interrupting_run(self: OperationRunner, *args: Any, **kwargs: Any) -> Any:
         if where == "run_operation" and finished["n"] == 1:
             raise KeyboardInterrupt
-        result = original_run(self, *args, **kwargs)
+        yield from original_run(self, *args, **kwargs)
         finished["n"] += 1
-        return result
 
     def interrupting_send(self: HttpTransport, *args: Any, **kwargs: Any) -> Any:
         if where == "send" and finished["n"] == 1:
             raise KeyboardInterrupt  # in the middle of hypothesis's exploration of the second operation
         return original_send(self, *args, **kwargs)
 
-    monkeypatch.setattr(Engine, "run_operation", interrupting_run)
+    monkeypatch.setattr(OperationRunner, "run", interrupting_run)
     monkeypatch.setattr(HttpTransport, "send", interrupting_send)
     with HostileServer("invalid-json", EMBEDDINGS) as server:
         run = _run(capfd, server.base_url, tmp_path, "listModels,createEmbedding,retrieveModel")

@@ -19,22 +19,18 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
-from openai_conformance.generation.hints import Budget
 from openai_conformance.generation.request import GeneratedCase
 
 if TYPE_CHECKING:
     from openai_conformance.config import RunConfig
     from openai_conformance.generation.explore import Drawn
     from openai_conformance.openapi.loader import Contract
-    from openai_conformance.options import SessionOptions
 
-__all__ = ["AHEAD_MODES", "CaseFeed", "DrawSettings", "FeedBroken", "should_draw_ahead", "start_feed"]
+__all__ = ["CaseFeed", "FeedBroken", "should_draw_ahead", "start_feed"]
 
-AHEAD_MODES = ("auto", "always", "never")
 _MIN_DRAWS = 50  # below this many requests, starting a helper costs more than it saves
 _STOP_WAIT = 1.0  # seconds to wait for the helper to end before killing it
 _POLL = 0.2  # seconds between looks at the time budget while waiting for the helper
@@ -49,20 +45,7 @@ class FeedBroken(Exception):
         self.received = received
 
 
-@dataclass(frozen=True, slots=True)
-class DrawSettings:
-    """What the helper needs to draw the engine's requests (picklable)."""
-
-    spec: str | None
-    overlays: bool
-    sha256: str  # of the parent's spec: the helper draws from the very same one
-    negative: bool
-    max_examples: int
-    seed: int
-    budget: Budget
-
-
-def start_feed(contract: Contract, config: RunConfig, options: SessionOptions) -> CaseFeed | None:
+def start_feed(contract: Contract, config: RunConfig) -> CaseFeed | None:
     """The helper process that draws a run's requests ahead, when ``--draw-ahead`` says it pays off.
 
     Started as early as possible: its own start-up (imports, the spec) overlaps the parent's.
@@ -70,19 +53,10 @@ def start_feed(contract: Contract, config: RunConfig, options: SessionOptions) -
     from openai_conformance.config import selected_operations
 
     draws = len(selected_operations(contract, config)) * config.max_examples
-    if not should_draw_ahead(config.draw_ahead, draws=draws, workers=options.workers):
+    if not should_draw_ahead(config.draw_ahead, draws=draws, workers=config.workers):
         return None
-    settings = DrawSettings(
-        spec=options.spec,
-        overlays=options.overlays,
-        sha256=contract.source.sha256,
-        negative=config.negative,
-        max_examples=config.max_examples,
-        seed=config.seed,
-        budget=config.budget,
-    )
     try:
-        return CaseFeed(settings)
+        return CaseFeed(config, sha256=contract.source.sha256)
     except (OSError, ValueError):  # no process could be started: the engine draws in-process
         return None
 
@@ -104,11 +78,15 @@ def should_draw_ahead(mode: str, *, draws: int, workers: int) -> bool:
 class CaseFeed:
     """The parent's end: start the helper, tell it what to draw, read each operation's requests."""
 
-    def __init__(self, settings: DrawSettings) -> None:
+    def __init__(self, config: RunConfig, *, sha256: str) -> None:
+        """``sha256`` is the parent's spec's: the helper draws from the very same one."""
         context = multiprocessing.get_context("spawn")  # the parent may run server threads: never fork them
         self._conn, child_conn = context.Pipe(duplex=True)
         self._process = context.Process(
-            target=_helper_main, args=(child_conn, settings), name="openai-conformance-draw", daemon=True
+            target=_helper_main,
+            args=(child_conn, config, sha256),
+            name="openai-conformance-draw",
+            daemon=True,
         )
         with _sigint_ignored():  # inherited through exec: Ctrl-C is the parent's to handle
             self._process.start()
@@ -226,11 +204,11 @@ class _ParentGone(BaseException):
     failing test and replay it)."""
 
 
-def _helper_main(conn: Connection, settings: DrawSettings) -> None:
+def _helper_main(conn: Connection, config: RunConfig, sha256: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - nothing the helper's libraries print is for the user
     try:
-        _serve(conn, settings)
+        _serve(conn, config, sha256)
     except (_ParentGone, BrokenPipeError, EOFError, ConnectionResetError):
         pass  # the parent is gone or stopped reading: nothing left to do
     except Exception as exc:  # told to the parent, which draws in-process instead
@@ -240,19 +218,19 @@ def _helper_main(conn: Connection, settings: DrawSettings) -> None:
         conn.close()
 
 
-def _serve(conn: Connection, settings: DrawSettings) -> None:
+def _serve(conn: Connection, config: RunConfig, sha256: str) -> None:
     # Imports and the spec load overlap the parent's own start-up.
     from openai_conformance.generation.cases import Generator
     from openai_conformance.generation.explore import explore
     from openai_conformance.openapi.loader import load_contract
     from openai_conformance.openapi.operations import iter_operations
 
-    contract = load_contract(settings.spec, overlays=settings.overlays, findings=False)
-    if contract.source.sha256 != settings.sha256:
+    contract = load_contract(config.spec, overlays=config.overlays, findings=False)
+    if contract.source.sha256 != sha256:
         raise RuntimeError("the spec changed since the run started")
     known = {(op.method, op.path): op for op in iter_operations(contract.document)}
     generator = Generator(
-        contract.document, models=[], budget=settings.budget, closed=contract.generation_document
+        contract.document, models=[], budget=config.budget, closed=contract.generation_document
     )
     message = conn.recv()  # the models come once the parent has asked the target for them
     if message[0] != "draw":
@@ -264,9 +242,9 @@ def _serve(conn: Connection, settings: DrawSettings) -> None:
             generator,
             known[tuple(key)],
             _sender(conn, index),
-            negative=settings.negative,
-            max_examples=settings.max_examples,
-            seed_value=settings.seed,
+            negative=config.negative,
+            max_examples=config.max_examples,
+            seed_value=config.seed,
         )
         conn.send(("end", index, drawn))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from openai_conformance.events import Event, OperationFinished, RunStarted
 from openai_conformance.results.models import OperationResult, Outcome, RunResult
 from openai_conformance.transport.curl import redact
 
@@ -21,7 +22,11 @@ _STYLE = {
 
 
 class ConsoleReporter:
-    """Progress and summary for people; quiet mode prints only the summary."""
+    """Progress and summary for people; quiet mode prints only the summary.
+
+    It handles the run's events (a line when the run starts, one per operation) and prints the
+    summary of the result at the end.
+    """
 
     def __init__(
         self, console: Console | None = None, *, quiet: bool = False, secrets: tuple[str, ...] = ()
@@ -32,6 +37,16 @@ class ConsoleReporter:
 
     def say(self, text: str) -> None:
         self.console.print(redact(text, self.secrets), markup=False)
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            target = event.target
+            self.say(
+                f"openai-conformance: {len(event.operations)} operation(s) of {event.spec.title} against "
+                f"{target.base_url}" + (" (embedded reference server)" if target.embedded else "")
+            )
+        elif isinstance(event, OperationFinished):
+            self.operation(event.result)
 
     def operation(self, result: OperationResult) -> None:
         if self.quiet:

@@ -116,8 +116,8 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
     lines = [
         "# OpenAI API conformance report",
         "",
-        f"- Target: `{run.target.get('base_url')}`"
-        + (" (embedded reference server)" if run.target.get("embedded") else ""),
+        f"- Target: `{run.target.base_url}`"
+        + (" (embedded reference server)" if run.target.embedded else ""),
         f"- Spec: {spec['title']} (OpenAPI {spec['openapi']}), pin `{spec['pin'] or 'none'}`, sha256 `{spec['sha256'][:12]}`",
         f"- Overlays: {', '.join(o['name'] for o in spec['overlays']) or 'none'}",
         f"- Profile: {run.settings.get('profile', 'strict')}; mode: {run.settings.get('mode')}; seed {run.settings.get('seed')}; "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from openai_conformance.errors import ConfigError
@@ -31,7 +32,7 @@ def merge_runs(runs: Iterable[RunResult]) -> RunResult:
         raise ConfigError("report merge needs at least one report")
     first = runs[0]
     for run in runs[1:]:
-        if run.spec.get("sha256") != first.spec.get("sha256"):
+        if run.spec.sha256 != first.spec.sha256:
             raise ConfigError("the reports were made with different specs and cannot be merged")
     operations = {}
     for run in runs:
@@ -40,7 +41,7 @@ def merge_runs(runs: Iterable[RunResult]) -> RunResult:
     merged = RunResult(
         target=first.target,
         spec=first.spec,
-        settings={**first.settings, "merged_from": len(runs)},
+        settings=replace(first.settings, merged_from=len(runs)),
         spec_findings=first.spec_findings,
         operations=list(operations.values()),
         started_at=min(r.started_at for r in runs),

@@ -7,12 +7,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from openai_conformance.results.info import Settings, SpecInfo, Target
 from openai_conformance.validation.violations import Severity, Violation, violation_key
 
 __all__ = ["REPORT_FORMAT", "Finding", "OperationResult", "Outcome", "RunResult"]
 
-#: Bumped whenever the shape of report.json changes incompatibly.
-REPORT_FORMAT = "1.0"
+#: Its major part changes when the shape of report.json changes incompatibly; readers accept any 1.x.
+#: 1.1: ``target.faults`` (a list) replaces ``target.fault``; settings ``max_tokens``/``max_n``.
+REPORT_FORMAT = "1.1"
 
 
 class Outcome(enum.StrEnum):
@@ -180,9 +182,9 @@ class OperationResult:
 class RunResult:
     """A whole run."""
 
-    target: dict[str, Any]
-    spec: dict[str, Any]
-    settings: dict[str, Any]
+    target: Target
+    spec: SpecInfo
+    settings: Settings
     spec_findings: list[dict[str, str]] = field(default_factory=list)
     operations: list[OperationResult] = field(default_factory=list)
     started_at: str = ""
@@ -197,9 +199,9 @@ class RunResult:
         if str(data.get("format", "")).split(".")[0] != REPORT_FORMAT.split(".")[0]:
             raise ValueError(f"report format {data.get('format')!r} is not {REPORT_FORMAT}")
         return cls(
-            target=dict(data.get("target") or {}),
-            spec=dict(data.get("spec") or {}),
-            settings=dict(data.get("settings") or {}),
+            target=Target.from_dict(dict(data.get("target") or {})),
+            spec=SpecInfo.from_dict(dict(data.get("spec") or {})),
+            settings=Settings.from_dict(dict(data.get("settings") or {})),
             spec_findings=list(data.get("spec_findings") or []),
             operations=[OperationResult.from_dict(op) for op in data.get("operations") or []],
             started_at=str(data.get("started_at") or ""),
@@ -246,9 +248,9 @@ class RunResult:
             "interrupted": self.interrupted,
             "fatal": self.fatal,
             "exit_code": self.exit_code,
-            "target": self.target,
-            "spec": self.spec,
-            "settings": self.settings,
+            "target": self.target.to_dict(),
+            "spec": self.spec.to_dict(),
+            "settings": self.settings.to_dict(),
             "summary": {
                 "operations": len(self.operations),
                 "cases": sum(op.cases for op in self.operations),

@@ -218,8 +218,11 @@ class _App:
         return {k: ("" if k in call.files and isinstance(v, str) else v) for k, v in call.body.items()}
 
 
-def create_app(spec: dict[str, Any], *, api_key: str | None = None, fault: str | None = None) -> Starlette:
+def create_app(
+    spec: dict[str, Any], *, api_key: str | None = None, faults: tuple[str, ...] = ()
+) -> Starlette:
     """The reference server for ``spec`` (a loaded OpenAPI document), optionally with one fault on."""
+    fault = faults[0] if faults else None
     if fault is not None and fault not in FAULTS:
         raise ValueError(f"unknown fault {fault!r}; known faults: {', '.join(sorted(FAULTS))}")
     pipeline = _App(Server(spec, api_key=api_key, fault=fault))

@@ -10,8 +10,7 @@ import json
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -20,26 +19,28 @@ from openai_conformance.transport.deadline import deadline, transport_with_deadl
 from openai_conformance.transport.exchange import Exchange, Request, SseEvent, StreamEnd
 from openai_conformance.transport.sse import SseDecoder
 
-__all__ = ["HttpTransport", "TransportSettings", "join_url"]
+__all__ = ["HttpTransport", "TransportOptions", "join_url"]
 
 _SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie"})
 
 
-@dataclass(frozen=True, slots=True)
-class TransportSettings:
-    """How requests are sent."""
+class TransportOptions(Protocol):
+    """What the transport reads of a run's options (a RunConfig has all of it)."""
 
-    base_url: str
-    api_key: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    timeout: float = 30.0  # connect, read and write, per request
-    stream_idle_timeout: float = 10.0  # silence allowed between two pieces of a stream
-    max_stream_seconds: float = 60.0  # a stream longer than this is cut
-    max_body_bytes: int = 16 * 1024 * 1024
-    verify_tls: bool = True
-    max_retries_429: int = 2
-    max_retry_after: float = 5.0
-    api_prefix: str = "/v1"
+    @property
+    def api_key(self) -> str | None: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def timeout(self) -> float: ...  # the headers within it, then a plain body within it again
+    @property
+    def stream_idle_timeout(self) -> float: ...  # silence allowed between two pieces of a stream
+    @property
+    def max_stream_seconds(self) -> float: ...  # a stream longer than this is cut
+    @property
+    def max_body_bytes(self) -> int: ...
+    @property
+    def verify_tls(self) -> bool: ...
 
 
 def join_url(base_url: str, api_prefix: str, path: str) -> str:
@@ -73,8 +74,21 @@ def _multipart(fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[st
 class HttpTransport:
     """Sends requests to one target over HTTP(S) and records the answers."""
 
-    def __init__(self, settings: TransportSettings, *, client: httpx.Client | None = None) -> None:
-        self.settings = settings
+    max_retries_429 = 2  # a 429 is retried this often when its Retry-After is short
+    max_retry_after = 5.0  # the longest Retry-After waited for, in seconds
+
+    def __init__(
+        self,
+        options: TransportOptions,
+        base_url: str,
+        *,
+        api_prefix: str = "/v1",
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.settings = options
+        self.base_url = base_url
+        self.api_prefix = api_prefix
+        settings = options
         timeout = httpx.Timeout(settings.timeout)
         self._client = client or httpx.Client(
             timeout=timeout,
@@ -111,7 +125,7 @@ class HttpTransport:
         auth: bool = True,
     ) -> Request:
         """A request ready to send: URL joined, auth and user headers added, body encoded."""
-        url = httpx.URL(join_url(self.settings.base_url, self.settings.api_prefix, path))
+        url = httpx.URL(join_url(self.base_url, self.api_prefix, path))
         if query:
             url = url.copy_merge_params({k: _query_value(v) for k, v in query.items() if v is not None})
         all_headers = {k: v for k, v in (headers or {}).items() if k.lower() != "authorization"}
@@ -148,24 +162,23 @@ class HttpTransport:
         of kind ``rate_limited``: a rate-limited request says nothing about the operation, and judging
         it would blame the target for what it never answered (an unknown model "accepted" with 429).
         """
-        settings = self.settings
-        for attempt in range(settings.max_retries_429 + 1):
+        for attempt in range(self.max_retries_429 + 1):
             exchange = self._send_once(request, stream=stream)
             if exchange.status != 429:
                 return exchange
             header = exchange.headers.get("retry-after")
             shown = "none" if header is None else _clip(header)
             wait = _retry_after(header)
-            if attempt == settings.max_retries_429:
+            if attempt == self.max_retries_429:
                 raise TransportError(
                     "rate_limited",
                     f"rate limited: still 429 after {attempt + 1} attempts (Retry-After: {shown})",
                 )
-            if wait is None or wait > settings.max_retry_after:
+            if wait is None or wait > self.max_retry_after:
                 raise TransportError(
                     "rate_limited",
                     f"rate limited: 429 with Retry-After: {shown}, which the suite does not wait for "
-                    f"(it waits up to {settings.max_retry_after:g} s)",
+                    f"(it waits up to {self.max_retry_after:g} s)",
                 )
             time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -189,7 +202,7 @@ class HttpTransport:
                 )
                 response = self._client.send(built, stream=True, follow_redirects=False)
         except httpx.ConnectError as exc:
-            raise TransportError("connect", f"cannot connect to {settings.base_url}: {exc}") from exc
+            raise TransportError("connect", f"cannot connect to {self.base_url}: {exc}") from exc
         except httpx.TimeoutException as exc:
             raise TransportError("timeout", f"no answer within {settings.timeout:g} s") from exc
         except httpx.HTTPError as exc:

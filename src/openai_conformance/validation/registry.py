@@ -55,7 +55,9 @@ class Check:
         """The part of the id before the dot: schema, stream, semantics, errors, auth, state, …"""
         return self.id.split(".", 1)[0]
 
-    def violation(self, message: str, pointer: str = "", keyword: str = "", *, warning: bool = False) -> Violation:
+    def violation(
+        self, message: str, pointer: str = "", keyword: str = "", *, warning: bool = False
+    ) -> Violation:
         """A violation of this check; ``warning`` lowers an error-level rule where ``relaxed`` says."""
         if warning and not self.relaxed and self.severity == "error":
             raise ValueError(f"{self.id} is never a warning: its declaration says no `relaxed` case")

@@ -1,0 +1,206 @@
+"""One operation: its generated requests and its hand-made scenarios sent, judged, and told as events."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from openai_conformance.capabilities import capability_of
+from openai_conformance.errors import CaseError, TransportError
+from openai_conformance.events import GENERATED, CaseJudged, Event, OperationFinished, OperationStarted
+from openai_conformance.generation.request import GeneratedCase
+from openai_conformance.openapi.operations import Operation
+from openai_conformance.results.collector import OperationRecorder
+from openai_conformance.runner.budget import TimeBudget
+from openai_conformance.runner.drawing import CaseSource
+from openai_conformance.runner.target import NoRoute
+from openai_conformance.transport.curl import to_curl
+from openai_conformance.transport.exchange import Exchange, Request, StreamEnd
+from openai_conformance.transport.http import HttpTransport
+from openai_conformance.validation.judge import Judge
+from openai_conformance.validation.violations import Violation
+
+if TYPE_CHECKING:
+    from openai_conformance.config import RunConfig
+    from openai_conformance.generation.explore import Drawn
+
+__all__ = ["OperationRunner"]
+
+INTERRUPTED = "interrupted by the user (Ctrl-C)"
+_NOTHING_TO_NEGATE = "no invalid request can be made: the operation takes no body and no query"
+
+
+class OperationRunner:
+    """Runs one operation at a time against one target; every answer becomes a :class:`CaseJudged`."""
+
+    def __init__(
+        self,
+        config: RunConfig,
+        transport: HttpTransport,
+        judge: Judge,
+        source: CaseSource,
+        budget: TimeBudget,
+        *,
+        secrets: tuple[str, ...] = (),
+        no_route: NoRoute | None = None,
+    ) -> None:
+        self.config = config
+        self.transport = transport
+        self.judge = judge
+        self.source = source
+        self.budget = budget
+        self.secrets = secrets
+        self.no_route = no_route or NoRoute()
+
+    def run(self, operation: Operation) -> Iterator[Event]:
+        """The operation's events, ending with its :class:`OperationFinished`.
+
+        On Ctrl-C the operation ends with what it had shown (noted as cut short), then the
+        KeyboardInterrupt goes on.
+        """
+        yield OperationStarted(operation)
+        recorder = OperationRecorder(operation)
+        config = self.config
+        if config.negative and not (operation.request_media_types or operation.has_query_parameters):
+            # Path parameters arrive as strings whatever they hold: nothing can be made invalid.
+            yield OperationFinished(operation, recorder.finish(note=_NOTHING_TO_NEGATE))
+            return
+        told: list[CaseJudged] = []
+        try:
+            drawn = self._generated(operation, recorder, told)
+            yield from told
+            told.clear()
+            if drawn.error:
+                recorder.result.add_error(drawn.error)
+            if not drawn.fatal and config.probes and not config.negative and not recorder.unsupported:
+                for event in self._scenarios(operation):
+                    recorder.record(event)
+                    yield event
+        except KeyboardInterrupt:
+            yield from told
+            if recorder.result.cases:
+                yield OperationFinished(operation, recorder.finish(interrupted=INTERRUPTED))
+            raise
+        if drawn.fatal:
+            result = recorder.finish(error=True, note=drawn.note)
+        else:
+            note = drawn.note
+            if not note and self.budget.past():
+                note = "cut short: the run's time budget ran out"
+            capability = capability_of(operation.operation_id)
+            result = recorder.finish(note=note, capability=capability if capability in config.expect else None)
+        yield OperationFinished(operation, result)
+
+    # -- generated requests ---------------------------------------------------------------------
+    def _generated(self, operation: Operation, recorder: OperationRecorder, told: list[CaseJudged]) -> Drawn:
+        """Draw, send and judge the generated requests; each event is recorded and kept in ``told``."""
+
+        def keep(event: CaseJudged) -> None:
+            recorder.record(event)
+            told.append(event)
+
+        # With --concurrency N, each request goes out as soon as it is drawn and up to N are in flight
+        # while the next ones are drawn; answers are recorded in the order they were drawn.
+        concurrency = self.config.concurrency
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) if concurrency > 1 else None
+        pending: list[concurrent.futures.Future[CaseJudged]] = []
+
+        def emit(case: GeneratedCase) -> None:
+            if self.budget.past():
+                return
+            if pool is None:
+                keep(self._judge_case(operation, case))
+            else:
+                pending.append(pool.submit(self._judge_case, operation, case))
+
+        try:
+            drawn = self.source.draw(operation, emit, self.budget.past)
+        except KeyboardInterrupt:
+            if pool is not None:  # requests not yet sent are dropped; those in flight end by their timeouts
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        if pool is not None:
+            pool.shutdown(wait=True)
+            for future in pending:
+                keep(future.result())
+        return drawn
+
+    def _judge_case(self, operation: Operation, case: GeneratedCase) -> CaseJudged:
+        """Send one generated request and judge the answer."""
+        request = self.transport.build(
+            case.method,
+            case.path,
+            operation.path,
+            query=case.query,
+            headers=case.headers,
+            body=case.body,
+            media_type=case.media_type,
+        )
+        streamed = isinstance(case.body, dict) and case.body.get("stream") is True
+        try:
+            exchange = self.transport.send(request, stream=streamed)
+        except TransportError as exc:
+            return self._failed(operation, GENERATED, request, exc.message)
+        negative = self.config.negative
+        try:
+            violations = list(self.judge.judge(exchange, operation.operation_id, valid_request=not negative))
+        except CaseError as exc:
+            return self._failed(operation, GENERATED, request, exc.message)
+        except Exception as exc:  # a validator that breaks on this answer: it could not be judged
+            return self._failed(
+                operation, GENERATED, request, f"the answer could not be judged: {type(exc).__name__}: {exc}"
+            )
+        if negative and case.invalid_body and _json_media(case.media_type) and 200 <= exchange.status < 300:
+            # Only JSON keeps its types on the wire: a number in a multipart field arrives as text.
+            violations.append(
+                Violation(
+                    "errors.invalid_accepted",
+                    f"a request whose body breaks the schema was accepted with {exchange.status}",
+                )
+            )
+        return self.answered(operation, GENERATED, exchange, violations)
+
+    # -- events --------------------------------------------------------------------------------
+    def answered(
+        self, operation: Operation, source: str, exchange: Exchange, violations: list[Violation]
+    ) -> CaseJudged:
+        """The event of one answer, with its redacted reproduction."""
+        notes: tuple[str, ...] = ()
+        if exchange.truncated:  # only streams get here cut: the rest of a stream was not judged
+            notes = ("a stream was larger than the size cap and was cut; its end was not judged",)
+        elif exchange.stream_end is StreamEnd.CUT:
+            notes = (f"{exchange.stream_note}; what arrived was judged, its end could not be",)
+        request = exchange.request
+        return CaseJudged(
+            operation=operation,
+            source=source,
+            status=exchange.status,
+            violations=tuple(violations),
+            curl=to_curl(request, self.secrets),
+            request_size=len(request.content) + len(request.url),
+            notes=notes,
+            no_route=self.no_route.matches(exchange),
+            elapsed=exchange.elapsed,
+            exchange=exchange,
+        )
+
+    def _failed(self, operation: Operation, source: str, request: Request, message: str) -> CaseJudged:
+        return CaseJudged(
+            operation=operation,
+            source=source,
+            status=None,
+            error=message,
+            curl=to_curl(request, self.secrets),
+            request_size=len(request.content) + len(request.url),
+        )
+
+    # -- hand-made scenarios ---------------------------------------------------------------------
+    def _scenarios(self, operation: Operation) -> Iterator[CaseJudged]:
+        from openai_conformance.runner.scenarios import run_scenarios
+
+        yield from run_scenarios(self, operation)
+
+
+def _json_media(media_type: str | None) -> bool:
+    return media_type is None or media_type == "application/json" or media_type.endswith("+json")

@@ -1,0 +1,230 @@
+"""The run loop: discover what the target serves, run the operations, say how the run ended — as events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Generator, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+import httpx
+
+from openai_conformance.config import RunConfig, selected_operations
+from openai_conformance.errors import TargetError
+from openai_conformance.events import Event, Handler, RunFinished, RunStarted, drive
+from openai_conformance.openapi.loader import Contract
+from openai_conformance.openapi.operations import Operation
+from openai_conformance.results.info import SpecInfo, Target
+from openai_conformance.runner.budget import TimeBudget
+from openai_conformance.runner.drawing import CaseSource
+from openai_conformance.runner.executors import Executor, SerialExecutor, WorkerExecutor
+from openai_conformance.runner.operation import INTERRUPTED, OperationRunner
+from openai_conformance.runner.target import NoRoute, discover_models
+from openai_conformance.transport.http import HttpTransport
+from openai_conformance.validation.judge import Judge
+
+if TYPE_CHECKING:
+    from openai_conformance.generation.ahead import CaseFeed
+    from openai_conformance.results.models import RunResult
+
+__all__ = ["Runner", "build_operation_runner", "secrets_of"]
+
+
+def _utcnow() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def build_operation_runner(
+    contract: Contract,
+    config: RunConfig,
+    base_url: str,
+    *,
+    no_route: NoRoute | None = None,
+    client: httpx.Client | None = None,
+    feed: CaseFeed | None = None,
+) -> OperationRunner:
+    """The transport, judge and request source of one process, around one target."""
+    secrets = secrets_of(config)
+    transport = HttpTransport(config, base_url, api_prefix=contract.server_base[1], client=client)
+    judge = Judge(contract, secrets=secrets, profile=config.profile)
+    source = CaseSource(contract, config, feed=feed)
+    budget = TimeBudget(config.max_time)
+    return OperationRunner(config, transport, judge, source, budget, secrets=secrets, no_route=no_route)
+
+
+class Runner:
+    """Runs the selected operations against one target and tells what happened as events.
+
+    ``run()`` is the whole run. The pytest plugin drives the same steps one at a time: ``start()``,
+    then ``run_operation()`` per test, then ``finish()``.
+    """
+
+    def __init__(
+        self,
+        contract: Contract,
+        config: RunConfig,
+        target: Target | str,
+        *,
+        client: httpx.Client | None = None,
+        feed: CaseFeed | None = None,
+    ) -> None:
+        self.contract = contract
+        self.config = config
+        self.target = target if isinstance(target, Target) else Target(base_url=target)
+        self.operation_runner = build_operation_runner(
+            contract, config, self.target.base_url, client=client, feed=feed
+        )
+        self.budget = self.operation_runner.budget
+        self._started = time.monotonic()
+
+    # -- the parts the runner is made of ---------------------------------------------------------
+    @property
+    def transport(self) -> HttpTransport:
+        return self.operation_runner.transport
+
+    @property
+    def judge(self) -> Judge:
+        return self.operation_runner.judge
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return self.operation_runner.secrets
+
+    @property
+    def drawing(self) -> str:
+        """Where requests were drawn (for the report)."""
+        return self.operation_runner.source.drawing
+
+    def operations(self) -> list[Operation]:
+        """The operations the user selected."""
+        return selected_operations(self.contract, self.config)
+
+    def close(self) -> None:
+        self.operation_runner.source.close()
+        self.transport.close()
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- a whole run ----------------------------------------------------------------------------------
+    def collect(
+        self, operations: Sequence[Operation] | None = None, *, handlers: Sequence[Handler] = ()
+    ) -> RunResult:
+        """Run, hand every event to the collector and then to ``handlers``; the run's result."""
+        from openai_conformance.results.collector import RunCollector
+
+        collector = RunCollector()
+        drive(self.run(operations), [collector, *handlers])
+        return collector.result
+
+    def run(self, operations: Sequence[Operation] | None = None) -> Iterator[Event]:
+        """Every selected operation, in order; Ctrl-C or the time budget end it with what was done."""
+        operations = list(operations if operations is not None else self.operations())
+        try:
+            started = yield from self.start(operations)
+            if not started:
+                return
+            yield from self._executor().run(operations, self.budget)
+        except KeyboardInterrupt:
+            yield self.finish(interrupted=INTERRUPTED)
+            return
+        yield self.finish()
+
+    def start(self, operations: Sequence[Operation]) -> Generator[Event, None, bool]:
+        """Ask the target for its models and its answer for a missing route; then :class:`RunStarted`.
+
+        Returns False (after :class:`RunStarted` and :class:`RunFinished`) when the target cannot be
+        reached at all.
+        """
+        self._started = time.monotonic()
+        self.budget = self.operation_runner.budget = TimeBudget(self.config.max_time, started=self._started)
+        source = self.operation_runner.source
+        fatal: str | None = None
+        try:
+            models = list(self.config.models) or discover_models(self.transport)
+            self.operation_runner.no_route = NoRoute.discover(self.transport)
+        except TargetError as exc:
+            models, fatal = [], str(exc)
+        self.target = Target(
+            base_url=self.target.base_url,
+            embedded=self.target.embedded,
+            faults=self.target.faults,
+            models=tuple(models),
+        )
+        if fatal is None:
+            negative = self.config.negative
+            source.begin(
+                models,
+                [
+                    op
+                    for op in operations
+                    if not (negative and not (op.request_media_types or op.has_query_parameters))
+                ],
+            )
+        yield RunStarted(
+            target=self.target,
+            spec=SpecInfo.from_dict(self.contract.describe()),
+            settings=self.config.describe(),
+            operations=tuple(operations),
+            started_at=_utcnow(),
+        )
+        if fatal is not None:
+            yield self.finish(fatal=fatal)
+            return False
+        return True
+
+    def run_operation(self, operation: Operation) -> Iterator[Event]:
+        """One operation's events (the pytest plugin's test); nothing when the time budget is spent."""
+        if self.budget.past():
+            return iter(())
+        return self.operation_runner.run(operation)
+
+    def finish(self, *, interrupted: str | None = None, fatal: str | None = None) -> RunFinished:
+        """How the run ended (operations that never ran are listed as such by the collector)."""
+        self.operation_runner.source.close()  # its work is done, or cut short: let the helper go
+        not_run = ""
+        if interrupted is not None:
+            not_run = "not run: interrupted"
+        elif self.budget.ran_out:
+            interrupted = self.budget.reason
+            not_run = "not run: time budget exhausted"
+        return RunFinished(
+            duration=time.monotonic() - self._started,
+            finished_at=_utcnow(),
+            interrupted=interrupted,
+            fatal=fatal,
+            not_run=not_run,
+            drawing=self.drawing,
+            spec_findings=tuple(f.to_dict() for f in self.contract.findings),  # computed meanwhile, if new
+        )
+
+    def _executor(self) -> Executor:
+        workers = self.config.workers
+        if workers > 1:
+            return WorkerExecutor(
+                self.config,
+                self.target.base_url,
+                list(self.target.models),
+                self.operation_runner.no_route,
+                self.contract.source.sha256,
+                workers,
+            )
+        return SerialExecutor(self.operation_runner)
+
+
+_SECRET_NAME_PARTS = ("auth", "key", "token", "secret", "cookie", "password")
+
+
+def secrets_of(config: RunConfig) -> tuple[str, ...]:
+    """The key and the values of credential-like user headers: never written anywhere."""
+    values = [config.api_key or ""]
+    values += [v for k, v in config.headers.items() if any(part in k.lower() for part in _SECRET_NAME_PARTS)]
+    found = []
+    for value in values:
+        token = value.split(" ", 1)[1] if value.lower().startswith(("bearer ", "basic ")) else value
+        if len(token) >= 4:
+            found.append(token)
+    return tuple(found)
