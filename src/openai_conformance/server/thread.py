@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -69,10 +69,10 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     api_key: str | None = None,
-    fault: str | None = None,
+    faults: Sequence[str] = (),
 ) -> None:
-    """Run the reference server for ``spec`` in the foreground until interrupted."""
-    app = create_app(spec, api_key=api_key, fault=fault)
+    """Run the reference server for ``spec`` (with ``faults`` on) in the foreground until interrupted."""
+    app = create_app(spec, api_key=api_key, faults=faults)
     sock = _listen(host, port)
     config = uvicorn.Config(
         app, log_level="info", access_log=False, lifespan="off", timeout_graceful_shutdown=2
