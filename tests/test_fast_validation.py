@@ -34,7 +34,7 @@ def contract() -> Contract:
 @pytest.fixture(scope="module")
 def corpus(contract: Contract) -> list[Exchange]:
     exchanges: list[Exchange] = []
-    with embedded_target(contract, api_key=None, fault=None) as base_url:
+    with embedded_target(contract, api_key=None) as base_url:
         engine = Engine(contract, RunConfig(max_examples=3, seed=11), base_url)
         send = engine.transport.send
 

@@ -108,7 +108,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     contract = load_contract(args.spec, findings=False)
     print(f"reference server on http://{args.host}:{args.port}/v1 (Ctrl-C stops it)", flush=True)
-    serve(contract.document, host=args.host, port=args.port, api_key=args.api_key, fault=args.fault)
+    faults = (args.fault,) if args.fault else ()
+    serve(contract.document, host=args.host, port=args.port, api_key=args.api_key, faults=faults)
     return EXIT_OK
 
 
@@ -139,6 +140,7 @@ def _checks(args: argparse.Namespace) -> int:
                         "severity": c.severity,
                         "description": c.description,
                         "reference": c.reference,
+                        "relaxed": c.relaxed or None,
                     }
                     for c in CHECKS.values()
                 ],

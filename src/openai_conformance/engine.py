@@ -6,7 +6,7 @@ import concurrent.futures
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -32,12 +32,12 @@ __all__ = ["Engine", "RunConfig", "embedded_target", "selected_operations"]
 
 
 @contextlib.contextmanager
-def embedded_target(contract: Contract, *, api_key: str | None, fault: str | None) -> Iterator[str]:
-    """Start the reference server on a free loopback port; yield its base URL."""
+def embedded_target(contract: Contract, *, api_key: str | None, faults: Sequence[str] = ()) -> Iterator[str]:
+    """Start the reference server (with ``faults`` on) on a free loopback port; yield its base URL."""
     from openai_conformance.server.app import create_app
     from openai_conformance.server.thread import serve_in_thread
 
-    app = create_app(contract.document, api_key=api_key, fault=fault)
+    app = create_app(contract.document, api_key=api_key, faults=faults)
     with serve_in_thread(app) as base_url:
         yield base_url
 
@@ -247,14 +247,10 @@ class Engine:
             return exc.message
         except Exception as exc:  # a validator that breaks on this answer: it could not be judged
             return f"the answer could not be judged: {type(exc).__name__}: {exc}"
-        if negative and case.invalid_body and _json_media(case.media_type) and 200 <= exchange.status < 300:
-            # Only JSON keeps its types on the wire: a number in a multipart field arrives as text.
-            violations.append(
-                Violation(
-                    "errors.invalid_accepted",
-                    f"a request whose body breaks the schema was accepted with {exchange.status}",
-                )
-            )
+        if negative:
+            from openai_conformance.validation.rejection import check_negative_answer
+
+            violations += check_negative_answer(exchange, body_breaks_schema=case.invalid_body)
         return exchange, violations
 
     def _record_outcome(
@@ -274,70 +270,38 @@ class Engine:
     def _run_probes(
         self, operation: Operation, result: OperationResult, deadline: float | None = None
     ) -> None:
-        """The hand-picked probes and semantic scenarios of this operation."""
-        from openai_conformance.generation.models import models_for
-        from openai_conformance.validation.probes import ProbeContext, probes_for
-        from openai_conformance.validation.scenarios import SCENARIOS
+        """The hand-made scenarios of this operation: invalid input, auth, state, semantics."""
+        from openai_conformance.scenarios import scenarios_for
 
-        context = ProbeContext(
-            transport=self.transport,
-            models=lambda operation_id: models_for(operation_id, self.models) if self.models else [],
-            judge=lambda exchange, operation_id, valid: self.judge.judge(
-                exchange, operation_id, valid_request=valid
-            ),
-            expect_auth=self.config.expect_auth,
-            on_exchange=lambda exchange: _count(result, exchange, self.no_route),
-        )
-        for probe in probes_for(operation.operation_id):
+        context = self._scenario_context(result)
+        for scenario in scenarios_for(operation.operation_id, models=bool(self.models)):
             if self._past(deadline):
                 return
-            self._collect(result, probe.id, lambda probe=probe: probe.run(context))  # type: ignore[misc]
-        scenarios = [s for s in SCENARIOS if s.operation_id == operation.operation_id]
-        scenario_context = self._scenario_context(result)
-        if scenario_context is None:
-            return
-        for scenario in scenarios:
-            if self._past(deadline):
-                return
-            self._collect(result, scenario.id, lambda scenario=scenario: scenario.run(scenario_context))  # type: ignore[misc]
+            self._collect(result, scenario.id, lambda scenario=scenario: scenario.run(context))  # type: ignore[misc]
 
-    def _scenario_context(self, result: OperationResult) -> Any:
-        from openai_conformance.generation.models import models_for
-        from openai_conformance.validation.scenarios import ScenarioContext
+    def _scenario_context(self, result: OperationResult) -> Any:  # a scenarios.ScenarioContext
+        """What the scenarios of one operation use; every answer they get is counted in ``result``."""
+        from openai_conformance.scenarios import ScenarioContext, fit_models
 
-        if not self.models:
-            return None
-        transport = self.transport
-
-        def send(method: str, path: str, body: Any, stream: bool) -> Exchange:
-            request = transport.build(method, path, path, body=body, media_type="application/json")
-            exchange = transport.send(request, stream=stream)
-            _count(result, exchange, self.no_route)
-            return exchange
-
-        def check(exchange: Exchange, operation_id: str) -> Iterator[Violation]:
-            return self.judge.judge(exchange, operation_id, valid_request=True)
-
-        embedding = models_for("createEmbedding", self.models)
         return ScenarioContext(
-            send=send,
-            check=check,
-            chat_model=models_for("createChatCompletion", self.models)[0],
-            embedding_model=embedding[0] if embedding else None,
-            completion_model=models_for("createCompletion", self.models)[0],
+            transport=self.transport,
+            judge=self.judge,
+            models=fit_models(self.models),
             max_tokens=self.config.budget.max_tokens,
+            expect_auth=self.config.expect_auth,
+            on_answer=lambda exchange: _count(result, exchange, self.no_route),
         )
 
     def _collect(
         self, result: OperationResult, name: str, run: Callable[[], Iterator[tuple[Violation, Exchange]]]
     ) -> None:
-        """Record what one probe or scenario finds; a transport failure or a bug there is "could not test"."""
+        """Record what one scenario finds; a request that got no answer, or a bug, is "could not test"."""
         try:
             for violation, exchange in run():
                 self.record_violation(result, exchange, violation)
-        except TransportError as exc:
+        except TransportError as exc:  # named by the scenario: "errors.invalid.createChatCompletion: …"
             result.add_error(f"{name}: {exc.message}")
-        except Exception as exc:  # a probe that breaks is a tool error, never a verdict
+        except Exception as exc:  # a scenario that breaks is a tool error, never a verdict
             result.add_error(f"{name} failed: {type(exc).__name__}: {exc}")
 
     def record_violation(self, result: OperationResult, exchange: Exchange, violation: Violation) -> None:

@@ -34,7 +34,7 @@ def _start_worker(
     if config.base_url is None:
         # The embedded target: each worker serves itself, so one server thread is never the bottleneck.
         base_url = _resources.enter_context(
-            embedded_target(contract, api_key=config.api_key, fault=config.fault)
+            embedded_target(contract, api_key=config.api_key, faults=(config.fault,) if config.fault else ())
         )
     _engine = Engine(contract, replace(config, models=tuple(models)), base_url)
     _engine.no_route = no_route

@@ -45,7 +45,9 @@ def open_session(
             stack.callback(feed.close)
         if config.base_url is None:
             base_url = stack.enter_context(
-                embedded_target(contract, api_key=config.api_key, fault=config.fault)
+                embedded_target(
+                    contract, api_key=config.api_key, faults=(config.fault,) if config.fault else ()
+                )
             )
             target: dict[str, Any] = {"base_url": base_url, "embedded": True, "fault": config.fault}
         else:
