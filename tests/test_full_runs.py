@@ -9,8 +9,11 @@ from typing import Any
 import pytest
 
 from openai_conformance.cli import main
+from tests.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow  # whole runs: `pytest -m "not slow"` leaves them out while developing
 
 
 def _report(path: Path) -> dict[str, Any]:
@@ -19,8 +22,8 @@ def _report(path: Path) -> dict[str, Any]:
 
 
 def test_main_job_is_conformant_over_every_operation(tmp_path: Path) -> None:
-    code = main(["run", "--max-examples", "3", "--seed", "5", "--report-dir", str(tmp_path), "--quiet"])
-    report = _report(tmp_path)
+    run = run_cli(tmp_path, "--max-examples", "3", "--seed", "5")
+    code, report = run.code, run.report
     assert report["summary"]["operations"] == 94
     assert report["target"]["embedded"] is True
     problems = [
@@ -34,27 +37,16 @@ def test_main_job_is_conformant_over_every_operation(tmp_path: Path) -> None:
 
 
 def test_compat_profile_is_conformant_too(tmp_path: Path) -> None:
-    code = main(
-        [
-            "run",
-            "--profile",
-            "compat",
-            "--max-examples",
-            "2",
-            "--report-dir",
-            str(tmp_path),
-            "-q",
-        ]
-    )
+    run = run_cli(tmp_path, "--profile", "compat", "--max-examples", "2")
+    code, report = run.code, run.report
     assert code == 0
-    report = _report(tmp_path)
     assert report["settings"]["profile"] == "compat" and report["summary"]["operations"] == 94
     assert report["summary"]["warnings"] == 0  # the reference server omits no nullable field either
 
 
 def test_newest_spec_runs_over_all_its_operations_with_no_tool_error_and_no_violation(tmp_path: Path) -> None:
-    code = main(["run", "--spec", "f85dbe2", "--max-examples", "1", "--report-dir", str(tmp_path), "--quiet"])
-    report = _report(tmp_path)
+    run = run_cli(tmp_path, "--spec", "f85dbe2", "--max-examples", "1")
+    code, report = run.code, run.report
     assert report["summary"]["operations"] == 288
     assert report["fatal"] is None
     assert [op["operation_id"] for op in report["operations"] if op["outcome"] == "error"] == []
@@ -207,3 +199,63 @@ def test_compat_profile_makes_a_missing_nullable_field_a_warning(tmp_path: Path)
     found = [v for op in _report(tmp_path / "compat")["operations"] for v in op["violations"]]
     assert found and {(v["check"], v["severity"]) for v in found} == {("schema.body", "warning")}
     assert all("refusal" in v["message"] for v in found)
+
+
+def test_the_cli_and_pytest_give_the_same_operations_and_violations(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """The same options, two faults at once, one shard: both entry points consume the same events."""
+    args = (
+        *("--include", "Models,Chat,Embeddings,Moderations,Completions", "--shard", "1/2"),
+        *("--seed", "4", "--max-examples", "2", "--fault", "ignore-n", "--fault", "moderations-status-418"),
+    )
+    cli = run_cli(tmp_path / "cli", *args)
+    suites = _suites(pytester, tmp_path / "pytest", *args)
+    by_pytest = _report(tmp_path / "pytest")
+
+    def verdicts(report: dict[str, Any]) -> list[Any]:
+        return [
+            (
+                op["operation_id"],
+                op["outcome"],
+                op["cases"],
+                op["statuses"],
+                sorted((v["check"], v["pointer"], v["message"], v["occurrences"]) for v in op["violations"]),
+            )
+            for op in report["operations"]
+        ]
+
+    assert [op["operation_id"] for op in cli.operations] == [
+        "createChatCompletion",
+        "createEmbedding",
+        "retrieveModel",
+        "createModeration",
+    ]
+    assert verdicts(by_pytest) == verdicts(cli.report)
+    assert {"semantics.choices_count", "schema.status_code"} <= cli.checks()  # both faults found
+    assert cli.code == 1 and suites.ret == 1
+    assert by_pytest["settings"]["shard"] == "1/2" and by_pytest["target"]["faults"] == [
+        "ignore-n",
+        "moderations-status-418",
+    ]
+
+
+def test_pytest_honours_the_time_budget(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    suites = _suites(pytester, tmp_path, "--include", "Chat,Models,Embeddings", "--max-time", "0.2")
+    report = _report(tmp_path)
+    notes = [op["note"] for op in report["operations"]]
+    assert report["interrupted"] == "the run's time budget of 0.2 s ran out"
+    assert "not run: time budget exhausted" in notes and len(notes) == 5
+    assert suites.ret == 0  # what ran passed; what did not is skipped, and the report says why
+
+
+def test_pytest_says_when_the_target_cannot_be_tested(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    from tests.hostile.server import closed_port
+
+    base_url = f"http://127.0.0.1:{closed_port()}/v1"
+    suites = _suites(pytester, tmp_path, "--base-url", base_url, "--include", "Models", "--timeout", "2")
+    report = _report(tmp_path)
+    assert report["fatal"] and "cannot be reached" in report["fatal"]
+    assert report["exit_code"] == 2
+    suites.assert_outcomes(failed=3)
+    suites.stdout.fnmatch_lines(["*could not test: the target at * cannot be reached*"])

@@ -140,6 +140,7 @@ def _checks(args: argparse.Namespace) -> int:
                         "severity": c.severity,
                         "description": c.description,
                         "reference": c.reference,
+                        "relaxed": c.relaxed or None,
                     }
                     for c in CHECKS.values()
                 ],

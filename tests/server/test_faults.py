@@ -218,12 +218,13 @@ def test_catalogue() -> None:
 
 def test_unknown_fault_is_refused(spec: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="unknown fault"):
-        create_app(spec, fault="no-such-fault")
+        create_app(spec, faults=["no-such-fault"])
 
 
 def _client(spec: dict[str, Any], fault: str | None) -> TestClient:
     return TestClient(
-        create_app(spec, api_key=API_KEY, fault=fault), headers={"Authorization": f"Bearer {API_KEY}"}
+        create_app(spec, api_key=API_KEY, faults=[fault] if fault else []),
+        headers={"Authorization": f"Bearer {API_KEY}"},
     )
 
 
@@ -241,7 +242,7 @@ def test_fault_shows_its_deviation(fault_id: str, spec: dict[str, Any], clean: T
 
 @pytest.mark.parametrize("fault", [None, "stream-stall"])
 def test_stream_stall(fault: str | None, spec: dict[str, Any]) -> None:
-    app = create_app(spec, fault=fault)
+    app = create_app(spec, faults=[fault] if fault else [])
     body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}], "stream": True}
     received = b""
     with serve_in_thread(app) as url, httpx.Client(timeout=httpx.Timeout(5.0, read=0.5)) as client:
@@ -254,3 +255,44 @@ def test_stream_stall(fault: str | None, spec: dict[str, Any]) -> None:
             stalled = True
     assert stalled is (fault is not None)
     assert received.startswith(b"data: ")
+
+
+def _faulty(spec: dict[str, Any], *faults: str) -> TestClient:
+    return TestClient(
+        create_app(spec, api_key=API_KEY, faults=faults), headers={"Authorization": f"Bearer {API_KEY}"}
+    )
+
+
+def test_an_unknown_fault_is_named_alone(spec: dict[str, Any]) -> None:
+    with pytest.raises(ValueError) as refused:
+        create_app(spec, faults=["ignore-n", "no-such-fault"])
+    assert "'no-such-fault'" in str(refused.value)
+    assert "ignore-n" not in str(refused.value) and "stream-no-done" not in str(refused.value)
+
+
+def test_two_faults_at_once_both_show(spec: dict[str, Any]) -> None:
+    both = _faulty(spec, "ignore-n", "stream-no-done")
+    assert PROBES["ignore-n"](both) is True
+    assert PROBES["stream-no-done"](both) is True
+    # Each is still one fault: n is ignored in streams too, and plain answers are untouched otherwise.
+    assert {choice["index"] for chunk in _chunks(both, n=2) for choice in chunk["choices"]} == {0}
+    assert PROBES["chat-object-plural"](both) is False
+
+
+def test_two_faults_at_one_hook_point_both_show(spec: dict[str, Any]) -> None:
+    both = _faulty(spec, "created-milliseconds", "chat-object-plural")
+    assert PROBES["created-milliseconds"](both) is True
+    assert PROBES["chat-object-plural"](both) is True
+
+
+def test_hooks_of_one_point_run_in_declaration_order(spec: dict[str, Any]) -> None:
+    # stream-id-changes is declared before stream-no-finish: it numbers the chunks of the whole
+    # stream, and only then does stream-no-finish drop the finish chunks, leaving gaps.
+    order = list(FAULTS)
+    assert order.index("stream-id-changes") < order.index("stream-no-finish")
+    for given in (("stream-no-finish", "stream-id-changes"), ("stream-id-changes", "stream-no-finish")):
+        chunks = _chunks(_faulty(spec, *given), n=2)
+        assert all(c.get("finish_reason") is None for chunk in chunks for c in chunk["choices"])
+        positions = [int(chunk["id"].rsplit("-", 1)[1]) for chunk in chunks]
+        assert positions == sorted(positions) and len(set(positions)) == len(positions)
+        assert positions != list(range(len(chunks)))  # the gap of choice 0's finish chunk

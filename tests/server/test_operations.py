@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openai_conformance.server import create_app, serve_in_thread
-from openai_conformance.server.core import FINE_TUNED_MODEL
+from openai_conformance.server.store import FINE_TUNED_MODEL
 
 from .conftest import spec_path
 from .helpers import API_KEY, response_errors

@@ -11,14 +11,19 @@ from typing import Any
 
 import pytest
 
-from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.scenarios import (
+from openai_conformance.config import RunConfig
+from openai_conformance.scenarios import (
     SCENARIOS,
     Scenario,
     ScenarioContext,
+    chat,
+    completions,
+    embeddings,
     get_scenario,
-    run_scenarios,
 )
+from openai_conformance.transport.exchange import Exchange, Request
+from openai_conformance.transport.http import HttpTransport
+from openai_conformance.validation.parsed_stream import ParsedStream, parse_stream
 from openai_conformance.validation.semantics import check_semantics
 from openai_conformance.validation.stream import check_stream, stream_kind
 from openai_conformance.validation.violations import Violation
@@ -31,6 +36,9 @@ from tests.validation.validation_factories import (
     usage_chunk,
     validator,
 )
+
+#: The scenarios of the semantics a fuzzer rarely reaches (the others: test_request_scenarios.py).
+SEMANTIC = (*chat.SCENARIOS, *completions.SCENARIOS, *embeddings.SCENARIOS)
 
 
 @dataclass
@@ -216,22 +224,61 @@ class FakeServer:
         }
 
 
-def check(exchange: Exchange, operation_id: str) -> Iterator[Violation]:
+class FakeTransport(HttpTransport):
+    """Builds requests as the HTTP transport does; a fake server answers them."""
+
+    def __init__(self, server: FakeServer) -> None:
+        super().__init__(RunConfig(), "http://testserver/v1")
+        self.server = server
+
+    def send(self, request: Request, *, stream: bool = False) -> Exchange:
+        return self.server.send(request.method, request.path, request.json_body, stream)
+
+
+class FakeJudge:
     """What the engine's judge does, minus the schema of non-streamed bodies."""
-    kind = stream_kind(operation_id)
-    if kind is not None and exchange.request.body_field("stream") is True:
-        yield from check_stream(exchange, kind, validator(kind), now=NOW)
-    else:
-        yield from check_semantics(exchange, operation_id, now=NOW)
+
+    def judge(
+        self, exchange: Exchange, operation_id: str, *, valid_request: bool = True
+    ) -> Iterator[Violation]:
+        kind = stream_kind(operation_id)
+        if kind is not None and exchange.request.body_field("stream") is True:
+            yield from self.judge_stream(parse_stream(exchange), operation_id)
+        else:
+            yield from check_semantics(exchange, operation_id, now=NOW)
+
+    def judge_stream(self, stream: ParsedStream, operation_id: str) -> Iterator[Violation]:
+        kind = stream_kind(operation_id)
+        assert kind is not None
+        yield from check_stream(stream, kind, validator(kind), now=NOW)
 
 
-def context(server: FakeServer, **models: Any) -> ScenarioContext:
-    fields: dict[str, Any] = {
-        "embedding_model": "text-embedding-3-small",
-        "completion_model": "gpt-3.5-turbo-instruct",
+def context(
+    server: FakeServer,
+    *,
+    max_tokens: int = 16,
+    embedding_model: str | None = "text-embedding-3-small",
+    completion_model: str | None = "gpt-3.5-turbo-instruct",
+) -> ScenarioContext:
+    fit = {
+        "createChatCompletion": "gpt-4o-mini",
+        "createEmbedding": embedding_model,
+        "createCompletion": completion_model,
     }
-    fields.update(models)
-    return ScenarioContext(send=server.send, check=check, chat_model="gpt-4o-mini", **fields)
+
+    def models_for(operation_id: str) -> list[str]:
+        model = fit.get(operation_id)
+        return [model] if model else []
+
+    return ScenarioContext(FakeTransport(server), FakeJudge(), models_for, max_tokens=max_tokens)
+
+
+def run_scenarios(
+    ctx: ScenarioContext, scenarios: tuple[Scenario, ...] = SEMANTIC
+) -> Iterator[tuple[Scenario, Violation, Exchange]]:
+    for scenario in scenarios:
+        for violation, exchange in scenario.run(ctx):
+            yield scenario, violation, exchange
 
 
 def run(*faults: str) -> list[tuple[str, Violation]]:
@@ -260,6 +307,7 @@ def test_scenarios_without_their_model_are_skipped() -> None:
 def test_scenario_catalogue() -> None:
     ids = [scenario.id for scenario in SCENARIOS]
     assert len(ids) == len(set(ids))
+    assert set(SEMANTIC) <= set(SCENARIOS)
     assert get_scenario("embeddings.base64").operation_id == "createEmbedding"
     with pytest.raises(KeyError):
         get_scenario("nope")
@@ -268,12 +316,12 @@ def test_scenario_catalogue() -> None:
 
 def test_context_checks_its_budget() -> None:
     with pytest.raises(ValueError, match="max_tokens"):
-        ScenarioContext(send=FakeServer().send, check=check, chat_model="m", max_tokens=0)
+        context(FakeServer(), max_tokens=0)
 
 
 def test_budget_of_one_token() -> None:
     server = FakeServer()
-    list(run_scenarios(ScenarioContext(send=server.send, check=check, chat_model="m", max_tokens=1)))
+    list(run_scenarios(context(server, max_tokens=1, embedding_model=None, completion_model=None)))
     assert all(body.get("max_tokens") == 1 for _, body, _ in server.sent)
 
 
@@ -322,7 +370,9 @@ def test_base64_comparison_tolerates_rerun_noise() -> None:
 
 
 def test_each_result_carries_the_exchange_that_shows_it() -> None:
-    for _, violation, exchange in run_scenarios(context(FakeServer(frozenset({"big_endian"})))):
+    results = list(run_scenarios(context(FakeServer(frozenset({"big_endian"})))))
+    assert results
+    for _, violation, exchange in results:
         assert violation.check == "semantics.embeddings_base64"
         assert exchange.request.json_body["encoding_format"] == "base64"
         assert json.loads(exchange.body)["data"]

@@ -16,6 +16,7 @@ from openai_conformance.validation.stream import (
     StreamKind,
     check_stream,
     create_chunk_validator,
+    parse_stream,
     stream_kind,
 )
 from openai_conformance.validation.violations import Violation
@@ -38,7 +39,7 @@ OVERLAY = Path(__file__).resolve().parents[2] / "spec" / "overlays" / "20-stream
 
 
 def judge(exchange: Exchange, kind: StreamKind = "chat") -> list[Violation]:
-    violations = list(check_stream(exchange, kind, validator(kind), now=NOW))
+    violations = list(check_stream(parse_stream(exchange), kind, validator(kind), now=NOW))
     for violation in violations:
         assert violation.check in CHECKS
         assert violation.severity in ("error", "warning")
@@ -94,7 +95,7 @@ def test_the_overlaid_and_the_newer_spec_build_working_validators() -> None:
     exchange = chat(chat_stream_items(usage=True), {"stream_options": {"include_usage": True}})
     for spec in (overlaid, load_spec("f85dbe2")):
         chunk_validator = create_chunk_validator(spec, "chat")
-        assert list(check_stream(exchange, "chat", chunk_validator, now=NOW)) == []
+        assert list(check_stream(parse_stream(exchange), "chat", chunk_validator, now=NOW)) == []
         broken = chat_chunk(content="x")
         broken["choices"][0]["finish_reason"] = "done"
         assert [p for p, _, _ in chunk_validator(broken)] == ["/choices/0/finish_reason"]
@@ -434,4 +435,4 @@ def test_stream_usage_total_and_max_tokens() -> None:
 
 def test_stream_semantics_can_be_left_out() -> None:
     exchange = chat(chat_stream_items(), {"n": 2})
-    assert list(check_stream(exchange, "chat", validator("chat"), semantics=False)) == []
+    assert list(check_stream(parse_stream(exchange), "chat", validator("chat"), semantics=False)) == []

@@ -60,7 +60,7 @@ def _start_worker(
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from openai_conformance.openapi.loader import load_contract
-    from openai_conformance.runner.runner import build_operation_runner
+    from openai_conformance.runner.operation import build_operation_runner
     from openai_conformance.runner.target import embedded_target
 
     contract = load_contract(config.spec, overlays=config.overlays, findings=False)

@@ -16,9 +16,8 @@ from openai_conformance.openapi.loader import Contract
 from openai_conformance.openapi.operations import Operation
 from openai_conformance.results.info import SpecInfo, Target
 from openai_conformance.runner.budget import TimeBudget
-from openai_conformance.runner.drawing import CaseSource
 from openai_conformance.runner.executors import Executor, SerialExecutor, WorkerExecutor
-from openai_conformance.runner.operation import INTERRUPTED, OperationRunner
+from openai_conformance.runner.operation import INTERRUPTED, build_operation_runner
 from openai_conformance.runner.target import NoRoute, discover_models
 from openai_conformance.transport.http import HttpTransport
 from openai_conformance.validation.judge import Judge
@@ -27,29 +26,11 @@ if TYPE_CHECKING:
     from openai_conformance.generation.ahead import CaseFeed
     from openai_conformance.results.models import RunResult
 
-__all__ = ["Runner", "build_operation_runner", "secrets_of"]
+__all__ = ["Runner"]
 
 
 def _utcnow() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def build_operation_runner(
-    contract: Contract,
-    config: RunConfig,
-    base_url: str,
-    *,
-    no_route: NoRoute | None = None,
-    client: httpx.Client | None = None,
-    feed: CaseFeed | None = None,
-) -> OperationRunner:
-    """The transport, judge and request source of one process, around one target."""
-    secrets = secrets_of(config)
-    transport = HttpTransport(config, base_url, api_prefix=contract.server_base[1], client=client)
-    judge = Judge(contract, secrets=secrets, profile=config.profile)
-    source = CaseSource(contract, config, feed=feed)
-    budget = TimeBudget(config.max_time)
-    return OperationRunner(config, transport, judge, source, budget, secrets=secrets, no_route=no_route)
 
 
 class Runner:
@@ -213,18 +194,3 @@ class Runner:
                 workers,
             )
         return SerialExecutor(self.operation_runner)
-
-
-_SECRET_NAME_PARTS = ("auth", "key", "token", "secret", "cookie", "password")
-
-
-def secrets_of(config: RunConfig) -> tuple[str, ...]:
-    """The key and the values of credential-like user headers: never written anywhere."""
-    values = [config.api_key or ""]
-    values += [v for k, v in config.headers.items() if any(part in k.lower() for part in _SECRET_NAME_PARTS)]
-    found = []
-    for value in values:
-        token = value.split(" ", 1)[1] if value.lower().startswith(("bearer ", "basic ")) else value
-        if len(token) >= 4:
-            found.append(token)
-    return tuple(found)

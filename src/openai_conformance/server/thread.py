@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -69,9 +69,9 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     api_key: str | None = None,
-    faults: tuple[str, ...] = (),
+    faults: Sequence[str] = (),
 ) -> None:
-    """Run the reference server for ``spec`` in the foreground until interrupted."""
+    """Run the reference server for ``spec`` (with ``faults`` on) in the foreground until interrupted."""
     app = create_app(spec, api_key=api_key, faults=faults)
     sock = _listen(host, port)
     config = uvicorn.Config(

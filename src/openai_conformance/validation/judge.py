@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 from openai_conformance.openapi.loader import Contract
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.schema import SchemaValidator
+from openai_conformance.validation.parsed_stream import ParsedStream, parse_stream
+from openai_conformance.validation.registry import register
+from openai_conformance.validation.schema import MALFORMED_JSON, SchemaValidator
 from openai_conformance.validation.semantics import check_semantics
 from openai_conformance.validation.stream import (
     ChunkValidator,
@@ -17,7 +19,20 @@ from openai_conformance.validation.stream import (
 )
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["Judge"]
+__all__ = ["KEY_ECHOED", "SERVER_ERROR", "Judge"]
+
+SERVER_ERROR = register(
+    "errors.server_error",
+    "error",
+    "A request, valid or invalid, is never answered with a 5xx.",
+    "a 5xx means the server failed; input, valid or not, must not crash it",
+)
+KEY_ECHOED = register(
+    "auth.key_echoed",
+    "error",
+    "The API key never appears in a response.",
+    "basic secret hygiene",
+)
 
 
 class Judge:
@@ -32,23 +47,33 @@ class Judge:
         self, exchange: Exchange, operation_id: str, *, valid_request: bool = True
     ) -> Iterator[Violation]:
         """Every violation in one answer. ``valid_request`` says the request obeyed the schema."""
+        return self._judge(exchange, operation_id, valid_request, None)
+
+    def judge_stream(self, stream: ParsedStream, operation_id: str) -> Iterator[Violation]:
+        """Every violation in a streamed answer to a valid request that its caller has parsed already."""
+        return self._judge(stream.exchange, operation_id, True, stream)
+
+    def _judge(
+        self, exchange: Exchange, operation_id: str, valid_request: bool, stream: ParsedStream | None
+    ) -> Iterator[Violation]:
         streamed = exchange.request.body_field("stream") is True
         if exchange.stream_cut and not streamed:
             return
         for violation in self._schema.check(exchange):
             # A stream served under another media type is stream.content_type's to report; that its
             # event-stream body does not parse as JSON is the same fault, not a second one.
-            if streamed and violation.check == "schema.malformed_json":
+            if streamed and violation.check == MALFORMED_JSON.id:
                 continue
             yield violation
         if exchange.status >= 500:
             kind = "a valid" if valid_request else "an invalid"
-            yield Violation("errors.server_error", f"{kind} request was answered with {exchange.status}")
+            yield SERVER_ERROR.violation(f"{kind} request was answered with {exchange.status}")
         yield from self._key_echo(exchange)
         if not valid_request:
-            return  # what an invalid request's answer means is the caller's to judge (probes, --negative)
+            return  # what an invalid request's answer means is the caller's to judge (scenarios, --negative)
         if streamed:
-            yield from self._streams.check(exchange, operation_id)
+            # A stream is parsed once per answer, here, unless its caller has parsed it already.
+            yield from self._streams.check(exchange, operation_id, stream)
         elif 200 <= exchange.status < 300:
             yield from check_semantics(exchange, operation_id)
 
@@ -56,7 +81,7 @@ class Judge:
         for secret in self._secrets:
             encoded = secret.encode()
             if encoded in exchange.body or any(secret in value for value in exchange.headers.values()):
-                yield Violation("auth.key_echoed", "the API key sent with the request appears in the answer")
+                yield KEY_ECHOED.violation("the API key sent with the request appears in the answer")
                 return
 
 
@@ -67,10 +92,13 @@ class _StreamChecks:
         self._contract = contract
         self._validators: dict[StreamKind, ChunkValidator] = {}
 
-    def check(self, exchange: Exchange, operation_id: str) -> Iterator[Violation]:
+    def check(
+        self, exchange: Exchange, operation_id: str, stream: ParsedStream | None
+    ) -> Iterator[Violation]:
         kind = stream_kind(operation_id)
         if kind is None:
             return
         if kind not in self._validators:
             self._validators[kind] = create_chunk_validator(self._contract.document, kind)
-        yield from check_stream(exchange, kind, self._validators[kind])
+        parsed = parse_stream(exchange) if stream is None else stream
+        yield from check_stream(parsed, kind, self._validators[kind])

@@ -22,9 +22,63 @@ from openai_conformance.errors import JudgeError
 from openai_conformance.openapi.loader import Contract
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.fast import FastBodies
+from openai_conformance.validation.registry import register
 from openai_conformance.validation.violations import Violation, pointer_from_path
 
-__all__ = ["SchemaValidator"]
+__all__ = [
+    "BODY",
+    "CONTENT_TYPE",
+    "ENVELOPE",
+    "HEADER",
+    "MALFORMED_JSON",
+    "STATUS_CODE",
+    "SchemaValidator",
+]
+
+_COMPAT = (
+    "under --profile compat, a required property that is missing but whose schema allows null is a "
+    "warning (servers that leave out `message.refusal` and the like)"
+)
+
+STATUS_CODE = register(
+    "schema.status_code",
+    "error",
+    "The status code is declared for the operation.",
+    "OpenAPI 3 Responses Object; overlay 10-error-responses declares the API's error statuses",
+)
+CONTENT_TYPE = register(
+    "schema.content_type",
+    "error",
+    "The response media type is declared for the status.",
+    "OpenAPI 3 Response Object `content`",
+)
+MALFORMED_JSON = register(
+    "schema.malformed_json",
+    "error",
+    "A JSON response body parses as JSON (UTF-8).",
+    "RFC 8259; the spec declares application/json",
+)
+BODY = register(
+    "schema.body",
+    "error",
+    "The response body validates against the declared schema.",
+    "OpenAPI 3 Schema Object of the declared response",
+    relaxed=_COMPAT,
+)
+HEADER = register(
+    "schema.header",
+    "error",
+    "Declared response headers are present and valid.",
+    "OpenAPI 3 Response Object `headers`",
+)
+ENVELOPE = register(
+    "errors.envelope",
+    "error",
+    'An error response carries {"error": {"message": str, "type": str, "param": str|null, '
+    '"code": str|null}}.',
+    "the spec's ErrorResponse schema; platform.openai.com/docs/guides/error-codes",
+    relaxed=_COMPAT,
+)
 
 _MAX_VALUE_CHARS = 120
 
@@ -98,16 +152,13 @@ class SchemaValidator:
                     parsed = json.loads(body.decode("utf-8"))
                 except UnicodeDecodeError as exc:
                     parsed_ok = False
-                    yield Violation(
-                        "schema.malformed_json",
-                        f"the JSON body is not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                    yield MALFORMED_JSON.violation(
+                        f"the JSON body is not valid UTF-8 ({exc.reason} at byte {exc.start})"
                     )
                 except ValueError as exc:
                     parsed_ok = False
                     if body.strip():
-                        yield Violation(
-                            "schema.malformed_json", f"the body is declared JSON but does not parse: {exc}"
-                        )
+                        yield MALFORMED_JSON.violation(f"the body is declared JSON but does not parse: {exc}")
                 else:
                     parsed_ok = None  # parsed, but not by the fast path's parser
             if parsed_ok:
@@ -144,21 +195,18 @@ class SchemaValidator:
     ) -> Iterator[Violation]:
         cause = error.__cause__
         name = type(error).__name__
-        body_check = "errors.envelope" if envelope else "schema.body"
+        body_check = ENVELOPE if envelope else BODY
         if isinstance(error, ResponseNotFound) or isinstance(cause, ResponseNotFound):
-            yield Violation("schema.status_code", f"status {status} is not declared for this operation")
+            yield STATUS_CODE.violation(f"status {status} is not declared for this operation")
         elif isinstance(cause, MediaTypeNotFound):
             shown = media_type or "(no Content-Type)"
             declared = ", ".join(getattr(cause, "availableMimetypes", []) or [])
-            yield Violation(
-                "schema.content_type",
-                f"media type {shown} is not declared for status {status} (declared: {declared})",
+            yield CONTENT_TYPE.violation(
+                f"media type {shown} is not declared for status {status} (declared: {declared})"
             )
         elif type(cause).__name__ == "MediaTypeDeserializeError":
             if parsed_ok is not False:  # parsed by us but not by openapi-core: say so rather than drop it
-                yield Violation(
-                    "schema.malformed_json", f"openapi-core cannot deserialize the {media_type} body"
-                )
+                yield MALFORMED_JSON.violation(f"openapi-core cannot deserialize the {media_type} body")
         elif cause is not None and hasattr(cause, "schema_errors"):
             if media_type == "text/event-stream":
                 # The newer specs give an event stream the schema of one event; openapi-core would
@@ -167,24 +215,25 @@ class SchemaValidator:
                 # those of the newer specs' other streams (Responses, audio) are not judged yet.
                 return
             for schema_error in cause.schema_errors:
-                if _binary_read_as_text(schema_error):
-                    continue
-                lenient = self._compat and self._nullable_but_required(schema_error)
-                yield Violation(
-                    body_check,
-                    _schema_error_message(schema_error)
-                    + (" (compat profile: a nullable field, warning)" if lenient else ""),
-                    pointer=pointer_from_path(list(schema_error.absolute_path)),
-                    keyword=str(schema_error.validator),
-                    severity="warning" if lenient else "error",
-                )
+                if not _binary_read_as_text(schema_error):
+                    yield self._body_violation(schema_error, envelope)
         elif name == "MissingData":
-            yield Violation(body_check, f"status {status} declares a body, but the answer has none")
+            yield body_check.violation(f"status {status} declares a body, but the answer has none")
         elif "Header" in name:
             header = getattr(error, "name", None) or getattr(cause, "name", None) or "a header"
-            yield Violation("schema.header", f"{name}: response header {header} is missing or invalid")
+            yield HEADER.violation(f"{name}: response header {header} is missing or invalid")
         elif "Path" in name or "Server" in name or "Operation" in name:
             # The request did not match the spec: a tool error, not the server's fault.
             raise JudgeError(f"openapi-core cannot find the operation for this request ({name})")
         else:
-            yield Violation(body_check, f"openapi-core: {name}")
+            yield body_check.violation(f"openapi-core: {name}")
+
+    def _body_violation(self, error: Any, envelope: bool) -> Violation:
+        """One schema error of a body; the compat profile lets a missing nullable field be a warning."""
+        check = ENVELOPE if envelope else BODY
+        lenient = self._compat and self._nullable_but_required(error)
+        message = _schema_error_message(error) + (
+            " (compat profile: a nullable field, warning)" if lenient else ""
+        )
+        pointer = pointer_from_path(list(error.absolute_path))
+        return check.violation(message, pointer, str(error.validator), warning=lenient)

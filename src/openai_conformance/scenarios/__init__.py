@@ -1,0 +1,53 @@
+"""Hand-made requests whose right answer the API documents, run besides the generated ones.
+
+One mechanism for all of them (:mod:`.base`): a :class:`Scenario` is reported under one operation
+and runs with the :class:`ScenarioContext` the engine fills. They are grouped by area: ``errors``
+(invalid bodies, malformed JSON, an unknown model), ``auth``, ``state`` (the files lifecycle),
+``chat``, ``completions`` and ``embeddings`` (the semantics a fuzzer rarely reaches).
+"""
+
+from __future__ import annotations
+
+from openai_conformance.scenarios import auth, chat, completions, embeddings, errors, state
+from openai_conformance.scenarios.base import (
+    AnswerJudge,
+    Scenario,
+    ScenarioContext,
+    ScenarioFinding,
+    fit_models,
+)
+
+__all__ = [
+    "SCENARIOS",
+    "AnswerJudge",
+    "Scenario",
+    "ScenarioContext",
+    "ScenarioFinding",
+    "fit_models",
+    "get_scenario",
+    "scenarios_for",
+]
+
+#: Every scenario, in the order an operation runs its own.
+SCENARIOS: tuple[Scenario, ...] = (
+    *errors.SCENARIOS,
+    *auth.SCENARIOS,
+    *state.SCENARIOS,
+    *chat.SCENARIOS,
+    *completions.SCENARIOS,
+    *embeddings.SCENARIOS,
+)
+
+
+def scenarios_for(operation_id: str, *, models: bool = True) -> list[Scenario]:
+    """The scenarios reported under an operation; with ``models=False`` (the target lists none),
+    only those that name no model of the target."""
+    return [s for s in SCENARIOS if s.operation_id == operation_id and (models or not s.needs_models)]
+
+
+def get_scenario(scenario_id: str) -> Scenario:
+    """The scenario with this id; ``KeyError`` when unknown."""
+    for scenario in SCENARIOS:
+        if scenario.id == scenario_id:
+            return scenario
+    raise KeyError(scenario_id)

@@ -1,0 +1,169 @@
+"""What a scenario is, and what it may use: one context to build, send and judge hand-made requests.
+
+A scenario sends requests whose right answer the API documents and yields each violation with the
+answer that shows it. It judges every answer with the per-answer checks (:meth:`ScenarioContext.check`)
+and adds what only it can judge: that an invalid request was rejected, that a created file is
+listed, that a stream has the shape of the plain answer. A request that gets no answer raises
+:class:`~openai_conformance.errors.TransportError` out of the scenario; the engine records it against
+the operation as could-not-test, naming the scenario, so that no request vanishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from openai_conformance.generation.models import models_for
+from openai_conformance.transport.exchange import Exchange, Request
+from openai_conformance.transport.http import HttpTransport
+from openai_conformance.validation.parsed_stream import ParsedStream
+from openai_conformance.validation.violations import Violation
+
+__all__ = [
+    "SEED",
+    "AnswerJudge",
+    "Scenario",
+    "ScenarioContext",
+    "ScenarioFinding",
+    "WithModel",
+    "answer_body",
+    "fit_models",
+    "with_model",
+]
+
+#: What a scenario yields: a violation and the answer that shows it.
+ScenarioFinding = tuple[Violation, Exchange]
+
+#: The sampling seed of every scenario request that generates text (with temperature 0).
+SEED = 1234
+
+#: A scenario's steps, given the model they name.
+WithModel = Callable[["ScenarioContext", str], Iterator[ScenarioFinding]]
+
+
+class AnswerJudge(Protocol):
+    """Runs the per-answer checks (``validation.judge.Judge``)."""
+
+    def judge(
+        self, exchange: Exchange, operation_id: str, *, valid_request: bool = True
+    ) -> Iterator[Violation]:
+        """Every violation in one answer; ``valid_request`` says the request obeyed the schema."""
+
+    def judge_stream(self, stream: ParsedStream, operation_id: str) -> Iterator[Violation]:
+        """Every violation in a streamed answer to a valid request, parsed already."""
+
+
+def answer_body(exchange: Exchange) -> dict[str, Any] | None:
+    """The JSON object of a 200 answer, or None."""
+    if exchange.status != 200:
+        return None
+    try:
+        body = exchange.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def fit_models(models: Sequence[str]) -> Callable[[str], list[str]]:
+    """operationId → those of the target's ``models`` fit for it (none when the target lists none)."""
+    listed = list(models)
+    return lambda operation_id: models_for(operation_id, listed)
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioContext:
+    """What a scenario may use; the engine fills one per operation."""
+
+    transport: HttpTransport
+    judge: AnswerJudge
+    models: Callable[[str], Sequence[str]]  # operationId → models fit for it; see fit_models
+    max_tokens: int = 16  # the budget cap for generated tokens per choice
+    expect_auth: bool = False  # the target must refuse requests without a valid key
+    on_answer: Callable[[Exchange], None] | None = None  # told of every answer, for counting
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_tokens, int) or isinstance(self.max_tokens, bool) or self.max_tokens < 1:
+            raise ValueError(
+                f"ScenarioContext.max_tokens must be a positive integer, got {self.max_tokens!r}"
+            )
+
+    def model_for(self, operation_id: str) -> str | None:
+        """The first of the target's models fit for an operation, or None."""
+        fit = self.models(operation_id)
+        return fit[0] if fit else None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        template: str | None = None,
+        media_type: str | None = None,
+        content: bytes | None = None,
+        auth: bool = True,
+    ) -> Request:
+        """A request to the target, ready to send.
+
+        ``body`` is encoded as ``media_type`` says (JSON unless multipart); ``content`` is sent as it
+        is, under ``media_type`` as its Content-Type (malformed JSON, a body of another type).
+        ``template`` is the spec's path when ``path`` fills in a parameter; ``auth=False`` leaves
+        the key out.
+        """
+        template = path if template is None else template
+        if content is None:
+            return self.transport.build(method, path, template, body=body, media_type=media_type, auth=auth)
+        request = self.transport.build(method, path, template, auth=auth)
+        request.content = content
+        request.headers["Content-Type"] = media_type or "application/octet-stream"
+        return request
+
+    def send(self, request: Request, *, stream: bool = False) -> Exchange:
+        """The target's answer; :class:`~openai_conformance.errors.TransportError` when there is none."""
+        exchange = self.transport.send(request, stream=stream)
+        if self.on_answer is not None:
+            self.on_answer(exchange)
+        return exchange
+
+    def post(self, path: str, body: Any, *, stream: bool = False) -> Exchange:
+        """POST a JSON body and read the answer, as a stream when ``stream``."""
+        return self.send(self.request("POST", path, body, media_type="application/json"), stream=stream)
+
+    def check(
+        self, exchange: Exchange, operation_id: str, *, valid_request: bool = True
+    ) -> Iterator[ScenarioFinding]:
+        """The per-answer checks on one answer, each violation with the answer.
+
+        ``valid_request=False`` for a request that breaks the schema: the schema, 5xx and key checks
+        run, not the stream or semantics rules.
+        """
+        for violation in self.judge.judge(exchange, operation_id, valid_request=valid_request):
+            yield violation, exchange
+
+    def check_stream(self, stream: ParsedStream, operation_id: str) -> Iterator[ScenarioFinding]:
+        """The per-answer checks on a streamed answer the scenario has parsed itself (to read it too)."""
+        for violation in self.judge.judge_stream(stream, operation_id):
+            yield violation, stream.exchange
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One hand-made scenario, reported under one operation."""
+
+    id: str
+    operation_id: str  # the operation whose result records what it finds
+    description: str
+    run: Callable[[ScenarioContext], Iterator[ScenarioFinding]]
+    needs_models: bool = True  # it names one of the target's models: skipped when the target lists none
+
+
+def with_model(operation_id: str, steps: WithModel) -> Callable[[ScenarioContext], Iterator[ScenarioFinding]]:
+    """A scenario run that names the first of the target's models fit for an operation (none: no run)."""
+
+    def run(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
+        model = ctx.model_for(operation_id)
+        if model is not None:
+            yield from steps(ctx, model)
+
+    return run

@@ -1,0 +1,148 @@
+"""Requests the API refuses: bodies that break the schema, malformed JSON, and a model that does not exist.
+
+Fuzzed requests show how a target answers what the schema allows; these show how it answers what
+the API forbids. An invalid request must get a 4xx with the error envelope; an unknown model, a 404.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, with_model
+from openai_conformance.transport.exchange import Exchange
+from openai_conformance.validation.judge import SERVER_ERROR
+from openai_conformance.validation.registry import register
+from openai_conformance.validation.rejection import check_rejected
+
+__all__ = ["SCENARIOS", "UNKNOWN_MODEL", "UNKNOWN_MODEL_ID"]
+
+UNKNOWN_MODEL = register(
+    "errors.unknown_model",
+    "error",
+    "A request naming a model that does not exist gets 404.",
+    "the API answers model_not_found with 404",
+)
+
+UNKNOWN_MODEL_ID = "openai-conformance-no-such-model"
+
+_INVALID_BODIES: dict[str, list[tuple[str, Callable[[str], Any]]]] = {
+    "createChatCompletion": [
+        ("missing required field `messages`", lambda m: {"model": m}),
+        ("`messages` of the wrong type", lambda m: {"model": m, "messages": "hello"}),
+        (
+            "`temperature` out of range",
+            lambda m: {"model": m, "messages": [{"role": "user", "content": "hi"}], "temperature": 5},
+        ),
+    ],
+    "createCompletion": [
+        ("missing required field `prompt`", lambda m: {"model": m}),
+        ("`max_tokens` of the wrong type", lambda m: {"model": m, "prompt": "hi", "max_tokens": "many"}),
+    ],
+    "createEmbedding": [
+        ("missing required field `input`", lambda m: {"model": m}),
+        (
+            "`encoding_format` outside its enum",
+            lambda m: {"model": m, "input": "hi", "encoding_format": "hex"},
+        ),
+    ],
+}
+
+_VALID_BODIES: dict[str, Callable[[str], Any]] = {
+    "createChatCompletion": lambda m: {
+        "model": m,
+        "messages": [{"role": "user", "content": "hi"}],
+        "max_tokens": 4,
+    },
+    "createCompletion": lambda m: {"model": m, "prompt": "hi", "max_tokens": 4},
+    "createEmbedding": lambda m: {"model": m, "input": "hi"},
+}
+
+_PATHS = {
+    "createChatCompletion": "/chat/completions",
+    "createCompletion": "/completions",
+    "createEmbedding": "/embeddings",
+}
+
+
+def _judge_invalid(
+    ctx: ScenarioContext, exchange: Exchange, operation_id: str, what: str
+) -> Iterator[ScenarioFinding]:
+    """A 2xx accepted the request, a 5xx broke on it; a 4xx is judged like any error answer."""
+    if 200 <= exchange.status < 300:
+        for violation in check_rejected(exchange, f"a request with {what}"):
+            yield violation, exchange
+    elif exchange.status >= 500:
+        message = f"a request with {what} was answered with {exchange.status}, not a 4xx"
+        yield SERVER_ERROR.violation(message), exchange
+    else:
+        yield from ctx.check(exchange, operation_id, valid_request=False)
+
+
+def _invalid_requests(operation_id: str) -> Callable[[ScenarioContext], Iterator[ScenarioFinding]]:
+    def steps(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+        path = _PATHS[operation_id]
+        for what, make in _INVALID_BODIES[operation_id]:
+            exchange = ctx.post(path, make(model))
+            yield from _judge_invalid(ctx, exchange, operation_id, what)
+        # Malformed JSON, and a body that is not JSON at all.
+        for what, content, content_type in (
+            ("malformed JSON", b'{"model": ', "application/json"),
+            ("a text/plain body", json.dumps(_VALID_BODIES[operation_id](model)).encode(), "text/plain"),
+        ):
+            exchange = ctx.send(ctx.request("POST", path, content=content, media_type=content_type))
+            yield from _judge_invalid(ctx, exchange, operation_id, what)
+
+    return with_model(operation_id, steps)
+
+
+def _unknown_model(operation_id: str) -> Callable[[ScenarioContext], Iterator[ScenarioFinding]]:
+    def run(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
+        exchange = ctx.post(_PATHS[operation_id], _VALID_BODIES[operation_id](UNKNOWN_MODEL_ID))
+        if exchange.status != 404:
+            message = f"a request for the unknown model {UNKNOWN_MODEL_ID!r} got {exchange.status}, not 404"
+            yield UNKNOWN_MODEL.violation(message), exchange
+        else:
+            yield from ctx.check(exchange, operation_id)
+
+    return run
+
+
+def _unknown_model_streamed(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
+    """A streamed request for an unknown model must fail with an HTTP error, not a 200 stream."""
+    body = {**_VALID_BODIES["createChatCompletion"](UNKNOWN_MODEL_ID), "stream": True}
+    exchange = ctx.post("/chat/completions", body, stream=True)
+    # The stream checks judge a 200 (stream.error_status); a 4xx is judged like any error answer.
+    # The request obeys the schema: only the model is unknown.
+    yield from ctx.check(exchange, "createChatCompletion")
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    *(
+        Scenario(
+            f"errors.invalid.{op}",
+            op,
+            "invalid requests get a 4xx with the error envelope",
+            _invalid_requests(op),
+        )
+        for op in _INVALID_BODIES
+    ),
+    *(
+        Scenario(
+            f"errors.unknown_model.{op}",
+            op,
+            "an unknown model gets 404",
+            _unknown_model(op),
+            needs_models=False,
+        )
+        for op in _VALID_BODIES
+    ),
+    Scenario(
+        "errors.unknown_model.stream",
+        "createChatCompletion",
+        "a streamed request for an unknown model gets an HTTP error, not a 200 stream",
+        _unknown_model_streamed,
+        needs_models=False,
+    ),
+)

@@ -1,0 +1,114 @@
+"""The hook points of the reference server: where a fault may change what the server does.
+
+The conformant server never asks which fault is on.  A request goes through the pipeline
+(app.py), which calls the active faults' hooks at these points, in this order:
+
+=============  ===================================================================================
+point          signature, and what it may change
+=============  ===================================================================================
+auth           ``(authorization, refusal) -> refusal | None``: the 401 to answer a missing or
+               wrong key with; None lets the request through.
+invalid        ``(error) -> bool``: whether a request that failed validation is accepted anyway;
+               an accepted one gets its operation's minimal success body (then the answer hooks),
+               as from a server that validates nothing.
+request        ``(call) -> call``: the validated request the responder acts on (``Call.sent``
+               keeps what the client sent).
+before         ``(call) -> None``: raises ``RequestError`` to answer instead of the responder.
+model lookup   ``(call, model, refusal) -> refusal | None``: the 404 for a model the server does
+               not serve; None accepts the model.  Called by the responders.
+json schema    ``(call, instance, words) -> instance``: the JSON value a ``json_schema`` answer
+               holds (the conformant one fits the schema; ``words`` are what the model says).
+               Called by the chat responder.
+listing        ``(items) -> items``: the stored objects a list answer starts from, oldest first.
+               Called by the list responders.
+removal        ``(obj) -> bool``: whether a delete really removes the stored object.  Called by
+               the delete responders.
+answer         ``(call, answer) -> answer``: status, media type, headers and JSON body of a plain
+               answer, or its raw bytes.
+events         ``(call, events) -> events``: the JSON events of a stream, before they are framed.
+error          ``(call | None, error, reply) -> reply``: the answer to a refused request (the
+               conformant one is OpenAI's error envelope); ``call`` is None before routing.
+delivery       ``(wire) -> wire``: a stream's framed pieces, pauses, end and media type.
+headers        ``(request headers) -> headers``: headers added to every response.
+=============  ===================================================================================
+
+Answer, events, error and json schema hooks are handed values of their own (copies where the
+originals live on in the store) and may change them in place.  A request hook leaves the body it
+is given alone (it is also ``Call.sent``) and returns ``call.with_body(...)``; a listing hook
+returns a list of its own and leaves the stored objects in it unchanged.
+
+**Composition.**  Several faults may be on at once.  The hooks of one point run in the order their
+faults are declared in ``FAULTS`` (not the order they were switched on), each on what the one
+before returned.  A refusal hook (auth, model lookup) that returns None ends its chain: the
+request is let through.  ``invalid`` accepts when any fault accepts, ``removal`` keeps the object
+when any fault keeps it, ``headers`` merges every fault's headers, and the first ``before`` hook
+that raises answers.
+
+**Reach.**  A fault's hooks act only on requests of the operations it declares (every one for
+``ALL``), except ``listing`` and ``removal``, which act on the store whatever the operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from openai_conformance.server.answers import Answer, Reply
+from openai_conformance.server.call import Call
+from openai_conformance.server.routing import RequestError
+from openai_conformance.server.wire import Wire
+
+__all__ = [
+    "AnswerHook",
+    "AuthHook",
+    "BeforeHook",
+    "DeliveryHook",
+    "ErrorHook",
+    "EventsHook",
+    "HeadersHook",
+    "Hooks",
+    "InvalidHook",
+    "JsonSchemaHook",
+    "ListingHook",
+    "ModelLookupHook",
+    "RemovalHook",
+    "RequestHook",
+    "StoredObject",
+]
+
+#: An object as the store keeps it (a model, a file, an assistant, …).
+StoredObject = dict[str, Any]
+
+AuthHook = Callable[[str | None, RequestError], RequestError | None]
+InvalidHook = Callable[[RequestError], bool]
+RequestHook = Callable[[Call], Call]
+BeforeHook = Callable[[Call], None]
+ModelLookupHook = Callable[[Call, object, RequestError], RequestError | None]
+JsonSchemaHook = Callable[[Call, Any, list[str]], Any]
+ListingHook = Callable[[list[StoredObject]], list[StoredObject]]
+RemovalHook = Callable[[StoredObject], bool]
+AnswerHook = Callable[[Call, Answer], Answer]
+EventsHook = Callable[[Call, list[Any]], list[Any]]
+ErrorHook = Callable[[Call | None, RequestError, Reply], Reply]
+DeliveryHook = Callable[[Wire], Wire]
+HeadersHook = Callable[[Mapping[str, str]], Mapping[str, str]]
+
+
+class Hooks(Protocol):
+    """The hook points the responders call themselves (the pipeline calls the others)."""
+
+    def model_lookup(self, call: Call, model: object, refusal: RequestError) -> RequestError | None:
+        """The error to answer for an unknown ``model``; None accepts it."""
+        ...
+
+    def json_schema(self, call: Call, instance: Any, words: list[str]) -> Any:
+        """The JSON value a json_schema answer holds, given the schema's instance."""
+        ...
+
+    def listing(self, items: list[StoredObject]) -> list[StoredObject]:
+        """The stored objects a list answer starts from."""
+        ...
+
+    def removal(self, obj: StoredObject) -> bool:
+        """Whether a delete removes ``obj`` from the store."""
+        ...

@@ -1,0 +1,142 @@
+"""Moderations, images and audio: answers shaped by the spec's schemas, seeded from the request."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from openai_conformance.server.answers import Answer, Reply
+from openai_conformance.server.bodies import TIMESTAMP
+from openai_conformance.server.call import Call
+from openai_conformance.server.core import Server
+from openai_conformance.server.generate import digest, reply_words
+
+__all__ = ["images", "moderations", "speech", "transcription"]
+
+# A valid 1x1 transparent PNG.
+_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+_AUDIO_MAGIC = {
+    "mp3": b"ID3\x04\x00\x00",
+    "opus": b"OggS\x00\x02",
+    "aac": b"\xff\xf1\x50\x80",
+    "flac": b"fLaC\x00\x00",
+    "wav": b"RIFF\x24\x00\x00\x00WAVEfmt ",
+    "pcm": b"\x00\x00",
+}
+
+
+def moderations(server: Server, call: Call) -> Reply:
+    value = call.arg("input", "")
+    inputs = value if isinstance(value, list) else [value]
+    body = server.template(call.op)
+    item_schema = server.builder.resolve(call.op.success_schema)
+    result_schema = server.builder.resolve(
+        ((item_schema.get("properties") or {}).get("results") or {}).get("items", {})
+    )
+    results = []
+    for item in inputs:
+        result = server.instance(result_schema)
+        scores = result.get("category_scores")
+        if isinstance(scores, dict):
+            for index, name in enumerate(sorted(scores)):
+                scores[name] = round(int(digest(item, name)[:6], 16) / 0xFFFFFF * 0.001 + index * 1e-6, 8)
+        results.append(result)
+    body.update(
+        {
+            "id": "modr-" + digest("moderation", inputs)[:24],
+            "model": str(call.arg("model", "omni-moderation-latest")),
+            "results": results,
+        }
+    )
+    return Answer(body)
+
+
+def images(server: Server, call: Call) -> Reply:
+    n = call.arg("n", 1)
+    n = int(n) if isinstance(n, int) else 1
+    want_b64 = call.arg("response_format") == "b64_json"
+    key = digest(call.operation_id, call.fields(), sorted(call.files))
+    data = []
+    for index in range(n):
+        image_id = digest(key, index)[:24]
+        item: dict[str, Any] = {}
+        if want_b64:
+            item["b64_json"] = base64.b64encode(_PNG).decode()
+        else:
+            item["url"] = f"https://images.openai-conformance.invalid/img-{image_id}.png"
+        if call.arg("model") == "dall-e-3" and isinstance(call.arg("prompt"), str):
+            item["revised_prompt"] = call.arg("prompt")
+        data.append(item)
+    return Answer({"created": TIMESTAMP, "data": data})
+
+
+def speech(server: Server, call: Call) -> Reply:
+    fmt = str(call.arg("response_format", "mp3"))
+    text = str(call.arg("input", ""))
+    payload = _AUDIO_MAGIC.get(fmt, b"") + digest("speech", text, call.arg("voice")).encode() * (
+        1 + len(text) // 64
+    )
+    return Answer.of_bytes(payload, call.op.success_media or "application/octet-stream")
+
+
+def _clock(seconds: float, comma: bool) -> str:
+    ms = round(seconds * 1000)
+    h, rest = divmod(ms, 3600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{',' if comma else '.'}{ms:03d}"
+
+
+def transcription(server: Server, call: Call) -> Reply:
+    data = call.files.get("file", b"")
+    words = reply_words(digest(call.operation_id, data.hex()[:4096], call.arg("prompt")))
+    text = " ".join(words).capitalize() + "."
+    duration = round(len(words) * 0.4, 2)
+    fmt = call.arg("response_format", "json")
+    if fmt in ("text", "srt", "vtt"):
+        if fmt == "srt":
+            out = f"1\n{_clock(0, True)} --> {_clock(duration, True)}\n{text}\n"
+        elif fmt == "vtt":
+            out = f"WEBVTT\n\n{_clock(0, False)} --> {_clock(duration, False)}\n{text}\n"
+        else:
+            out = text
+        if "text/plain" in call.op.success_medias:
+            return Answer.of_bytes(out.encode(), "text/plain")
+        return Answer({"text": out})
+    if fmt == "verbose_json":
+        verbose = _verbose(server, call, text, words, duration)
+        if verbose is not None:
+            return Answer(verbose)
+    return Answer({"text": text})
+
+
+def _verbose(server: Server, call: Call, text: str, words: list[str], duration: float) -> Any:
+    """The verbose_json answer, when the spec declares one (a branch with a `duration`)."""
+    builder = server.builder
+    schema = builder.resolve(call.op.success_schema)
+    branches = schema.get("oneOf") or schema.get("anyOf") or [schema] if isinstance(schema, dict) else []
+    verbose = next(
+        (builder.resolve(b) for b in branches if "duration" in (builder.resolve(b).get("properties") or {})),
+        None,
+    )
+    if verbose is None:
+        return None
+    body = server.instance(verbose)
+    props = verbose.get("properties") or {}
+    body.update({"text": text, "language": str(call.arg("language", "english"))})
+    is_text = (builder.resolve(props.get("duration")) or {}).get("type") == "string"
+    body["duration"] = str(duration) if is_text else duration
+    granularities = call.arg("timestamp_granularities[]", ["segment"])
+    for name, wanted in (("segments", "segment"), ("words", "word")):
+        if wanted in granularities and name in props:
+            item_schema = (builder.resolve(props[name]) or {}).get("items")
+            item = server.instance(item_schema)
+            if isinstance(item, dict):
+                fields = (builder.resolve(item_schema) or {}).get("properties") or {}
+                for field_name, value in (("text", text), ("word", words[0]), ("end", duration)):
+                    if field_name in item and builder.conforms(value, fields.get(field_name)):
+                        item[field_name] = value
+            body[name] = [item]
+    return body

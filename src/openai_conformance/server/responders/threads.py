@@ -1,0 +1,142 @@
+"""Objects with more to them than the generic collections give: threads, messages, runs, file batches.
+
+Also the organization objects that exist before any request: a user, a project and its members.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from openai_conformance.server.answers import Answer, Reply
+from openai_conformance.server.call import Call
+from openai_conformance.server.routing import RequestError
+
+if TYPE_CHECKING:  # the generic collections call back into this module
+    from openai_conformance.server.responders.resources import Resources
+
+__all__ = [
+    "batch_files",
+    "check_assistant",
+    "create_thread",
+    "create_thread_and_run",
+    "list_batch_files",
+    "message_content",
+    "run_from_assistant",
+    "seed_organization",
+]
+
+_USER = {"name": "Ada Reference", "email": "ada@example.com", "role": "owner"}
+_SEEDS: tuple[tuple[str, dict[str, str], dict[str, str], str], ...] = (
+    ("/organization/users", {}, _USER, "user-ref0001"),
+    ("/organization/projects", {}, {"name": "Default Project"}, "proj_ref0001"),
+    ("/organization/projects/{project_id}/users", {"project_id": "proj_ref0001"}, _USER, "user-ref0001"),
+    (
+        "/organization/projects/{project_id}/service_accounts",
+        {"project_id": "proj_ref0001"},
+        {"name": "Reference service account", "role": "member"},
+        "svc_acct_ref0001",
+    ),
+    (
+        "/organization/projects/{project_id}/api_keys",
+        {"project_id": "proj_ref0001"},
+        {"name": "Reference key", "redacted_value": "sk-...ref1"},
+        "key_ref0001",
+    ),
+)
+
+
+def seed_organization(resources: Resources) -> None:
+    """Create the organization's user, project and project members (those the store lacks)."""
+    for collection, args, body, item_id in _SEEDS:
+        kind = resources.kinds.get(collection)
+        if kind is not None and item_id not in resources.objects(kind, args):
+            resources.new_object(kind, args, body, item_id)
+
+
+def check_assistant(resources: Resources, body: dict[str, Any]) -> None:
+    """Raise 404 when a run names an assistant that does not exist."""
+    assistant = body.get("assistant_id")
+    kind = resources.kinds.get("/assistants")
+    if kind is not None and isinstance(assistant, str) and assistant not in resources.objects(kind, {}):
+        raise RequestError(404, f"No assistant found with id '{assistant[:200]}'.", param="assistant_id")
+
+
+def run_from_assistant(resources: Resources, obj: dict[str, Any], body: dict[str, Any]) -> None:
+    """A new run takes the model, instructions and tools of its assistant unless the request sets them."""
+    kind = resources.kinds.get("/assistants")
+    assistant = resources.objects(kind, {}).get(str(body.get("assistant_id"))) if kind else None
+    if assistant is None:
+        return
+    for name in ("model", "instructions", "tools"):
+        if name not in body and name in assistant and name in obj:
+            value = copy.deepcopy(assistant[name])
+            props = resources.props(resources.kinds["/threads/{thread_id}/runs"].item_schema)
+            if resources.server.builder.conforms(value, props.get(name)):
+                obj[name] = value
+
+
+def message_content(resources: Resources, obj: dict[str, Any], body: dict[str, Any]) -> None:
+    """A new message holds the text it was created with, as text content parts."""
+    content = body.get("content")
+    texts: list[str] = []
+    if isinstance(content, str):
+        texts = [content]
+    elif isinstance(content, list):
+        texts = [str(p["text"]) for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
+    parts = [{"type": "text", "text": {"value": t, "annotations": []}} for t in texts]
+    props = resources.props(resources.kinds["/threads/{thread_id}/messages"].item_schema)
+    if resources.server.builder.conforms(parts, props.get("content")):
+        obj["content"] = parts
+
+
+def batch_files(resources: Resources, obj: dict[str, Any], call: Call, body: dict[str, Any]) -> None:
+    """A new vector store file batch adds its files to the vector store and counts them."""
+    files_kind = resources.kinds.get("/vector_stores/{vector_store_id}/files")
+    ids = [f for f in body.get("file_ids") or [] if isinstance(f, str)]
+    resources.store.batch_files[obj["id"]] = ids
+    if files_kind is None:
+        return
+    collection = resources.objects(files_kind, call.path_args)
+    for file_id in ids:
+        if file_id not in collection:
+            resources.new_object(files_kind, call.path_args, {"file_id": file_id}, file_id)
+    counts = obj.get("file_counts")
+    if isinstance(counts, dict) and "total" in counts:
+        counts["total"] = len(ids)
+        if "completed" in counts:
+            counts["completed"] = len(ids)
+
+
+def _new_thread(resources: Resources, body: dict[str, Any]) -> dict[str, Any]:
+    thread = resources.new_object(resources.kinds["/threads"], {}, body)
+    messages_kind = resources.kinds.get("/threads/{thread_id}/messages")
+    if messages_kind is not None:
+        for message in body.get("messages") or []:
+            if isinstance(message, dict):
+                stored = resources.new_object(messages_kind, {"thread_id": thread["id"]}, message)
+                message_content(resources, stored, message)
+    return thread
+
+
+def create_thread(resources: Resources, call: Call) -> Reply:
+    return Answer(_new_thread(resources, call.fields()))
+
+
+def create_thread_and_run(resources: Resources, call: Call) -> Reply:
+    body = call.fields()
+    check_assistant(resources, body)
+    thread_body: dict[str, Any] = body["thread"] if isinstance(body.get("thread"), dict) else {}
+    thread = _new_thread(resources, thread_body)
+    kind = resources.kinds["/threads/{thread_id}/runs"]
+    run_body = {k: v for k, v in body.items() if k != "thread"}
+    run = resources.new_object(kind, {"thread_id": thread["id"]}, run_body)
+    run_from_assistant(resources, run, run_body)
+    return Answer(run)
+
+
+def list_batch_files(resources: Resources, call: Call) -> Reply:
+    batch = resources.get(resources.kinds["/vector_stores/{vector_store_id}/file_batches"], call.path_args)
+    collection = resources.objects(resources.kinds["/vector_stores/{vector_store_id}/files"], call.path_args)
+    items = [collection[f] for f in resources.store.batch_files.get(batch["id"], []) if f in collection]
+    return resources.list(None, call, items)

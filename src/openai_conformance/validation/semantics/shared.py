@@ -1,0 +1,215 @@
+"""What the semantics rules share: the operations, request facts, and the rules on choices and usage.
+
+Every rule of this package is something the API guarantees for *every* valid request, so a fuzzed
+request with odd but valid values never makes a conformant server fail: when the request leaves room
+(a choice cut by ``max_tokens``, a non-strict schema, an ``echo``), the rule stays silent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from openai_conformance.transport.exchange import Exchange
+from openai_conformance.validation.registry import register
+from openai_conformance.validation.violations import Violation
+
+__all__ = [
+    "CHAT_OPERATION",
+    "CHOICES_COUNT",
+    "COMPLETION_OPERATION",
+    "CUT",
+    "EMBEDDING_OPERATION",
+    "LOGPROBS",
+    "MAX_TOKENS",
+    "SEMANTIC_OPERATIONS",
+    "USAGE_TOTAL",
+    "as_dict",
+    "check_indices",
+    "check_usage",
+    "expected_choices",
+    "is_stream_request",
+    "json_int",
+    "short",
+    "unasked_logprobs",
+]
+
+CHOICES_COUNT = register(
+    "semantics.choices_count",
+    "error",
+    "len(choices) == n, with indices 0..n-1.",
+    "CreateChatCompletionRequest.n: how many chat completion choices to generate",
+)
+USAGE_TOTAL = register(
+    "semantics.usage_total",
+    "error",
+    "usage.total_tokens == prompt_tokens + completion_tokens.",
+    "CompletionUsage.total_tokens: total number of tokens used in the request (prompt + completion)",
+)
+MAX_TOKENS = register(
+    "semantics.max_tokens",
+    "error",
+    "completion_tokens never exceeds max_tokens / max_completion_tokens; hitting it gives finish_reason "
+    "`length`.",
+    "max_tokens: the maximum number of tokens that can be generated",
+)
+LOGPROBS = register(
+    "semantics.logprobs",
+    "error",
+    "Logprobs are present exactly when asked, with top_logprobs of the asked size.",
+    "CreateChatCompletionRequest.logprobs / top_logprobs",
+)
+
+
+CHAT_OPERATION = "createChatCompletion"
+COMPLETION_OPERATION = "createCompletion"
+EMBEDDING_OPERATION = "createEmbedding"
+SEMANTIC_OPERATIONS = frozenset({CHAT_OPERATION, COMPLETION_OPERATION, EMBEDDING_OPERATION})
+
+CUT = frozenset({"length", "content_filter"})  # a choice that did not end on its own
+_MESSAGE_LIMIT = 200
+
+
+def short(value: Any) -> str:
+    """A value shortened for a message."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return repr(text if len(text) <= _MESSAGE_LIMIT else text[:_MESSAGE_LIMIT] + "…")
+
+
+def json_int(value: Any) -> int | None:
+    """``value`` when it is a JSON integer (``true`` is not one)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def is_stream_request(exchange: Exchange) -> bool:
+    """Whether the request asked for a stream (``stream: true``)."""
+    return exchange.request.body_field("stream") is True
+
+
+# --- request facts ---------------------------------------------------------------------------------
+
+
+def _n(request: Mapping[str, Any]) -> int | None:
+    n = request.get("n")
+    if n is None:
+        return 1
+    return n if json_int(n) is not None and n >= 1 else None
+
+
+def _prompt_count(prompt: Any) -> int | None:
+    """How many prompts a completions ``prompt`` holds (None when unclear)."""
+    if prompt is None or isinstance(prompt, str):
+        return 1
+    if not isinstance(prompt, list) or not prompt:
+        return None
+    if all(isinstance(item, str) for item in prompt):
+        return len(prompt)
+    if all(json_int(item) is not None for item in prompt):
+        return 1  # one prompt given as tokens
+    if all(isinstance(item, list) for item in prompt):
+        return len(prompt)
+    return None
+
+
+def expected_choices(request: Any, operation_id: str) -> int | None:
+    """How many choices the request asks for (``n`` times the prompts), or None when unclear."""
+    request = as_dict(request)
+    n = _n(request)
+    if n is None:
+        return None
+    if operation_id == COMPLETION_OPERATION:
+        prompts = _prompt_count(request.get("prompt"))
+        return None if prompts is None else n * prompts
+    return n
+
+
+def _token_bound(request: Mapping[str, Any], operation_id: str, choices: int) -> tuple[int, str] | None:
+    """The most completion tokens the answer may count, and how it was derived."""
+    caps = [
+        (value, name)
+        for name in ("max_tokens", "max_completion_tokens")
+        if (value := json_int(request.get(name))) is not None and value >= 0
+    ]
+    if not caps:
+        return None
+    cap, name = min(caps)
+    if operation_id == COMPLETION_OPERATION and request.get("echo") is True:
+        return None  # echoed prompts: not worth guessing how servers count them
+    per_prompt = max(_n(request) or 1, json_int(request.get("best_of")) or 1)
+    prompts = _prompt_count(request.get("prompt")) if operation_id == COMPLETION_OPERATION else 1
+    generations = max(per_prompt * (prompts or 1), choices, 1)
+    if generations == 1:
+        return cap, f"{name}={cap}"
+    return cap * generations, f"{name}={cap} x {generations} generations"
+
+
+# --- rules on choices and usage ---------------------------------------------------------------------
+
+
+def check_usage(
+    usage: Any, pointer: str, request: Mapping[str, Any], operation_id: str, choices: int
+) -> Iterator[Violation]:
+    """The usage object of an answer (or of a stream's usage chunk) adds up and keeps the token cap."""
+    usage = as_dict(usage)
+    prompt, completion, total = (
+        json_int(usage.get(k)) for k in ("prompt_tokens", "completion_tokens", "total_tokens")
+    )
+    if prompt is not None and completion is not None and total is not None and total != prompt + completion:
+        yield USAGE_TOTAL.violation(
+            f"total_tokens {total} != prompt_tokens {prompt} + completion_tokens {completion}",
+            f"{pointer}/total_tokens",
+        )
+    bound = _token_bound(request, operation_id, choices)
+    if bound is not None and completion is not None and completion > bound[0]:
+        yield MAX_TOKENS.violation(
+            f"completion_tokens is {completion}, more than {bound[0]} ({bound[1]})",
+            f"{pointer}/completion_tokens",
+        )
+
+
+def check_indices(indices: list[tuple[Any, str]], expected: int | None, where: str) -> Iterator[Violation]:
+    """Choice indices must be exactly 0..count-1 (``indices`` pairs each with its pointer)."""
+    if expected is not None and len(indices) != expected:
+        yield CHOICES_COUNT.violation(f"{len(indices)} choices for {expected} asked (n x prompts)", where)
+    seen: set[int] = set()
+    for index, pointer in indices:
+        value = json_int(index)
+        if value is None or not 0 <= value < len(indices) or value in seen:
+            yield CHOICES_COUNT.violation(
+                f"choice index {short(index)} is not one of 0..{len(indices) - 1} (each once)",
+                pointer,
+            )
+            return
+        seen.add(value)
+
+
+# --- logprobs nobody asked for ---------------------------------------------------------------------
+
+
+def _carries_logprobs(value: Any) -> bool:
+    """Whether a choice's ``logprobs`` holds anything (an object of nulls and empty lists does not)."""
+    if isinstance(value, dict):
+        return any(item not in (None, [], {}) for item in value.values())
+    return value is not None
+
+
+def _logprob_items(choice: Mapping[str, Any]) -> list[Any] | None:
+    content = as_dict(choice.get("logprobs")).get("content")
+    return content if isinstance(content, list) else None
+
+
+def unasked_logprobs(choices: list[Any]) -> Iterator[Violation]:
+    """The first choice that carries logprobs nobody asked for."""
+    for j, choice in enumerate(choices):
+        if _carries_logprobs(as_dict(choice).get("logprobs")):
+            yield LOGPROBS.violation(
+                "logprobs were not asked for but the choice carries them",
+                f"/choices/{j}/logprobs",
+            )
+            return

@@ -1,0 +1,122 @@
+"""Tool calls in a chat stream: each delta names its call by index, and the argument fragments join.
+
+A streamed tool call arrives in pieces: the first delta of a call carries its ``id`` and name, the
+following ones carry fragments of ``function.arguments`` under the same ``index``; a client joins
+the fragments of one index. Both rules read the chunks of one :class:`ParsedStream`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+
+from openai_conformance.validation.parsed_stream import ParsedStream, choices_of, preview
+from openai_conformance.validation.registry import register
+from openai_conformance.validation.semantics.shared import json_int
+from openai_conformance.validation.violations import Violation
+
+__all__ = ["TOOL_CALL_ARGUMENTS", "TOOL_CALL_INDEX", "check_tool_calls"]
+
+TOOL_CALL_INDEX = register(
+    "stream.tool_call_index",
+    "error",
+    "Every tool-call delta carries an integer index.",
+    "ChatCompletionMessageToolCallChunk.index (required)",
+)
+TOOL_CALL_ARGUMENTS = register(
+    "stream.tool_call_arguments",
+    "error",
+    "Tool-call arguments joined across deltas parse as JSON.",
+    "function.arguments: the arguments in JSON format",
+    relaxed="a warning when the joined fragments are merely not JSON, which a model may write; an error "
+    "when the arguments are not strings or each delta resends whole documents",
+)
+
+
+def _several_documents(parts: list[str]) -> bool:
+    """Whether argument pieces are complete JSON documents resent instead of fragments."""
+    whole = [part for part in parts if part.strip()]
+    if len(whole) < 2:
+        return False
+    for part in whole:
+        try:
+            json.loads(part)
+        except ValueError:
+            return False
+    return True
+
+
+def check_tool_calls(stream: ParsedStream, final: Mapping[int, str]) -> Iterator[Violation]:
+    """Every tool-call delta has an index of its own; the fragments of each call join into JSON.
+
+    ``final`` is the finish_reason of each choice: a call cut by ``length`` may be incomplete.
+    """
+    arguments: dict[tuple[int, int], list[str]] = {}
+    where: dict[tuple[int, int], str] = {}
+    ids: dict[tuple[int, int], str] = {}
+    index_reported = type_reported = unindexed = False
+    for i, chunk in stream.chunks:
+        for j, choice in choices_of(chunk):
+            choice_index = json_int(choice.get("index"))
+            delta = choice.get("delta")
+            calls = delta.get("tool_calls") if isinstance(delta, dict) else None
+            for k, call in enumerate(calls if isinstance(calls, list) else []):
+                if not isinstance(call, dict):
+                    continue
+                pointer = f"/events/{i}/choices/{j}/delta/tool_calls/{k}"
+                index = json_int(call.get("index"))
+                if index is None:
+                    unindexed = True
+                    if not index_reported:
+                        index_reported = True
+                        got = "missing" if "index" not in call else repr(call["index"])
+                        yield TOOL_CALL_INDEX.violation(
+                            f"a tool-call delta needs an integer index, got {got}",
+                            f"{pointer}/index",
+                        )
+                    continue
+                if choice_index is None:
+                    continue
+                key = (choice_index, index)
+                call_id = call.get("id")
+                if isinstance(call_id, str) and call_id:
+                    if key in ids and ids[key] != call_id and not index_reported:
+                        index_reported = True
+                        yield TOOL_CALL_INDEX.violation(
+                            f"index {index} names tool call {ids[key]!r} and then {call_id!r}: "
+                            "each call needs its own index",
+                            f"{pointer}/index",
+                        )
+                    ids.setdefault(key, call_id)
+                function = call.get("function")
+                piece = function.get("arguments") if isinstance(function, dict) else None
+                if piece is None:
+                    continue
+                if not isinstance(piece, str):
+                    if not type_reported:
+                        type_reported = True
+                        yield TOOL_CALL_ARGUMENTS.violation(
+                            f"arguments must be a string fragment, got {type(piece).__name__}",
+                            f"{pointer}/function/arguments",
+                        )
+                    continue
+                arguments.setdefault(key, []).append(piece)
+                where[key] = f"{pointer}/function/arguments"
+    if not stream.finished or unindexed:
+        return  # deltas without an index cannot be joined: the arguments are unknown, not wrong
+    for key, parts in arguments.items():
+        if final.get(key[0]) in ("length", "content_filter"):
+            continue  # cut short: the arguments may be incomplete
+        joined = "".join(parts)
+        try:
+            json.loads(joined)
+        except ValueError:
+            resent = _several_documents(parts)
+            how = " (each delta repeats complete arguments instead of a fragment)" if resent else ""
+            # Only a broken concatenation is certainly the server's fault; a model may write bad JSON.
+            yield TOOL_CALL_ARGUMENTS.violation(
+                f"the arguments of tool call {key[1]} of choice {key[0]}, joined, are not JSON{how}: "
+                f"{preview(joined)}",
+                where[key],
+                warning=not resent,
+            )
