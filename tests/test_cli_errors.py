@@ -68,3 +68,14 @@ def test_a_closed_pipe_is_no_traceback() -> None:
     stderr = process.stderr.read().decode()
     process.wait(timeout=60)
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
+def test_the_documented_catalogue_is_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/checks.md is what `openai-conformance checks --markdown` prints (regenerate it with that)."""
+    from openai_conformance.validation.registry import all_checks
+
+    assert main(["checks", "--markdown"]) == 0
+    printed = capsys.readouterr().out
+    documented = (Path(__file__).resolve().parents[1] / "docs" / "checks.md").read_text()
+    assert printed == documented
+    assert all(f"`{check.id}`" in documented for check in all_checks())

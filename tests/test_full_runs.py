@@ -168,6 +168,8 @@ def test_negative_mode_is_silent_on_the_reference_server_and_catches_accepted_ga
             "--negative",
             "--fault",
             "invalid-accepted",
+            "--include",
+            "Chat,Completions,Embeddings,Files",
             "--max-examples",
             "4",
             "--report-dir",

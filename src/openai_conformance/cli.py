@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
         "--report-dir", default="reports", help="where the merged reports go (default reports/)"
     )
     checks = commands.add_parser("checks", help="list every check the suite runs")
-    checks.add_argument("--json", action="store_true", help="as JSON")
+    shown = checks.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true", help="as JSON")
+    shown.add_argument("--markdown", action="store_true", help="as Markdown (docs/checks.md)")
     return parser
 
 
@@ -147,6 +149,10 @@ def _checks(args: argparse.Namespace) -> int:
                 indent=2,
             )
         )
+    elif args.markdown:
+        from openai_conformance.reporting.checks import checks_markdown
+
+        print(checks_markdown(CHECKS.values()), end="")
     else:
         for check in CHECKS.values():
             print(f"{check.id:<30} {check.severity:<8} {check.description}")

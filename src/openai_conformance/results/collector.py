@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from openai_conformance.capabilities import MISSING
 from openai_conformance.events import CaseJudged, Event, OperationFinished, RunFinished, RunStarted
 from openai_conformance.openapi.operations import Operation
 from openai_conformance.results.info import Settings
@@ -97,8 +98,6 @@ class OperationRecorder:
 
 
 def _capability_finding(capability: str, result: OperationResult) -> Finding:
-    from openai_conformance.capabilities import MISSING
-
     violation = MISSING.violation(
         f"--expect names {capability!r}, but the target does not implement {result.label}"
     )
