@@ -19,15 +19,17 @@ from openai_conformance.openapi.operations import Operation, iter_operations, se
 from openai_conformance.options import (
     at_least,
     between,
-    choice,
     comma_list,
     declared_options,
     headers,
     http_url,
+    listed,
+    number,
     option,
-    positive,
     raw_value,
     shard,
+    switch,
+    text,
 )
 
 if TYPE_CHECKING:
@@ -62,20 +64,22 @@ class RunConfig:
     """Everything a run needs to know; checked eagerly, picklable (workers and the drawing helper get it)."""
 
     # -- the target --------------------------------------------------------------------------
-    base_url: str | None = option(
+    base_url: str | None = text(
         "--base-url",
         "target base URL, with or without /v1 (default: the embedded reference server)",
         metavar="URL",
         convert=http_url,
         report=None,
     )
-    api_key: str | None = option(
+    # A secret: never written anywhere.
+    api_key: str | None = text(
         "--api-key",
         "API key sent as a bearer token (default: $OPENAI_API_KEY)",
         metavar="KEY",
         env="OPENAI_API_KEY",
-        report=None,  # a secret: never written anywhere
+        report=None,
     )
+    # Header values may hold credentials: the report names the headers only.
     headers: dict[str, str] = option(
         "--header",
         "extra request header 'Name: value' (repeatable)",
@@ -84,77 +88,43 @@ class RunConfig:
         repeat=True,
         convert=headers,
         report="header_names",
-        to_report=sorted,  # values may hold credentials
+        to_report=sorted,
     )
-    timeout: float = option(
-        "--timeout",
-        "per-request timeout in seconds (default 30)",
-        default=30.0,
-        metavar="S",
-        parse=float,
-        convert=positive,
+    timeout: float = number("--timeout", 30.0, "per-request timeout in seconds (default 30)", parse=float)
+    stream_idle_timeout: float = number(
+        "--stream-idle-timeout", 10.0, "longest silence allowed inside a stream (default 10 s)", parse=float
     )
-    stream_idle_timeout: float = option(
-        "--stream-idle-timeout",
-        "longest silence allowed inside a stream (default 10 s)",
-        default=10.0,
-        metavar="S",
-        parse=float,
-        convert=positive,
-    )
-    max_stream_seconds: float = option(
+    max_stream_seconds: float = number(
         "--max-stream-seconds",
+        60.0,
         "a stream that goes on longer than this is cut and reported (default 60 s)",
-        default=60.0,
-        metavar="S",
         parse=float,
-        convert=positive,
     )
-    max_body_bytes: int = option(
+    max_body_bytes: int = number(
         "--max-body-bytes",
+        16 * 1024 * 1024,
         "an answer larger than this is cut and not judged (default 16 MiB)",
-        default=16 * 1024 * 1024,
-        metavar="N",
-        parse=int,
-        convert=positive,
     )
-    verify_tls: bool = option(
-        "--insecure", "do not verify TLS certificates", default=True, parse=None, invert=True, report=None
-    )
+    verify_tls: bool = switch("--insecure", "do not verify TLS certificates", on=True, report=None)
     # -- the spec and the operations ------------------------------------------------------------
-    spec: str | None = option(
+    # The report's spec section says which spec was used.
+    spec: str | None = text(
         "--spec",
         "spec to judge by: a path (file or folder of pinned copies), URL or pin name (default: pin 6b8287f)",
         metavar="SPEC",
-        report=None,  # the report's spec section says which spec was used
-    )
-    overlays: bool = option(
-        "--no-overlays",
-        "judge against the raw spec, without the errata overlays",
-        default=True,
-        parse=None,
-        invert=True,
         report=None,
     )
-    include: tuple[str, ...] = option(
+    overlays: bool = switch(
+        "--no-overlays", "judge against the raw spec, without the errata overlays", on=True, report=None
+    )
+    include: tuple[str, ...] = listed(
         "--include",
         "operations to run: tag, operationId, path glob or 'METHOD /path' (repeatable, comma-separated)",
-        default=(),
-        metavar="PATTERN",
-        repeat=True,
-        convert=comma_list,
-        to_report=list,
     )
-    exclude: tuple[str, ...] = option(
-        "--exclude",
-        "operations to leave out, same patterns as --include (repeatable)",
-        default=(),
-        metavar="PATTERN",
-        repeat=True,
-        convert=comma_list,
-        to_report=list,
+    exclude: tuple[str, ...] = listed(
+        "--exclude", "operations to leave out, same patterns as --include (repeatable)"
     )
-    shard: tuple[int, int] | None = option(
+    shard: tuple[int, int] | None = text(
         "--shard",
         "run only shard I of N of the selected operations, e.g. 2/4 (merge with `report merge`)",
         metavar="I/N",
@@ -162,94 +132,52 @@ class RunConfig:
         to_report=lambda value: f"{value[0]}/{value[1]}" if value else None,
     )
     # -- the requests ---------------------------------------------------------------------------
-    max_examples: int = option(
-        "--max-examples",
-        "generated requests per operation (default 5)",
-        default=5,
-        metavar="N",
-        parse=int,
-        convert=at_least(1),
+    max_examples: int = number(
+        "--max-examples", 5, "generated requests per operation (default 5)", convert=at_least(1)
     )
-    seed: int = option(
-        "--seed",
-        "random seed: the same seed sends the same requests (default 0)",
-        default=0,
-        metavar="N",
-        parse=int,
+    seed: int = number(
+        "--seed", 0, "random seed: the same seed sends the same requests (default 0)", convert=None
     )
-    negative: bool = option(
+    negative: bool = switch(
         "--negative",
         "generate invalid requests instead of valid ones",
-        default=False,
-        parse=None,
         report="mode",
         to_report=lambda value: "negative" if value else "positive",
     )
-    probes: bool = option(
-        "--no-probes",
-        "send only generated requests, not the hand-picked probes and scenarios",
-        default=True,
-        parse=None,
-        invert=True,
+    probes: bool = switch(
+        "--no-probes", "send only generated requests, not the hand-picked probes and scenarios", on=True
     )
-    models: tuple[str, ...] = option(
-        "--model",
-        "model id to use in requests (repeatable; default: what GET /models lists)",
-        default=(),
-        metavar="ID",
-        repeat=True,
-        convert=comma_list,
-        to_report=list,
+    models: tuple[str, ...] = listed(
+        "--model", "model id to use in requests (repeatable; default: what GET /models lists)", metavar="ID"
     )
-    max_tokens: int = option(
+    max_tokens: int = number(
         "--max-tokens",
+        16,
         "cap for max_tokens-like parameters in generated requests (default 16)",
-        default=16,
-        metavar="N",
-        parse=int,
         convert=at_least(1),
     )
-    max_n: int = option(
-        "--max-n",
-        "cap for n / best_of in generated requests (default 2)",
-        default=2,
-        metavar="N",
-        parse=int,
-        convert=at_least(1),
+    max_n: int = number(
+        "--max-n", 2, "cap for n / best_of in generated requests (default 2)", convert=at_least(1)
     )
     # -- how the run goes ---------------------------------------------------------------------------
-    concurrency: int = option(
-        "--concurrency",
-        "requests in flight at once, per worker (default 1)",
-        default=1,
-        metavar="N",
-        parse=int,
-        convert=between(1, 64),
+    concurrency: int = number(
+        "--concurrency", 1, "requests in flight at once, per worker (default 1)", convert=between(1, 64)
     )
-    workers: int = option(
-        "--workers",
-        "processes to spread operations over (default 1)",
-        default=1,
-        metavar="N",
-        parse=int,
-        convert=between(1, 64),
+    workers: int = number(
+        "--workers", 1, "processes to spread operations over (default 1)", convert=between(1, 64)
     )
-    draw_ahead: str = option(
+    draw_ahead: str = text(
         "--draw-ahead",
-        "openai-conformance run: draw requests in a helper process while others are sent: auto (default: "
-        "with 2+ CPUs, one worker and 50+ requests), always or never (under pytest, use -n N)",
+        "openai-conformance run: draw requests in a helper process while others are sent: auto "
+        "(default: with 2+ CPUs, one worker and 50+ requests), always or never (under pytest, use -n N)",
         default="auto",
         metavar="WHEN",
-        convert=choice(*DRAW_AHEAD_MODES),
+        choices=DRAW_AHEAD_MODES,
     )
-    max_time: float | None = option(
-        "--max-time",
-        "whole-run time budget in seconds; reports keep what was done",
-        metavar="S",
-        parse=float,
-        convert=positive,
+    max_time: float | None = number(
+        "--max-time", None, "whole-run time budget in seconds; reports keep what was done", parse=float
     )
-    report_dir: Path = option(
+    report_dir: Path = text(
         "--report-dir",
         "where report.json, junit.xml and summary.md go (default reports/)",
         default=Path("reports"),
@@ -258,36 +186,27 @@ class RunConfig:
         report=None,
     )
     # -- what is expected of the target --------------------------------------------------------------
-    expect_auth: bool = option(
-        "--expect-auth",
-        "the target requires a key: check that no key and a wrong key get 401",
-        default=False,
-        parse=None,
+    expect_auth: bool = switch(
+        "--expect-auth", "the target requires a key: check that no key and a wrong key get 401"
     )
-    expect: tuple[str, ...] = option(
+    expect: tuple[str, ...] = listed(
         "--expect",
         f"capabilities the target must implement (repeatable, comma-separated): {_CAPABILITY_NAMES}",
-        default=(),
         metavar="CAPS",
-        repeat=True,
         convert=_capabilities,
-        to_report=list,
     )
-    profile: str = option(
+    profile: str = text(
         "--profile",
         "strict (the spec as written) or compat (nullable-but-required fields missing are warnings)",
         default="strict",
         metavar="NAME",
-        convert=choice(*PROFILES),
+        choices=PROFILES,
     )
-    faults: tuple[str, ...] = option(
+    faults: tuple[str, ...] = listed(
         "--fault",
-        "embedded target only: switch on a deviation of the reference server (repeatable; see serve --list-faults)",
-        default=(),
+        "embedded target only: switch on a deviation of the reference server (repeatable; see "
+        "serve --list-faults)",
         metavar="ID",
-        repeat=True,
-        convert=comma_list,
-        to_report=list,
     )
 
     def __post_init__(self) -> None:

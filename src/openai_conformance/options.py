@@ -26,9 +26,13 @@ __all__ = [
     "declared_options",
     "headers",
     "http_url",
+    "listed",
+    "number",
     "option",
     "positive",
     "shard",
+    "switch",
+    "text",
 ]
 
 #: Turns what the command line (or pytest, or the environment) gave into the field's value, or
@@ -66,6 +70,34 @@ def option(
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
+
+
+def switch(flag: str, help: str, *, on: bool = False, **declaration: Any) -> Any:
+    """A flag without a value; ``on=True``: the field is True unless the flag is given (``--no-…``)."""
+    return option(flag, help, default=on, parse=None, invert=on, **declaration)
+
+
+def number(
+    flag: str, default: float | None, help: str, *, parse: Callable[[str], Any] = int, **declaration: Any
+) -> Any:
+    """A number (``int`` unless ``parse`` says ``float``), positive unless ``convert`` says otherwise."""
+    declaration.setdefault("convert", positive)
+    declaration.setdefault("metavar", "S" if parse is float else "N")
+    return option(flag, help, default=default, parse=parse, **declaration)
+
+
+def text(flag: str, help: str, *, default: Any = None, **declaration: Any) -> Any:
+    """A string, or one of ``choices``."""
+    choices = declaration.pop("choices", None)
+    if choices:
+        declaration["convert"] = choice(*choices)
+    return option(flag, help, default=default, **declaration)
+
+
+def listed(flag: str, help: str, *, metavar: str = "PATTERN", **declaration: Any) -> Any:
+    """A repeatable, comma-separated list (a tuple; the report shows a list)."""
+    declaration.setdefault("convert", comma_list)
+    return option(flag, help, default=(), metavar=metavar, repeat=True, to_report=list, **declaration)
 
 
 def declared_options(config_class: type) -> list[tuple[dataclasses.Field[Any], Option]]:

@@ -37,7 +37,15 @@ def checks_markdown(checks: Iterable[Check]) -> str:
     for check in checks:
         if check.area != area:
             area = check.area
-            lines += ["", f"## {_AREAS.get(area, area)}", "", "| id | severity | rule | authority |", "|---|---|---|---|"]
+            lines += [
+                "",
+                f"## {_AREAS.get(area, area)}",
+                "",
+                "| id | severity | rule | authority |",
+                "|---|---|---|---|",
+            ]
         severity = check.severity + (f" — {check.relaxed}" if check.relaxed else "")
-        lines.append(f"| `{check.id}` | {_cell(severity)} | {_cell(check.description)} | {_cell(check.reference)} |")
+        lines.append(
+            f"| `{check.id}` | {_cell(severity)} | {_cell(check.description)} | {_cell(check.reference)} |"
+        )
     return "\n".join(lines) + "\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 __all__ = ["OverlayInfo", "Settings", "SpecInfo", "Target"]
@@ -62,17 +62,10 @@ class SpecInfo:
     overlay_notes: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "openapi": self.openapi,
-            "sha256": self.sha256,
-            "origin": self.origin,
-            "location": self.location,
-            "pin": self.pin,
-            "commit": self.commit,
-            "overlays": [overlay.to_dict() for overlay in self.overlays],
-            "overlay_notes": list(self.overlay_notes),
-        }
+        data = {field.name: getattr(self, field.name) for field in fields(self)}
+        data["overlays"] = [overlay.to_dict() for overlay in self.overlays]
+        data["overlay_notes"] = list(self.overlay_notes)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SpecInfo:

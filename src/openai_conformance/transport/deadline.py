@@ -23,6 +23,11 @@ import httpx
 
 __all__ = ["DeadlineBackend", "deadline", "transport_with_deadlines"]
 
+#: httpcore's socket options, as its network backends take them.
+SocketOptions = (
+    Iterable[tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]] | None
+)
+
 _DEADLINE: contextvars.ContextVar[tuple[float, float | None] | None] = contextvars.ContextVar(
     "request_deadline", default=None
 )
@@ -88,10 +93,7 @@ class DeadlineBackend(httpcore.NetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Iterable[
-            tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
-        ]
-        | None = None,
+        socket_options: SocketOptions = None,
     ) -> httpcore.NetworkStream:
         stream = self._inner.connect_tcp(
             host, port, _bounded(timeout, httpcore.ConnectTimeout), local_address, socket_options
@@ -102,10 +104,7 @@ class DeadlineBackend(httpcore.NetworkBackend):
         self,
         path: str,
         timeout: float | None = None,
-        socket_options: Iterable[
-            tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
-        ]
-        | None = None,
+        socket_options: SocketOptions = None,
     ) -> httpcore.NetworkStream:
         stream = self._inner.connect_unix_socket(
             path, _bounded(timeout, httpcore.ConnectTimeout), socket_options

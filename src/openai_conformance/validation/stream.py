@@ -12,7 +12,7 @@ aborted by an in-stream error event after the first chunk.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from openai_conformance.transport.exchange import StreamEnd
@@ -162,34 +162,41 @@ def _owned_elsewhere(folded: str, keyword: str, message: str) -> bool:
     return keyword == "required" and folded.endswith("/tool_calls/*") and message.startswith("'index'")
 
 
-def _check_ids(stream: ParsedStream) -> Iterator[Violation]:
-    first: str | None = None
+def _first_change(
+    stream: ParsedStream, field: str, typed: Callable[[Any], Any]
+) -> tuple[int, Any, Any] | None:
+    """The first chunk whose ``field`` differs from the first chunk's: (event, its value, the first).
+
+    A missing or mistyped value (``typed`` gives None) is the chunk schema's to report.
+    """
+    first: Any = None
     for i, chunk in stream.chunks:
-        chunk_id = chunk.get("id")
-        if not isinstance(chunk_id, str):
+        value = typed(chunk.get(field))
+        if value is None:
             continue
         if first is None:
-            first = chunk_id
-        elif chunk_id != first:
-            yield CONSISTENT_ID.violation(
-                f"chunk id {chunk_id!r} differs from the first chunk's {first!r}", f"/events/{i}/id"
-            )
-            return
+            first = value
+        elif value != first:
+            return i, value, first
+    return None
+
+
+def _check_ids(stream: ParsedStream) -> Iterator[Violation]:
+    change = _first_change(stream, "id", lambda value: value if isinstance(value, str) else None)
+    if change is not None:
+        i, value, first = change
+        yield CONSISTENT_ID.violation(
+            f"chunk id {value!r} differs from the first chunk's {first!r}", f"/events/{i}/id"
+        )
 
 
 def _check_created(stream: ParsedStream) -> Iterator[Violation]:
-    first: int | None = None
-    for i, chunk in stream.chunks:
-        created = json_int(chunk.get("created"))
-        if created is None:
-            continue  # a missing or mistyped `created` is the chunk schema's to report
-        if first is None:
-            first = created
-        elif created != first:
-            yield CONSISTENT_CREATED.violation(
-                f"chunk created {created} differs from the first chunk's {first}", f"/events/{i}/created"
-            )
-            return
+    change = _first_change(stream, "created", json_int)
+    if change is not None:
+        i, value, first = change
+        yield CONSISTENT_CREATED.violation(
+            f"chunk created {value} differs from the first chunk's {first}", f"/events/{i}/created"
+        )
 
 
 # --- how each choice and the stream end ----------------------------------------------------------------
