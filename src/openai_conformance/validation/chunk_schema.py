@@ -10,6 +10,7 @@ until the last chunk). ``stream.chunk_schema`` (validation/stream.py) reports wh
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
 
@@ -26,7 +27,17 @@ from openai_conformance.errors import SpecError
 from openai_conformance.validation.fast import compile_schema
 from openai_conformance.validation.violations import pointer_from_path
 
-__all__ = ["CHUNK_SCHEMAS", "ChunkValidator", "StreamKind", "create_chunk_validator", "stream_kind"]
+__all__ = [
+    "CHUNK_SCHEMAS",
+    "COMPAT_NOTE",
+    "ChunkValidator",
+    "StreamKind",
+    "create_chunk_validator",
+    "stream_kind",
+]
+
+#: Ends the message of a missing required-but-nullable property under ``--profile compat``: a warning.
+COMPAT_NOTE = " (compat profile: a nullable field, warning)"
 
 #: Which chunk shape a stream carries.
 StreamKind = Literal["chat", "completion"]
@@ -116,11 +127,37 @@ def _normalize_nullable(node: Any, openapi_31: bool) -> Any:
     return result
 
 
-def create_chunk_validator(spec: Mapping[str, Any], kind: StreamKind, *, fast: bool = True) -> ChunkValidator:
+def _nullable_property(error: Any, schemas: Mapping[str, Any]) -> bool:
+    """A ``required`` error whose missing property's schema allows null (the compat profile's rule)."""
+    if getattr(error, "validator", None) != "required":
+        return False
+    match = re.match(r"^'(.+)' is a required property$", str(getattr(error, "message", "")))
+    schema = getattr(error, "schema", None)
+    if not match or not isinstance(schema, dict):
+        return False
+    prop = (schema.get("properties") or {}).get(match.group(1))
+    for _ in range(8):  # follow a short chain of $refs
+        if isinstance(prop, dict) and isinstance(prop.get("$ref"), str):
+            prop = schemas.get(prop["$ref"].rsplit("/", 1)[-1])
+    if not isinstance(prop, dict):
+        return False
+    types = prop.get("type")
+    return (
+        prop.get("nullable") is True
+        or (isinstance(types, list) and "null" in types)
+        or any(isinstance(alt, dict) and alt.get("type") == "null" for alt in prop.get("anyOf") or ())
+    )
+
+
+def create_chunk_validator(
+    spec: Mapping[str, Any], kind: StreamKind, *, fast: bool = True, compat: bool = False
+) -> ChunkValidator:
     """A validator of one streamed chunk against the spec's chunk schema (build it once, reuse it).
 
     ``spec`` is the parsed OpenAPI document (overlaid or not); ``#/components/schemas/...`` references
     resolve inside it. Raises :class:`SpecError` when the spec has no chunk schema for ``kind``.
+    ``compat``: a missing property that is required but nullable ends its message with
+    :data:`COMPAT_NOTE` (the stream checks report it as a warning), as for plain answers.
     """
     schemas = spec.get("components", {}).get("schemas")
     name = CHUNK_SCHEMAS[kind]
@@ -146,18 +183,23 @@ def create_chunk_validator(spec: Mapping[str, Any], kind: StreamKind, *, fast: b
     def validate(instance: Any) -> Iterator[tuple[str, str, str]]:
         if quick is not None and quick.is_valid(instance):
             return  # the OAS 3.0 validator would find nothing either (validation/fast.py)
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         for error in validator.iter_errors(instance):
             pointer = pointer_from_path(list(error.absolute_path))
-            if pointer in seen:
-                continue  # one fault per place: a null fails `type` twice, then `enum`
-            seen.add(pointer)
             keyword = str(error.validator)
             message = str(error.message)
+            # One fault per place (a null fails `type` twice, then `enum`), but each missing property
+            # of an object is a fault of its own.
+            place = (pointer, message if keyword == "required" else "")
+            if place in seen:
+                continue
+            seen.add(place)
             if message == "None for not nullable":
                 message = "null is not allowed here (the schema is not nullable)"
             if len(message) > _MESSAGE_LIMIT:
                 message = message[:_MESSAGE_LIMIT] + "…"
+            if compat and _nullable_property(error, patched):
+                message += COMPAT_NOTE
             yield pointer, keyword, message
 
     return validate

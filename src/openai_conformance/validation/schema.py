@@ -124,6 +124,20 @@ def _binary_read_as_text(error: Any) -> bool:
     )
 
 
+def _closest(error: Any) -> list[Any]:
+    """The error itself, or for a oneOf/anyOf every error of the alternative that comes closest (the
+    one the message names): the compat rule holds there too when they are all nullable fields missing."""
+    context = getattr(error, "context", None)
+    if str(getattr(error, "validator", "")) in ("oneOf", "anyOf") and context:
+        from jsonschema.exceptions import best_match
+
+        best = best_match(context)
+        if best is not None:
+            branch = list(best.relative_schema_path)[:1]
+            return [e for e in context if list(e.relative_schema_path)[:1] == branch]
+    return [error]
+
+
 class SchemaValidator:
     """Validates answers against one contract with openapi-core; built once per run."""
 
@@ -231,7 +245,7 @@ class SchemaValidator:
     def _body_violation(self, error: Any, envelope: bool) -> Violation:
         """One schema error of a body; the compat profile lets a missing nullable field be a warning."""
         check = ENVELOPE if envelope else BODY
-        lenient = self._compat and self._nullable_but_required(error)
+        lenient = self._compat and all(self._nullable_but_required(e) for e in _closest(error))
         message = _schema_error_message(error) + (
             " (compat profile: a nullable field, warning)" if lenient else ""
         )
