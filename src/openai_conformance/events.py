@@ -101,6 +101,15 @@ class TargetDown:
     back: bool
     waited: float
     request_kind: str = ""
+    request: str = ""  # "POST http://host/v1/chat/completions (createChatCompletion)"
+
+    @property
+    def headline(self) -> str:
+        """The run's one sentence about it."""
+        after = f" after {self.request}" if self.request else ""
+        if self.back:
+            return f"the target stopped answering{after} and came back after {self.waited:.1f} s"
+        return f"the target went down{after} and did not come back within {self.waited:.0f} s"
 
 
 @dataclass(frozen=True, slots=True)

@@ -185,6 +185,7 @@ class RunCollector:
         self._run: RunResult | None = None
         self._operations: Sequence[Operation] = ()
         self._crashes: dict[tuple[str, str], list[TargetDown]] = {}  # for operations still running
+        self._down: list[str] = []  # the headline's sentences about the target going down
 
     @property
     def result(self) -> RunResult:
@@ -213,6 +214,7 @@ class RunCollector:
 
     def _target_down(self, event: TargetDown) -> None:
         """The finding goes to the operation that sent the request, finished already or not."""
+        self._down.append(event.headline)
         operation = event.operation
         for result in self.result.operations:
             if (result.method, result.path) == (operation.method, operation.path):
@@ -227,7 +229,7 @@ class RunCollector:
         run.duration = event.duration
         run.finished_at = event.finished_at
         run.spec_findings = list(event.spec_findings)
-        run.diagnosis = list(event.diagnosis)
+        run.diagnosis = [*self._down, *event.diagnosis]
         run.settings = Settings(
             options=run.settings.options, runner=run.settings.runner, drawing=event.drawing
         )

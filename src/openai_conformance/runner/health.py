@@ -104,6 +104,7 @@ class WatchedTransport(HttpTransport):
                 back=back,
                 waited=waited,
                 request_kind=f"invalid: {request.about}" if request.about else "",
+                request=_label(previous) + (f", {request.about}" if request.about else ""),
             )
         )
 
