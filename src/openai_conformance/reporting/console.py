@@ -139,7 +139,9 @@ class ConsoleReporter:
             return
         self.say("Could not test:")
         for reason, operations in reasons.items():
-            shown = ", ".join(operations[:3]) + (f" and {len(operations) - 3} more" if len(operations) > 3 else "")
+            shown = ", ".join(operations[:3]) + (
+                f" and {len(operations) - 3} more" if len(operations) > 3 else ""
+            )
             self.say(f"  {reason} ({len(operations)} operation(s): {shown})")
 
     def _counts(self, run: RunResult) -> None:
@@ -180,7 +182,9 @@ def _message(finding: Finding, secrets: tuple[str, ...]) -> str:
 
 
 def _line(finding: Finding, secrets: tuple[str, ...]) -> str:
-    status = f"{finding.status} ×{finding.occurrences}" if finding.status else f"no answer ×{finding.occurrences}"
+    status = (
+        f"{finding.status} ×{finding.occurrences}" if finding.status else f"no answer ×{finding.occurrences}"
+    )
     return f"{finding.severity:<7} {finding.check} at {finding.pointer or '/'} ({status}): {_message(finding, secrets)}"
 
 

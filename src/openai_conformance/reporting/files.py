@@ -131,7 +131,9 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
             f"- Overlay actions that did not apply to this (unpinned) spec: {len(spec['overlay_notes'])}"
         )
     if run.target.example_request:
-        lines.append(f"- Requests went to: `{run.target.api_base}` (for example `{run.target.example_request}`)")
+        lines.append(
+            f"- Requests went to: `{run.target.api_base}` (for example `{run.target.example_request}`)"
+        )
     lines += [f"- **Diagnosis:** {_md(line)}" for line in run.diagnosis]
     if run.fatal:
         lines.append(f"- **The target could not be tested:** {run.fatal}")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from openai_conformance.errors import TransportError
 from openai_conformance.openapi.loader import Contract
@@ -142,14 +145,34 @@ class NoRoute:
 
 def _normalise(exchange: Exchange, path: str) -> bytes:
     """The body with the request's path and numbers taken out, so answers for different routes compare
-    equal (a request id or a time stamp in a framework's page as well)."""
-    body = exchange.body[:_SCANNED]
+    equal (a request id or a time stamp in a framework's page as well). A JSON body is compared by
+    its values, so that a path the server escaped in its JSON is taken out too."""
     raw_path = exchange.request.url.split("://", 1)[-1].split("?", 1)[0]
     raw_path = raw_path[raw_path.find("/") :] if "/" in raw_path else ""
-    for text in (exchange.request.url, raw_path, exchange.request.path, path):
-        if text:
-            body = body.replace(text.encode(), b"<path>")
-    return re.sub(rb"\d+", b"0", body)
+    texts = (exchange.request.url, raw_path, urllib.parse.unquote(raw_path), exchange.request.path, path)
+    ordered = sorted((t for t in texts if t), key=len, reverse=True)
+
+    def clean(text: str) -> str:
+        for known in ordered:
+            text = text.replace(known, "<path>")
+        return re.sub(r"\d+", "0", text)
+
+    body = exchange.body[:_SCANNED]
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return clean(body.decode("utf-8", "replace")).encode()
+    return json.dumps(_clean_strings(value, clean), sort_keys=True).encode()
+
+
+def _clean_strings(value: Any, clean: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {key: _clean_strings(item, clean) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean_strings(item, clean) for item in value]
+    return value
 
 
 def _without_method(body: bytes, method: str) -> bytes:
