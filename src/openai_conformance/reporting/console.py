@@ -9,6 +9,7 @@ corrected marked as such.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -63,7 +64,9 @@ class ConsoleReporter:
                 f"{target.base_url}" + (" (embedded reference server)" if target.embedded else where)
             )
         elif isinstance(event, TargetDown):
-            self.say(f"{event.headline}: {event.violation.check} on {event.operation.operation_id}", "red")
+            self.say(
+                f"{event.violation.check} ({event.operation.operation_id}): {event.violation.message}", "red"
+            )
         elif isinstance(event, OperationFinished):
             self.operation(event.result)
 
@@ -133,7 +136,7 @@ class ConsoleReporter:
         """Every reason something could not be tested, once, with the operations it concerns."""
         reasons: dict[str, list[str]] = defaultdict(list)
         for op in run.operations:
-            for reason in op.errors:
+            for reason in dict.fromkeys(_reason(error) for error in op.errors):
                 reasons[reason].append(op.operation_id)
         if not reasons:
             return
@@ -172,6 +175,14 @@ class ConsoleReporter:
             places = int(finding.get("places") or 1)
             where = str(finding.get("location") or "/") + (f" ({places} places)" if places > 1 else "")
             self.say(f"  {state:<9} {where}: {str(finding.get('message', ''))[:_MESSAGE]}")
+
+
+_SOURCE = re.compile(r"^(?:could not test|the rest was not sent|[a-z_]+(?:\.[A-Za-z_]+)+): ")
+
+
+def _reason(error: str) -> str:
+    """A could-not-test reason without what sent the request (a scenario's id) or what it cost."""
+    return _SOURCE.sub("", error, count=1)
 
 
 def _message(finding: Finding, secrets: tuple[str, ...]) -> str:

@@ -47,7 +47,8 @@ class OperationRecorder:
                 result.add_error(event.error)
                 if event.curl:  # a request was sent: it counts, and its reproduction is kept
                     result.cases += 1
-                    result.add_untested(event.error, event.curl, event.source)
+                    reason = event.error.removeprefix(f"{event.source}: ")
+                    result.add_untested(reason, event.curl, event.source)
             return
         if event.error is not None:
             result.add_error(event.error)

@@ -56,6 +56,9 @@ class WatchedTransport(HttpTransport):
         self.operation: Operation | None = None  # the operation whose requests are sent now
         self.down: str | None = None  # why no request can be sent any more, once the target stayed down
         self._last: tuple[Operation | None, Request] | None = None
+        # The first request without an answer since the last answer: what brought the target down,
+        # when it died without answering it (the requests after it may still reach a dying process).
+        self._suspect: tuple[Operation | None, Request] | None = None
         self._told: list[TargetDown] = []
 
     def take_events(self) -> list[TargetDown]:
@@ -68,19 +71,25 @@ class WatchedTransport(HttpTransport):
             raise TransportError("connect", self.down)
         previous, self._last = self._last, (self.operation, request)
         try:
-            return super().send(request, stream=stream)
+            exchange = super().send(request, stream=stream)
         except TransportError as exc:
-            if exc.kind != "connect" or previous is None:
+            if exc.kind != "connect":
+                self._suspect = self._suspect or self._last
+                raise
+            culprit, self._suspect = self._suspect or previous, None
+            if culprit is None:
                 raise
             back, waited = self._wait()
-            self._tell(previous, back, waited)
+            self._tell(culprit, back, waited)
             if not back:
                 self.down = (
-                    f"the target stopped answering after {_label(previous)} and did not come back "
+                    f"the target stopped answering after {_label(culprit)} and did not come back "
                     f"within {self.restart_wait:g} s"
                 )
                 raise TransportError("connect", self.down) from exc
-        return super().send(request, stream=stream)  # it came back: this request once more
+            exchange = super().send(request, stream=stream)  # it came back: this request once more
+        self._suspect = None
+        return exchange
 
     def _tell(self, previous: tuple[Operation | None, Request], back: bool, waited: float) -> None:
         operation, request = previous

@@ -102,6 +102,8 @@ class OperationRunner:
             if recorder.result.cases:
                 yield OperationFinished(operation, recorder.finish(interrupted=INTERRUPTED))
             raise
+        if self.transport.down is not None:
+            recorder.result.add_error(f"the rest was not sent: {self.transport.down}")
         if drawn.fatal:
             result = recorder.finish(error=True, note=drawn.note)
         else:
@@ -129,7 +131,7 @@ class OperationRunner:
         pending: list[concurrent.futures.Future[CaseJudged]] = []
 
         def emit(case: GeneratedCase) -> None:
-            if self.budget.past():
+            if self.budget.past() or self.transport.down is not None:
                 return
             if pool is None:
                 keep(self._judge_case(operation, case))

@@ -35,7 +35,7 @@ def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[Cas
         on_unanswered=lambda request, message: unanswered.append((request, message)),
     )
     for scenario in scenarios_for(operation.operation_id, models=bool(models)):
-        if runner.budget.past():
+        if runner.budget.past() or runner.transport.down is not None:
             return
         sent.clear()
         unanswered.clear()
