@@ -163,8 +163,8 @@ def create_app(behaviour: str) -> Starlette:
     if behaviour == "web-page":
         return Starlette(routes=[_catch_all(_web_page)])
     if behaviour == "no-models":  # chat only: GET /models is a framework 404
-        chat = [r for r in _mini_routes() if getattr(r, "path", "") == "/v1/chat/completions"]
-        return Starlette(routes=[*chat, _catch_all(_fastapi)])
+        chat_only = [r for r in _mini_routes() if getattr(r, "path", "") == "/v1/chat/completions"]
+        return Starlette(routes=[*chat_only, _catch_all(_fastapi)])
     if behaviour in ("many-defects", "stream-defects"):
         chat = _many_defects if behaviour == "many-defects" else _stream_defects
         others = [r for r in _mini_routes() if getattr(r, "path", "") != "/v1/chat/completions"]
