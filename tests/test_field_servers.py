@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import CliRun, run_cli
+from tests.cli import CliRun, assert_no_secret, run_cli
 from tests.conftest import ServeApp
 from tests.fakes.field_servers import PAGES, create_app
 
@@ -128,3 +128,16 @@ def test_one_stream_fault_does_not_hide_the_others(serve_app: ServeApp, tmp_path
         if v["check"] == "stream.content_type" and v["request"] == "valid"
     ]
     assert len(valid) == 1
+
+
+def test_the_expect_auth_reproduction_sends_the_wrong_key_it_reports(tmp_path: Path) -> None:
+    key = "sk-the-valid-key-0123456789"
+    run = run_cli(
+        tmp_path, "--fault", "auth-not-enforced", "--include", "listModels", "--api-key", key, "--expect-auth"
+    )
+    refused = [v for v in run.violations if v["check"] == "auth.not_enforced"]
+    by_request = {v["request"]: v["curl"] for v in refused}
+    assert set(by_request) == {"invalid: no key", "invalid: a wrong key"}
+    assert "Bearer sk-openai-conformance-wrong-key" in by_request["invalid: a wrong key"]
+    assert "Authorization" not in by_request["invalid: no key"]
+    assert_no_secret(run, key)
