@@ -117,46 +117,23 @@ def test_no_model_listed_says_which_option_to_pass_and_a_given_model_is_used() -
 # --- "no such route", method by method ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("framework", "status", "body", "content_type"),
-    [
-        (
-            "Express",
-            404,
-            b'{"error":"Not Found","message":"Cannot GET /v1/files","status":404}',
-            "application/json",
-        ),
-        (
-            "Express",
-            404,
-            b"<!DOCTYPE html><html><body><pre>Cannot DELETE /v1/x</pre></body></html>",
-            "text/html",
-        ),
-        ("Starlette", 404, b'{"detail":"Not Found"}', "application/json"),
-        ("Starlette", 405, b'{"detail":"Method Not Allowed"}', "application/json"),
-        (
-            "Fastify",
-            404,
-            b'{"message":"Route GET:/v1/files not found","error":"Not Found","statusCode":404}',
-            "application/json",
-        ),
-        ("Go net/http", 404, b"404 page not found\n", "text/plain"),
-        ("Werkzeug", 404, b"<!doctype html><title>404 Not Found</title><h1>Not Found</h1>", "text/html"),
-        (
-            "Spring",
-            404,
-            b'{"timestamp":"2026-01-01T00:00:00","status":404,"error":"Not Found","path":"/v1/x"}',
-            "application/json",
-        ),
-        (
-            "Prism",
-            404,
-            b'{"type":"https://stoplight.io/prism/errors#NO_PATH_MATCHED_ERROR","status":404}',
-            "application/json",
-        ),
-    ],
-)
-def test_framework_pages_are_recognised(framework: str, status: int, body: bytes, content_type: str) -> None:
+_JSON, _HTML, _TEXT = "application/json", "text/html", "text/plain"
+#: framework → (status, media type, body) of its "no such route" page
+_PAGES: list[tuple[str, int, str, bytes]] = [
+    ("Express", 404, _JSON, b'{"error":"Not Found","message":"Cannot GET /v1/files","status":404}'),
+    ("Express", 404, _HTML, b"<!DOCTYPE html><html><body><pre>Cannot DELETE /v1/x</pre></body></html>"),
+    ("Starlette", 404, _JSON, b'{"detail":"Not Found"}'),
+    ("Starlette", 405, _JSON, b'{"detail":"Method Not Allowed"}'),
+    ("Fastify", 404, _JSON, b'{"message":"Route GET:/v1/files not found","error":"Not Found"}'),
+    ("Go net/http", 404, _TEXT, b"404 page not found\n"),
+    ("Werkzeug", 404, _HTML, b"<!doctype html><title>404 Not Found</title><h1>Not Found</h1>"),
+    ("Spring", 404, _JSON, b'{"timestamp":"2026-01-01","status":404,"error":"Not Found","path":"/x"}'),
+    ("Prism", 404, _JSON, b'{"type":"https://stoplight.io/prism/errors#NO_PATH_MATCHED_ERROR"}'),
+]
+
+
+@pytest.mark.parametrize(("framework", "status", "content_type", "body"), _PAGES)
+def test_framework_pages_are_recognised(framework: str, status: int, content_type: str, body: bytes) -> None:
     exchange = _exchange("GET", "http://api.test/v1/files", status, body, content_type)
     assert framework_not_found(exchange) == framework
     assert NoRoute().matches(exchange)

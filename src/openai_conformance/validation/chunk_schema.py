@@ -10,7 +10,6 @@ until the last chunk). ``stream.chunk_schema`` (validation/stream.py) reports wh
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
 
@@ -25,6 +24,7 @@ from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from openai_conformance.errors import SpecError
 from openai_conformance.validation.fast import compile_schema
+from openai_conformance.validation.schema import missing_nullable
 from openai_conformance.validation.violations import pointer_from_path
 
 __all__ = [
@@ -127,28 +127,6 @@ def _normalize_nullable(node: Any, openapi_31: bool) -> Any:
     return result
 
 
-def _nullable_property(error: Any, schemas: Mapping[str, Any]) -> bool:
-    """A ``required`` error whose missing property's schema allows null (the compat profile's rule)."""
-    if getattr(error, "validator", None) != "required":
-        return False
-    match = re.match(r"^'(.+)' is a required property$", str(getattr(error, "message", "")))
-    schema = getattr(error, "schema", None)
-    if not match or not isinstance(schema, dict):
-        return False
-    prop = (schema.get("properties") or {}).get(match.group(1))
-    for _ in range(8):  # follow a short chain of $refs
-        if isinstance(prop, dict) and isinstance(prop.get("$ref"), str):
-            prop = schemas.get(prop["$ref"].rsplit("/", 1)[-1])
-    if not isinstance(prop, dict):
-        return False
-    types = prop.get("type")
-    return (
-        prop.get("nullable") is True
-        or (isinstance(types, list) and "null" in types)
-        or any(isinstance(alt, dict) and alt.get("type") == "null" for alt in prop.get("anyOf") or ())
-    )
-
-
 def create_chunk_validator(
     spec: Mapping[str, Any], kind: StreamKind, *, fast: bool = True, compat: bool = False
 ) -> ChunkValidator:
@@ -198,7 +176,7 @@ def create_chunk_validator(
                 message = "null is not allowed here (the schema is not nullable)"
             if len(message) > _MESSAGE_LIMIT:
                 message = message[:_MESSAGE_LIMIT] + "…"
-            if compat and _nullable_property(error, patched):
+            if compat and missing_nullable(error, patched):
                 message += COMPAT_NOTE
             yield pointer, keyword, message
 
