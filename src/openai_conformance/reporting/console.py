@@ -202,7 +202,7 @@ def _line(finding: Finding, secrets: tuple[str, ...]) -> str:
 def _untested_verdict(run: RunResult) -> str:
     """The headline of a run that did not test everything (exit status 2)."""
     if run.fatal:
-        return f"[magenta]not tested: {_escape(run.fatal)}[/magenta]"
+        return f"[magenta]the target could not be tested: {_escape(run.fatal)}[/magenta]"
     if run.interrupted:
         return "[magenta]incomplete: stopped early, no violation in what was tested[/magenta]"
     errors = sum(op.outcome is Outcome.ERROR for op in run.operations)

@@ -60,6 +60,7 @@ class WatchedTransport(HttpTransport):
         # when it died without answering it (the requests after it may still reach a dying process).
         self._suspect: tuple[Operation | None, Request] | None = None
         self._told: list[TargetDown] = []
+        self._answered = False  # a target that never answered did not go down: it was never up
 
     def take_events(self) -> list[TargetDown]:
         """The :class:`TargetDown` events noticed since the last call."""
@@ -77,7 +78,7 @@ class WatchedTransport(HttpTransport):
                 self._suspect = self._suspect or self._last
                 raise
             culprit, self._suspect = self._suspect or previous, None
-            if culprit is None:
+            if culprit is None or not self._answered:
                 raise
             back, waited = self._wait()
             self._tell(culprit, back, waited)
@@ -89,6 +90,7 @@ class WatchedTransport(HttpTransport):
                 raise TransportError("connect", self.down) from exc
             exchange = super().send(request, stream=stream)  # it came back: this request once more
         self._suspect = None
+        self._answered = True
         return exchange
 
     def _tell(self, previous: tuple[Operation | None, Request], back: bool, waited: float) -> None:
