@@ -55,6 +55,9 @@ class CliRun:
         """The operations that could not be tested (in part), with their reasons."""
         return [(op["operation_id"], op["errors"]) for op in self.operations if op["errors"]]
 
+    def outcome(self, operation_id: str) -> str:
+        return str(self.operation(operation_id)["outcome"])
+
     def outcomes(self) -> dict[str, str]:
         return {op["operation_id"]: op["outcome"] for op in self.operations}
 

@@ -105,6 +105,12 @@ class RunConfig:
         16 * 1024 * 1024,
         "an answer larger than this is cut and not judged (default 16 MiB)",
     )
+    restart_wait: float = number(
+        "--restart-wait",
+        10.0,
+        "how long to wait for a target that stopped answering to come back (default 10 s)",
+        parse=float,
+    )
     verify_tls: bool = switch("--insecure", "do not verify TLS certificates", on=True, report=None)
     # -- the spec and the operations ------------------------------------------------------------
     # The report's spec section says which spec was used.

@@ -130,6 +130,11 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
         lines.append(
             f"- Overlay actions that did not apply to this (unpinned) spec: {len(spec['overlay_notes'])}"
         )
+    if run.target.example_request:
+        lines.append(
+            f"- Requests went to: `{run.target.api_base}` (for example `{run.target.example_request}`)"
+        )
+    lines += [f"- **Diagnosis:** {_md(line)}" for line in run.diagnosis]
     if run.fatal:
         lines.append(f"- **The target could not be tested:** {run.fatal}")
     if run.interrupted:
@@ -152,9 +157,10 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
         for op in failing:
             lines += ["", f"### `{op.label}` ({op.operation_id})"]
             for finding in op.violations:
+                kind = "" if finding.request == "valid" else f", {finding.request} request"
                 lines += [
                     "",
-                    f"- **{finding.check}** ({finding.severity}) at `{finding.pointer or '/'}`, status {finding.status}, "
+                    f"- **{finding.check}** ({finding.severity}) at `{finding.pointer or '/'}`, status {finding.status}{kind}, "
                     f"seen {finding.occurrences}×: {_md(finding.message)}",
                     "",
                     "  ```sh",
@@ -165,6 +171,16 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
     if errored:
         lines += ["", "## Could not test", ""]
         lines += [f"- `{op.label}`: {_md('; '.join(op.errors[:3]))}" for op in errored]
+        for op in errored:
+            for untested in op.untested:
+                lines += [
+                    "",
+                    f"  `{op.label}`, {untested.occurrences}× ({untested.source}): {_md(untested.reason)}",
+                    "",
+                    "  ```sh",
+                    f"  {untested.curl}",
+                    "  ```",
+                ]
     if run.spec_findings:
         lines += [
             "",
@@ -173,7 +189,13 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
             "Problems of the spec itself (not of the target), found by strict validation:",
             "",
         ]
-        lines += [f"- `{f['location'] or '/'}`: {_md(f['message'][:300])}" for f in run.spec_findings]
+        lines += [
+            f"- `{f['location'] or '/'}`"
+            + (f" ({f['places']} places)" if int(f.get("places") or 1) > 1 else "")
+            + (" — corrected by an overlay" if f.get("corrected") else "")
+            + f": {_md(f['message'][:300])}"
+            for f in run.spec_findings
+        ]
     return redact("\n".join(lines) + "\n", secrets)
 
 

@@ -43,10 +43,20 @@ CHECK_MODULES: tuple[str, ...] = (
     "openai_conformance.scenarios.state",
     "openai_conformance.scenarios.chat",
     "openai_conformance.capabilities",
+    "openai_conformance.runner.health",
 )
 
 #: The part of a check id before the dot, in the order listings and reports speak of them.
-AREAS: tuple[str, ...] = ("schema", "errors", "auth", "stream", "semantics", "capability", "state")
+AREAS: tuple[str, ...] = (
+    "schema",
+    "errors",
+    "auth",
+    "stream",
+    "semantics",
+    "capability",
+    "state",
+    "target",
+)
 
 _ID = re.compile(r"^[a-z]+\.[a-z][a-z0-9_]*$")
 _REGISTRY: dict[str, Check] = {}
