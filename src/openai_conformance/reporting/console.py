@@ -91,9 +91,10 @@ class ConsoleReporter:
         self._counts(run)
         for line in run.diagnosis:
             self.say(line, "magenta")
+        known = f" ({run.known_violations} known to the baseline)" if run.known_violations else ""
         verdict = {
-            0: "[green]conformant: no violations[/green]",
-            1: f"[red]{run.error_violations} violation kind(s) found[/red]",
+            0: f"[green]conformant: no {'new ' if known else ''}violations{known}[/green]",
+            1: f"[red]{run.failing_violations} {'new ' if known else ''}violation kind(s) found{known}[/red]",
         }.get(run.exit_code) or _untested_verdict(run)
         self.console.print(
             f"{verdict} — {sum(op.cases for op in run.operations)} cases in {run.duration:.1f} s"
@@ -102,7 +103,7 @@ class ConsoleReporter:
         if run.interrupted:
             self.say(f"stopped early: {run.interrupted}")
         if report_dir:
-            self.say(f"reports: {report_dir}/report.json, junit.xml, summary.md")
+            self.say(f"reports: {report_dir}/report.html, report.json, junit.xml, summary.md")
 
     def _violations(self, run: RunResult) -> None:
         failing = [op for op in run.operations if op.findings]

@@ -9,6 +9,7 @@ the run, its interruption, its time budget and whether anything could be tested 
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 
@@ -22,8 +23,10 @@ from openai_conformance.events import (
     TargetDown,
 )
 from openai_conformance.openapi.operations import Operation
+from openai_conformance.results.evidence import excerpt_of
 from openai_conformance.results.info import Settings, Target
 from openai_conformance.results.models import VALID, Finding, OperationResult, Outcome, RunResult
+from openai_conformance.results.streams import keep_stream, stream_record
 
 __all__ = ["OperationRecorder", "RunCollector", "decide_outcome", "not_run", "untestable_run"]
 
@@ -57,6 +60,8 @@ class OperationRecorder:
         result.bare_not_found += event.no_route
         for note in event.notes:
             result.add_error(note)
+        exchange = event.exchange
+        evidence = None if exchange is None else functools.partial(excerpt_of, exchange)
         for violation in event.violations:
             result.add(
                 violation,
@@ -64,7 +69,12 @@ class OperationRecorder:
                 curl=event.curl,
                 request_size=event.request_size,
                 request=event.request_kind or VALID,
+                evidence=evidence,
             )
+        if exchange is not None:  # in the process that judged: its stream, with its timeline
+            stream = stream_record(event.source, exchange, (v.pointer for v in event.violations))
+            if stream is not None:
+                keep_stream(result.streams, stream)
 
     @property
     def unsupported(self) -> bool:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import enum
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from openai_conformance.results.evidence import Excerpt
+from openai_conformance.results.identity import BaselineMark, BaselineSummary, signature_of
 from openai_conformance.results.info import Settings, SpecInfo, Target
+from openai_conformance.results.streams import StreamRecord
 from openai_conformance.validation.violations import Severity, Violation, violation_key
 
 __all__ = ["REPORT_FORMAT", "VALID", "Finding", "OperationResult", "Outcome", "RunResult", "UntestedRequest"]
@@ -17,7 +21,10 @@ __all__ = ["REPORT_FORMAT", "VALID", "Finding", "OperationResult", "Outcome", "R
 #: 1.1: ``target.faults`` (a list) replaces ``target.fault``; settings ``max_tokens``/``max_n``.
 #: 1.2: a violation's ``request`` and ``field``; an operation's ``untested``; the run's
 #: ``diagnosis``; ``target.api_base`` and ``target.example_request``.
-REPORT_FORMAT = "1.2"
+#: 1.3: per operation ``streams``; per violation ``signature``, ``excerpt``, ``baseline``; the run's
+#: ``baseline``; summary ``tested``, ``answered_2xx``, ``new_violations``, ``known``. The JSON Schema
+#: of the current format is ``openai-conformance report schema`` (results/schema.py).
+REPORT_FORMAT = "1.3"
 
 #: The kind of request of a finding whose request obeyed the schema and the API's rules.
 VALID = "valid"
@@ -71,6 +78,8 @@ class Finding:
     request_size: int = 0
     request: str = VALID
     field: str = ""
+    excerpt: Excerpt | None = None  # the part of the answer (of the kept reproduction) the pointer names
+    baseline: BaselineMark | None = None  # how the run's baseline saw it (None: no baseline given)
 
     @classmethod
     def from_violation(
@@ -102,6 +111,8 @@ class Finding:
             occurrences=int(data.get("occurrences") or 1),
             request=str(data.get("request") or VALID),
             field=str(data.get("field") or ""),
+            excerpt=Excerpt.from_dict(data.get("excerpt")),
+            baseline=BaselineMark.from_dict(data.get("baseline")),
         )
 
     @property
@@ -116,6 +127,16 @@ class Finding:
         check, pointer, keyword = violation_key(self.check, self.pointer, self.keyword)
         return (check, pointer, keyword, self.field, self.request, self.status)
 
+    @property
+    def signature(self) -> str:
+        """A stable digest of the finding's kind (:attr:`key`): baselines and run diffs match findings by it."""
+        return signature_of(self.key)
+
+    @property
+    def fails(self) -> bool:
+        """Whether it fails the run: an error that no (unexpired) baseline entry accounts for."""
+        return self.severity == "error" and (self.baseline is None or self.baseline.fails)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "check": self.check,
@@ -128,6 +149,9 @@ class Finding:
             "status": self.status,
             "occurrences": self.occurrences,
             "curl": self.curl,
+            "signature": self.signature,
+            "excerpt": self.excerpt.to_dict() if self.excerpt else None,
+            "baseline": self.baseline.to_dict() if self.baseline else None,
         }
 
 
@@ -178,27 +202,41 @@ class OperationResult:
     duration: float = 0.0
     outcome: Outcome = Outcome.SKIPPED
     note: str = ""
+    streams: list[StreamRecord] = field(default_factory=list)  # one per streamed answer (results/streams.py)
 
     @property
     def label(self) -> str:
         return f"{self.method.upper()} {self.path}"
 
     def add(
-        self, violation: Violation, *, status: int, curl: str, request_size: int, request: str = VALID
+        self,
+        violation: Violation,
+        *,
+        status: int,
+        curl: str,
+        request_size: int,
+        request: str = VALID,
+        evidence: Callable[[str], Excerpt | None] | None = None,
     ) -> None:
         """Record a violation under its defect (:attr:`Finding.key`), keeping that defect's smallest
-        reproducing request."""
+        reproducing request.
+
+        ``evidence(pointer)`` gives the excerpt of the answer; it is asked only for the reproduction kept.
+        """
         finding = Finding.from_violation(
             violation, status=status, curl=curl, request_size=request_size, request=request
         )
         existing = self.findings.get(finding.key)
         if existing is None:
+            finding.excerpt = evidence(violation.pointer) if evidence else None
             self.findings[finding.key] = finding
             return
         existing.occurrences += 1
         if request_size < existing.request_size:
             existing.curl, existing.request_size = curl, request_size
             existing.message, existing.pointer = violation.message, violation.pointer
+            if evidence is not None:
+                existing.excerpt = evidence(violation.pointer)
 
     def add_error(self, message: str) -> None:
         if message not in self.errors and len(self.errors) < 20:
@@ -223,6 +261,16 @@ class OperationResult:
     def answered(self) -> int:
         """How many requests got an answer (``cases`` counts every request sent)."""
         return sum(self.statuses.values())
+
+    @property
+    def tested(self) -> bool:
+        """Whether its answers were judged (passed, failed or warned)."""
+        return self.outcome in (Outcome.PASSED, Outcome.FAILED, Outcome.WARNED)
+
+    @property
+    def answered_2xx(self) -> bool:
+        """Whether at least one answer was a success, so the success schemas were judged."""
+        return any(200 <= status < 300 for status in self.statuses)
 
     def conclude(self) -> None:
         """Set the outcome from what was recorded: "passed" only on answers that were judged."""
@@ -253,6 +301,7 @@ class OperationResult:
             "violations": [f.to_dict() for f in self.violations],
             "errors": list(self.errors),
             "untested": [u.to_dict() for u in self.untested],
+            "streams": [s.to_dict() for s in self.streams],
         }
 
     @classmethod
@@ -271,6 +320,7 @@ class OperationResult:
             untested=[
                 UntestedRequest.from_dict(u) for u in data.get("untested") or [] if isinstance(u, dict)
             ],
+            streams=[StreamRecord.from_dict(s) for s in data.get("streams") or () if isinstance(s, dict)],
         )
         for item in data.get("violations") or []:
             finding = Finding.from_dict(item)
@@ -293,6 +343,7 @@ class RunResult:
     interrupted: str | None = None  # why the run stopped early, if it did
     fatal: str | None = None  # why the target could not be tested at all
     diagnosis: list[str] = field(default_factory=list)  # what the run saw of the target, in sentences
+    baseline: BaselineSummary | None = None  # what the run's --baseline said (results/baseline.py)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
@@ -311,6 +362,7 @@ class RunResult:
             interrupted=data.get("interrupted"),
             fatal=data.get("fatal"),
             diagnosis=[str(line) for line in data.get("diagnosis") or []],
+            baseline=BaselineSummary.from_dict(data.get("baseline")),
         )
 
     def counts(self) -> Counter[str]:
@@ -325,6 +377,21 @@ class RunResult:
         return sum(1 for op in self.operations for f in op.findings.values() if f.severity == "warning")
 
     @property
+    def failing_violations(self) -> int:
+        """Error kinds that fail the run: all of them, less those the baseline accounts for."""
+        return sum(1 for op in self.operations for f in op.findings.values() if f.fails)
+
+    @property
+    def known_violations(self) -> int:
+        """Kinds (errors and warnings) the baseline accounts for."""
+        return sum(
+            1
+            for op in self.operations
+            for f in op.findings.values()
+            if f.baseline is not None and not f.baseline.fails and f.baseline.status != "added"
+        )
+
+    @property
     def exit_code(self) -> int:
         """0 conformant, 1 violations found, 2 not everything could be tested.
 
@@ -333,7 +400,7 @@ class RunResult:
         """
         if self.fatal:
             return 2
-        if self.error_violations:
+        if self.failing_violations:
             return 1
         if self.interrupted or any(op.outcome is Outcome.ERROR for op in self.operations):
             return 2
@@ -359,8 +426,13 @@ class RunResult:
                 "cases": sum(op.cases for op in self.operations),
                 "violations": self.error_violations,
                 "warnings": self.warning_violations,
+                "new_violations": self.failing_violations,
+                "known": self.known_violations,
+                "tested": sum(op.tested for op in self.operations),
+                "answered_2xx": sum(op.answered_2xx for op in self.operations),
                 **{outcome.value: counts.get(outcome.value, 0) for outcome in Outcome},
             },
+            "baseline": self.baseline.to_dict() if self.baseline else None,
             "spec_findings": self.spec_findings,
             "operations": [op.to_dict() for op in self.operations],
         }
