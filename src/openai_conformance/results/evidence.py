@@ -15,7 +15,7 @@ from typing import Any
 
 from openai_conformance.transport.exchange import Exchange
 
-__all__ = ["Excerpt", "excerpt_of"]
+__all__ = ["Excerpt", "UpstreamEvidence", "excerpt_of"]
 
 _MAX_TEXT = 2400  # characters of an excerpt
 _MAX_STRING = 160  # characters of one string value
@@ -49,6 +49,30 @@ class Excerpt:
         highlight = (int(span[0]), int(span[1])) if isinstance(span, list) and len(span) == 2 else None
         return cls(
             str(data.get("where") or "body"), data["text"], highlight, str(data.get("content_type") or "")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamEvidence:
+    """With --upstream: the upstream's answer to the request of a finding, beside the proxy's."""
+
+    status: int
+    curl: str  # the request as sent to the upstream (its key redacted too)
+    excerpt: Excerpt | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "curl": self.curl,
+            "excerpt": self.excerpt.to_dict() if self.excerpt else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> UpstreamEvidence | None:
+        if not isinstance(data, dict):
+            return None
+        return cls(
+            int(data.get("status") or 0), str(data.get("curl") or ""), Excerpt.from_dict(data.get("excerpt"))
         )
 
 

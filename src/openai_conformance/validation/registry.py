@@ -44,6 +44,10 @@ CHECK_MODULES: tuple[str, ...] = (
     "openai_conformance.scenarios.chat",
     "openai_conformance.capabilities",
     "openai_conformance.runner.health",
+    "openai_conformance.validation.proxy.answers",
+    "openai_conformance.validation.proxy.fields",
+    "openai_conformance.validation.proxy.streams",
+    "openai_conformance.validation.proxy.verdicts",
 )
 
 #: The part of a check id before the dot, in the order listings and reports speak of them.
@@ -56,6 +60,8 @@ AREAS: tuple[str, ...] = (
     "capability",
     "state",
     "target",
+    "proxy",
+    "upstream",
 )
 
 _ID = re.compile(r"^[a-z]+\.[a-z][a-z0-9_]*$")
