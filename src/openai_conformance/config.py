@@ -21,7 +21,6 @@ from openai_conformance.options import (
     between,
     comma_list,
     declared_options,
-    headers,
     http_url,
     listed,
     number,
@@ -30,6 +29,9 @@ from openai_conformance.options import (
     shard,
     switch,
     text,
+)
+from openai_conformance.options import (
+    headers as header_values,
 )
 
 if TYPE_CHECKING:
@@ -131,7 +133,7 @@ class RunConfig:
         factory=dict,
         metavar="HEADER",
         repeat=True,
-        convert=headers,
+        convert=header_values,
         report="header_names",
         to_report=sorted,
     )
@@ -307,7 +309,7 @@ class RunConfig:
         factory=dict,
         metavar="HEADER",
         repeat=True,
-        convert=headers,
+        convert=header_values,
         report="upstream_header_names",
         to_report=sorted,
     )

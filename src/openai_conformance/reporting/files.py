@@ -180,6 +180,9 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
                     f"  {finding.curl}",
                     "  ```",
                 ]
+                if finding.upstream is not None:  # --upstream: the same request, as the upstream got it
+                    said = f"  The upstream answered {finding.upstream.status} to the same request:"
+                    lines += ["", said, "", "  ```sh", f"  {finding.upstream.curl}", "  ```"]
     errored = [op for op in run.operations if op.errors]
     if errored:
         lines += ["", "## Could not test", ""]

@@ -10,7 +10,7 @@ from openai_conformance.events import UpstreamAnswer
 from openai_conformance.transport.curl import to_curl
 from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.transport.http import HttpTransport
-from openai_conformance.validation.proxy import judge_pair
+from openai_conformance.validation.proxy import UPSTREAM_UNANSWERED, judge_pair
 from openai_conformance.validation.violations import Violation
 
 if TYPE_CHECKING:
@@ -23,9 +23,11 @@ __all__ = ["UPSTREAM_KEY_VARIABLE", "Replay", "compare_case", "upstream_curl"]
 UPSTREAM_KEY_VARIABLE = "$OPENAI_CONFORMANCE_UPSTREAM_API_KEY"
 
 
-def upstream_curl(exchange: Exchange, secrets: Sequence[str]) -> str:
-    """The upstream's request as a redacted reproduction that reads the upstream's key."""
-    return to_curl(exchange.request, secrets).replace("$OPENAI_API_KEY", UPSTREAM_KEY_VARIABLE)
+def upstream_curl(exchange: Exchange, secrets: Sequence[str], shown: tuple[str, str] | None = None) -> str:
+    """The upstream's request as a redacted reproduction that reads the upstream's key (``shown``:
+    the address the run sent it to, and the one to show instead)."""
+    curl = to_curl(exchange.request, secrets).replace("$OPENAI_API_KEY", UPSTREAM_KEY_VARIABLE)
+    return curl.replace(shown[0], shown[1], 1) if shown else curl
 
 
 def compare_case(
@@ -47,7 +49,8 @@ def compare_case(
     if upstream is None:
         if exchange.upstream_error is None:
             return violations, None, ()
-        return violations, None, (f"{exchange.upstream_error}: this answer was judged alone, not compared",)
+        said = f"{exchange.upstream_error}: the proxy's answer was judged alone, not compared"
+        return [*violations, UPSTREAM_UNANSWERED.violation(said, "")], None, ()
     if upstream_violations is None:
         valid = not exchange.request.about
         try:
@@ -82,7 +85,7 @@ def _compare(
     )
     answer = UpstreamAnswer(
         status=upstream.status,
-        curl=upstream_curl(upstream, secrets),
+        curl=upstream_curl(upstream, secrets, pairing.shown),
         pointers=tuple(verdict.upstream_pointer for verdict in verdicts),
         exchange=upstream,
     )

@@ -111,6 +111,9 @@ class Pairing:
         self.declarations = declarations  # what the spec declares, for fields the proxy drops
         self.deterministic = deterministic  # the upstream answers the same request the same way
         self.ids = IdMap()
+        # The upstream's address in reproductions, where it is not the run's own (the embedded
+        # upstream: the address the proxy forwards to, which `serve --port` serves again).
+        self.shown: tuple[str, str] | None = None
         self._target_auth = f"Bearer {target_key}" if target_key else None
         self._target_headers = {name.lower(): value for name, value in target_headers.items()}
 

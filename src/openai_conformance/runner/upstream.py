@@ -131,10 +131,13 @@ def pair_with(upstream: Upstream, config: RunConfig, contract: Contract) -> Pair
         if "--api-key" in said:
             said = said.replace("--api-key / --header", "--upstream-api-key / --upstream-header")
         raise TargetError(said if said.startswith("the upstream") else f"the upstream: {said}") from exc
-    return Pairing(
+    pairing = Pairing(
         transport,
         target_key=config.api_key,
         target_headers=dict(config.headers),
         deterministic=upstream.deterministic,
         declarations=Declarations(contract.document),
     )
+    if upstream.embedded:
+        pairing.shown = (upstream.url, upstream.for_proxy)
+    return pairing

@@ -5,8 +5,9 @@ What a model generates (content, tool arguments, logprobs, usage counts, finish 
 data, embedding values) is compared only when the upstream is deterministic (the reference
 server): a real model writes something else each time. Numbers are compared as numbers (``1`` and
 ``1.0`` are one value: a proxy that re-serializes may write either; whether the schema wants an
-integer is the schema check's to say). A field a proxy adds is a warning unless it breaks the schema
-(verdicts.py decides that): a proxy may add fields of its own.
+integer is the schema check's to say). A field of the API that a proxy adds is a warning unless it
+breaks the schema (verdicts.py decides that); a field the spec does not declare is the proxy's own,
+and legal.
 """
 
 from __future__ import annotations
@@ -49,10 +50,11 @@ NULL_DROPPED = register(
 FIELD_ADDED = register(
     "proxy.field_added",
     "error",
-    "The proxy adds no field the upstream did not answer with that breaks the schema.",
-    "the response schema of the operation; extra fields are legal where the schema allows them",
-    relaxed="the answer stays valid for the schema: a proxy may add fields of its own (its metadata, "
-    "nulls of optional fields)",
+    "The proxy adds no field of the API that the upstream did not answer with.",
+    "a proxy passes on what the API answers; fields the spec does not declare (a proxy's own metadata) "
+    "are legal and not compared",
+    relaxed="the answer stays valid for the schema (a null or a value of an optional field): clients "
+    "may read it as the upstream's, but nothing breaks",
 )
 TYPE_CHANGED = register(
     "proxy.type_changed",
@@ -177,8 +179,13 @@ def diff_json(
     yield from _diff(walk, proxy, upstream, [], [], generated=generated)
 
 
+_ENVELOPE_MEMBERS = frozenset({"type", "code", "param"})
+
+
 def _check(walk: _Walk, path: list[str | int], default: Check) -> Check:
-    return ENVELOPE if walk.error and path[:1] == ["error"] else default
+    """The envelope's check for its ``type``, ``code`` and ``param``; ``default`` for anything else."""
+    envelope = walk.error and len(path) == 2 and path[0] == "error" and path[1] in _ENVELOPE_MEMBERS
+    return ENVELOPE if envelope else default
 
 
 def _diff(
@@ -214,9 +221,11 @@ def _diff(
     elif proxy != upstream:
         if key in _IDS or key.endswith(("_id", "_ids")) or key in _TIMES or key.endswith("_at"):
             return
-        written = generated or key in _GENERATED or (walk.error and key == "message")
+        if walk.error and key == "message":
+            return  # an error's wording is the proxy's to choose (many prefix their name)
+        written = generated or key in _GENERATED
         if written and not walk.deterministic:
-            return  # what a model (or an error's wording) says differs from one answer to the next
+            return  # what a model says differs from one answer to the next
         message = f"{pointer} is {_shown(proxy)} through the proxy, {_shown(upstream)} upstream"
         model = key == "model"
         check = _check(walk, path, VALUE_CHANGED)
@@ -258,6 +267,8 @@ def _diff_object(
     for name, value in proxy.items():
         if name in upstream or (loose and name in _CHOSEN):
             continue
+        if not walk.declares([*path, name]):
+            continue  # a vendor field of the proxy's own: legal (whether it breaks the schema is the schema's)
         pointer = walk.prefix + pointer_from_path([*path, name])
         message = (
             f"{pointer} ({_shown(value, 40)}) is added by the proxy: the upstream did not answer with it"

@@ -40,10 +40,12 @@ STREAM_USAGE = register(
 Unit = tuple[int, int, dict[str, Any]]
 
 
-def _units(stream: ParsedStream) -> dict[int, list[Unit]]:
-    """The chunks of each choice index, in the order they came."""
+def _units(stream: ParsedStream, leave: frozenset[int] = frozenset()) -> dict[int, list[Unit]]:
+    """The chunks of each choice index, in the order they came (but the events ``leave``)."""
     units: dict[int, list[Unit]] = {}
     for i, chunk in stream.chunks:
+        if i in leave:
+            continue
         for j, choice in choices_of(chunk):
             index = json_int(choice.get("index"))
             units.setdefault(index if index is not None else j, []).append((i, j, chunk))
@@ -52,6 +54,14 @@ def _units(stream: ParsedStream) -> dict[int, list[Unit]]:
 
 def _with_usage(stream: ParsedStream) -> list[tuple[int, dict[str, Any]]]:
     return [(i, chunk) for i, chunk in stream.chunks if chunk.get("usage") is not None]
+
+
+def _usage_given_choices(mine: ParsedStream, theirs: ParsedStream) -> frozenset[int]:
+    """The proxy's usage chunks that carry choices where the upstream's carries none: what is wrong
+    with them is the usage comparison's to say, their choices are no chunks of the choices'."""
+    if not any(chunk.get("choices") == [] for _, chunk in _with_usage(theirs)):
+        return frozenset()
+    return frozenset(i for i, chunk in _with_usage(mine) if chunk.get("choices"))
 
 
 def _finish(unit: Unit) -> Any:
@@ -80,7 +90,7 @@ def diff_streams(
             f"/events/{where}" if where is not None else "",
             f"/events/{theirs.error.index}" if theirs.error is not None else "",
         )
-    units, upstream_units = _units(mine), _units(theirs)
+    units, upstream_units = _units(mine, _usage_given_choices(mine, theirs)), _units(theirs)
     compared_events: set[tuple[int, int]] = set()
     for index in sorted(set(units) | set(upstream_units)):
         ours, others = units.get(index, []), upstream_units.get(index, [])

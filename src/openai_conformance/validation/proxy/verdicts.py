@@ -21,13 +21,21 @@ from openai_conformance.validation.proxy.streams import STREAM_CHUNKS, STREAM_US
 from openai_conformance.validation.registry import register
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["UPSTREAM_VIOLATION", "PairVerdict", "judge_pair"]
+__all__ = ["UPSTREAM_UNANSWERED", "UPSTREAM_VIOLATION", "PairVerdict", "judge_pair"]
 
 UPSTREAM_VIOLATION = register(
     "upstream.violation",
     "warning",
     "A rule that the upstream's own answer breaks too is the upstream's, not the proxy's.",
     "the proxy passed on what its upstream answered: the deviation is the upstream's to fix",
+)
+
+UPSTREAM_UNANSWERED = register(
+    "upstream.unanswered",
+    "warning",
+    "The upstream answers every request the proxy answered, so that the two answers can be compared.",
+    "a proxy is judged beside its upstream: an answer the upstream did not give leaves the proxy's "
+    "judged alone (by the per-answer checks), not compared",
 )
 
 _REQUIRED = re.compile(r"'(?P<name>[^']+)' is a required property")
@@ -64,13 +72,13 @@ def _explains(difference: Difference, violation: Violation) -> bool:
     return at == where or at.startswith(where + "/") or (bool(at) and where.startswith(at + "/"))
 
 
-def _once(found: list[Difference]) -> list[tuple[Difference, int]]:
-    """Each kind of difference once (indices folded), with how often it was seen in the answer."""
+def _once(found: list[Difference]) -> list[list[Difference]]:
+    """The differences grouped by kind (indices folded): each group is one finding."""
     kept: dict[tuple[str, str], list[Difference]] = {}
     for difference in found:
         folded = "/".join("*" if part.isdigit() else part for part in difference.pointer.split("/"))
         kept.setdefault((difference.check.id, folded), []).append(difference)
-    return [(same[0], len(same)) for same in kept.values()]
+    return list(kept.values())
 
 
 def judge_pair(
@@ -102,9 +110,12 @@ def judge_pair(
         )
     found = differences(proxy, upstream, operation_id, deterministic=deterministic, declarations=declarations)
     explained: set[int] = set()
-    for difference, seen in _once(found):
+    for same in _once(found):
+        difference, seen = same[0], len(same)
         causes = [
-            n for n, violation in enumerate(own) if n not in explained and _explains(difference, violation)
+            n
+            for n, violation in enumerate(own)
+            if n not in explained and any(_explains(each, violation) for each in same)
         ]
         explained.update(causes)
         message = difference.message + (f" (and {seen - 1} more like it)" if seen > 1 else "")
