@@ -29,7 +29,7 @@ REWRITES: dict[str, tuple[tuple[str, ...], str]] = {
     "usage-choices": (("createChatCompletion", "createCompletion"), "proxy.stream_usage"),
     "rewrite-error": (("deleteModel",), "proxy.error_envelope"),
     "retype-field": (("createEmbedding",), "proxy.type_changed"),
-    "rewrite-value": (("listModels",), "proxy.value_changed"),
+    "rewrite-value": (("createEmbedding",), "proxy.value_changed"),
     "refuse": (("listBatches",), "proxy.refused"),
     "inject-field": (("createVectorStore",), "proxy.refused"),
     "plain-text": (("listModels",), "proxy.content_type"),
@@ -79,10 +79,10 @@ def _rewrite_body(rewrite: str | None, path: str, status: int, body: Json) -> tu
         usage = body.get("usage")
         if isinstance(usage, dict) and "prompt_tokens" in usage:
             usage["prompt_tokens"] = str(usage["prompt_tokens"])
-    elif rewrite == "rewrite-value" and path.endswith("/models") and isinstance(body, dict):
-        for model in body.get("data") or []:
-            if isinstance(model, dict) and isinstance(model.get("owned_by"), str):
-                model["owned_by"] = "proxy"
+    elif rewrite == "rewrite-value" and path.endswith("/embeddings") and isinstance(body, dict):
+        for item in body.get("data") or []:
+            if isinstance(item, dict) and item.get("object") == "embedding":
+                item["object"] = "vector"
     return status, body
 
 

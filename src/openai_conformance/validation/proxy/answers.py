@@ -7,14 +7,16 @@ member by member); otherwise the bodies are (fields.py), or the streams event by
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.parsed_stream import EVENT_STREAM
 from openai_conformance.validation.proxy.declared import Declarations
-from openai_conformance.validation.proxy.fields import VALUE_CHANGED, Difference, diff_json
+from openai_conformance.validation.proxy.fields import FIELD_DROPPED, VALUE_CHANGED, Difference, diff_json
 from openai_conformance.validation.proxy.streams import diff_streams
 from openai_conformance.validation.registry import register
 
-__all__ = ["ACCEPTED", "CONTENT_TYPE", "REFUSED", "STATUS", "WHOLE_ANSWER", "differences"]
+__all__ = ["ACCEPTED", "CATALOGUE", "CONTENT_TYPE", "REFUSED", "STATUS", "WHOLE_ANSWER", "differences"]
 
 REFUSED = register(
     "proxy.refused",
@@ -42,6 +44,10 @@ CONTENT_TYPE = register(
     "The proxy answers with the upstream's media type (a stream as a stream, JSON as JSON).",
     "a client reads the body by its media type; parameters such as charset are not compared",
 )
+
+#: The operations that answer with the model catalogue, which a gateway configures for itself.
+CATALOGUE = frozenset({"listModels", "retrieveModel"})
+_RELAXED_IN_CATALOGUE = frozenset({FIELD_DROPPED, VALUE_CHANGED})
 
 #: The checks of a difference that makes the two answers different answers altogether.
 WHOLE_ANSWER = frozenset({REFUSED.id, ACCEPTED.id, STATUS.id, CONTENT_TYPE.id})
@@ -90,12 +96,13 @@ def differences(
             return [Difference(VALUE_CHANGED, said, "", "")]
         return []
     schema = declarations.schema_of(operation_id, proxy.status)
-    return list(
-        diff_json(
-            mine,
-            theirs,
-            deterministic=deterministic,
-            declares=lambda path: declarations.declares(schema, path),
-            error=proxy.status >= 400,
-        )
+    found = diff_json(
+        mine,
+        theirs,
+        deterministic=deterministic,
+        declares=lambda path: declarations.declares(schema, path),
+        error=proxy.status >= 400,
     )
+    if operation_id in CATALOGUE and proxy.status < 300:  # the gateway's own list of models
+        return [replace(d, warning=True) if d.check in _RELAXED_IN_CATALOGUE else d for d in found]
+    return list(found)

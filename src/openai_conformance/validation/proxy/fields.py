@@ -37,7 +37,8 @@ FIELD_DROPPED = register(
     "A field the upstream answered with reaches the client through the proxy.",
     "a proxy of the OpenAI API passes on what the API answers; a dropped field is lost to every client",
     relaxed="the field is not one the spec declares (a vendor field of the upstream): a proxy may "
-    "answer with the spec's fields only",
+    "answer with the spec's fields only; or the answer is the model catalogue (GET /models): a gateway "
+    "lists the models it is configured to serve",
 )
 NULL_DROPPED = register(
     "proxy.null_dropped",
@@ -69,7 +70,8 @@ VALUE_CHANGED = register(
     "deterministic upstream, …) is the upstream's.",
     "a proxy passes values on; ids, timestamps and, from a model that is not deterministic, generated "
     "values are not compared",
-    relaxed="the model name: a proxy may map the names of models",
+    relaxed="the model name: a proxy may map the names of models; or the answer is the model catalogue "
+    "(GET /models): a gateway describes the models it serves in its own words",
 )
 ENVELOPE = register(
     "proxy.error_envelope",
