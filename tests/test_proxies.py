@@ -171,3 +171,32 @@ def test_an_upstream_that_stops_answering_is_a_finding_not_a_pass(tmp_path: Path
     assert run.outcome("createEmbedding") == "warned"
     (finding,) = run.operation("createEmbedding")["violations"]
     assert finding["check"] == "upstream.unanswered" and "judged alone" in finding["message"]
+
+
+def test_state_changing_requests_are_paired_with_the_upstream_s_own_ids(tmp_path: Path) -> None:
+    import httpx
+
+    # The proxy and the run share one upstream: what the proxy creates and the run's paired request
+    # creates are two resources with two ids, each later request naming the run's own.
+    with serve_in_thread(_reference_app()) as upstream, serve_in_thread(create_proxy(upstream)) as proxy:
+        for n in range(3):  # a history of its own
+            files = {"file": (f"seed-{n}.jsonl", b'{"a": 1}\n')}
+            answer = httpx.post(f"{upstream}/v1/files", data={"purpose": "batch"}, files=files)
+            assert answer.status_code == 200
+        args = ("--base-url", proxy, "--upstream", f"{upstream}/v1", "--max-examples", "2")
+        run = run_cli(tmp_path, *args, "--include", "Files")
+    assert run.violations == [], run.found()
+    created = run.operation("createFile")["statuses"]
+    assert created.get("200"), "files were created through the proxy"
+    assert run.outcome("retrieveFile") == "passed" and run.outcome("deleteFile") == "passed"
+
+
+def test_the_embedded_upstream_s_address_is_said_before_the_run(tmp_path: Path) -> None:
+    with proxied() as (proxy, upstream):
+        args = ("--base-url", proxy, "--upstream", upstream, "--include", "listModels", "--max-examples", "1")
+        run = run_cli(tmp_path, *args, quiet=False)
+    port = upstream.partition(":")[2]
+    said = run.out.splitlines()[0]
+    assert f"the reference server on http://127.0.0.1:{port}/v1" in said
+    assert f"openai-conformance serve --port {port}" in said
+    assert run.code == 0
