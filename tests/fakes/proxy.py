@@ -3,7 +3,8 @@ switchable rewrites.
 
 With no rewrite it is transparent — though not byte for byte, as no real proxy is: it adds its own
 headers and a vendor field to every answer and chunk, writes JSON again (keys in another order,
-other spacing), sends SSE keep-alive comments and splits a stream's events into other network reads. Each rewrite changes one thing a real proxy has
+other spacing), ends a stream's lines with CRLF, sends SSE keep-alive comments and splits a stream's
+events into other network reads. Each rewrite changes one thing a real proxy has
 been seen to change (research: LiteLLM forwarding to the reference server), and the ``proxy.*``
 check that must catch it is beside it in :data:`REWRITES`.
 """
@@ -33,6 +34,16 @@ REWRITES: dict[str, tuple[tuple[str, ...], str]] = {
     "refuse": (("listBatches",), "proxy.refused"),
     "inject-field": (("createVectorStore",), "proxy.refused"),
     "plain-text": (("listModels",), "proxy.content_type"),
+    "accept-refused": (("createEmbedding",), "proxy.accepted"),
+    "image-nulls": (("createImage",), "proxy.field_added"),
+}
+
+#: What the proxy answers, with "accept-refused", in place of an error of the upstream's.
+_CANNED_EMBEDDINGS = {
+    "object": "list",
+    "data": [],
+    "model": "text-embedding-3-small",
+    "usage": {"prompt_tokens": 0, "total_tokens": 0},
 }
 
 #: The proxy's own member, added to every JSON object it answers with (a vendor field: legal).
@@ -75,6 +86,13 @@ def _rewrite_body(rewrite: str | None, path: str, status: int, body: Json) -> tu
         error = body.get("error")
         if isinstance(error, dict):
             error["type"], error["code"] = "proxy_error", "upstream_failed"
+    elif rewrite == "accept-refused" and path.endswith("/embeddings") and 400 <= status < 500:
+        status, body = 200, dict(_CANNED_EMBEDDINGS)
+    elif rewrite == "image-nulls" and path.endswith("/images/generations") and isinstance(body, dict):
+        for image in body.get("data") or []:
+            for name in ("b64_json", "url", "revised_prompt"):
+                if isinstance(image, dict):
+                    image.setdefault(name, None)
     elif rewrite == "retype-field" and path.endswith("/embeddings") and isinstance(body, dict):
         usage = body.get("usage")
         if isinstance(usage, dict) and "prompt_tokens" in usage:
@@ -125,7 +143,7 @@ class _StreamRewrite:
 async def _events(upstream: httpx.Response, rewrite: _StreamRewrite) -> AsyncIterator[bytes]:
     """The upstream's stream, event by event, with a keep-alive comment first and each event split
     into two network writes."""
-    yield b": keep-alive\n\n"
+    yield b": keep-alive\r\n\r\n"
     buffer = b""
     try:
         async for piece in upstream.aiter_bytes():
@@ -135,12 +153,12 @@ async def _events(upstream: httpx.Response, rewrite: _StreamRewrite) -> AsyncIte
                 lines = raw.decode().split("\n")
                 data = "\n".join(line[5:].lstrip() for line in lines if line.startswith("data:"))
                 if not data:
-                    yield raw + b"\n\n"
+                    yield raw.replace(b"\n", b"\r\n") + b"\r\n\r\n"
                     continue
                 changed = rewrite.event(data)
                 if changed is None:
                     continue
-                wire = f"data: {changed}\n\n".encode()
+                wire = f"data: {changed}\r\n\r\n".encode()
                 yield wire[:7]
                 yield wire[7:]
         if buffer:
