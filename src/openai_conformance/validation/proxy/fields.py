@@ -184,10 +184,9 @@ def diff_json(
 _ENVELOPE_MEMBERS = frozenset({"type", "code", "param"})
 
 
-def _check(walk: _Walk, path: list[str | int], default: Check) -> Check:
-    """The envelope's check for its ``type``, ``code`` and ``param``; ``default`` for anything else."""
-    envelope = walk.error and len(path) == 2 and path[0] == "error" and path[1] in _ENVELOPE_MEMBERS
-    return ENVELOPE if envelope else default
+def _envelope(walk: _Walk, path: list[str | int]) -> bool:
+    """Whether ``path`` is an error envelope's ``type``, ``code`` or ``param`` (proxy.error_envelope's)."""
+    return walk.error and len(path) == 2 and path[0] == "error" and path[1] in _ENVELOPE_MEMBERS
 
 
 def _diff(
@@ -210,11 +209,12 @@ def _diff(
             message = (
                 f"{pointer or 'the body'} is {_shown(proxy)} through the proxy, {_shown(upstream)} upstream"
             )
-            check = _check(walk, path, VALUE_CHANGED)
+            check = ENVELOPE if _envelope(walk, path) else VALUE_CHANGED
             yield Difference(check, message, pointer, upointer, field=key)
             return
         message = f"{pointer or 'the body'} is {kinds[0]} through the proxy, {kinds[1]} upstream"
-        yield Difference(_check(walk, path, TYPE_CHANGED), message, pointer, upointer, field=key)
+        retyped = ENVELOPE if _envelope(walk, path) else TYPE_CHANGED
+        yield Difference(retyped, message, pointer, upointer, field=key)
         return
     if kinds[0] == "object":
         yield from _diff_object(walk, proxy, upstream, path, upath, generated=generated)
@@ -229,11 +229,10 @@ def _diff(
         if written and not walk.deterministic:
             return  # what a model says differs from one answer to the next
         message = f"{pointer} is {_shown(proxy)} through the proxy, {_shown(upstream)} upstream"
-        model = key == "model"
-        check = _check(walk, path, VALUE_CHANGED)
-        yield Difference(
-            check, message, pointer, upointer, warning=model and check is VALUE_CHANGED, field=key
-        )
+        if _envelope(walk, path):
+            yield Difference(ENVELOPE, message, pointer, upointer, field=key)
+        else:  # the model's name: a proxy may map the names of models
+            yield Difference(VALUE_CHANGED, message, pointer, upointer, warning=key == "model", field=key)
 
 
 def _diff_object(
@@ -257,15 +256,17 @@ def _diff_object(
         upointer = walk.upstream_prefix + pointer_from_path([*upath, name])
         if value is None:
             message = f"{pointer} is null upstream and missing through the proxy"
-            check = _check(walk, [*path, name], NULL_DROPPED)
-            yield Difference(check, message, pointer, upointer, warning=check is NULL_DROPPED, field=name)
+            if _envelope(walk, [*path, name]):
+                yield Difference(ENVELOPE, message, pointer, upointer, field=name)
+            else:  # an error where the spec requires the field (verdicts.py: the violation it explains)
+                yield Difference(NULL_DROPPED, message, pointer, upointer, warning=True, field=name)
         else:
             message = f"{pointer} ({_shown(value, 40)} upstream) is missing through the proxy"
-            declared = walk.declares([*path, name])
-            check = _check(walk, [*path, name], FIELD_DROPPED)
-            yield Difference(
-                check, message, pointer, upointer, warning=check is FIELD_DROPPED and not declared, field=name
-            )
+            if _envelope(walk, [*path, name]):
+                yield Difference(ENVELOPE, message, pointer, upointer, field=name)
+            else:
+                vendor = not walk.declares([*path, name])
+                yield Difference(FIELD_DROPPED, message, pointer, upointer, warning=vendor, field=name)
     for name, value in proxy.items():
         if name in upstream or (loose and name in _CHOSEN):
             continue
@@ -275,9 +276,8 @@ def _diff_object(
         message = (
             f"{pointer} ({_shown(value, 40)}) is added by the proxy: the upstream did not answer with it"
         )
-        check = _check(walk, [*path, name], FIELD_ADDED)
         upointer = walk.upstream_prefix + pointer_from_path(upath)
-        yield Difference(check, message, pointer, upointer, warning=check is FIELD_ADDED, field=name)
+        yield Difference(FIELD_ADDED, message, pointer, upointer, warning=True, field=name)
 
 
 def _diff_array(
@@ -298,19 +298,11 @@ def _diff_array(
     upointer = walk.upstream_prefix + pointer_from_path(upath)
     count = f"{len(proxy)} items through the proxy, {len(upstream)} upstream"
     if len(proxy) < len(upstream):
-        check = _check(walk, path, FIELD_DROPPED)
         lost = walk.prefix + pointer_from_path([*path, len(proxy)])
-        yield Difference(
-            check, f"{pointer} has {count}: {lost} and on are missing", lost, upointer, field=key
-        )
+        message = f"{pointer} has {count}: {lost} and on are missing"
+        yield Difference(FIELD_DROPPED, message, lost, upointer, field=key)
     else:
-        check = _check(walk, path, FIELD_ADDED)
         added = walk.prefix + pointer_from_path([*path, len(upstream)])
         yield Difference(
-            check,
-            f"{pointer} has {count}: {added} and on are added",
-            added,
-            upointer,
-            warning=False,
-            field=key,
+            FIELD_ADDED, f"{pointer} has {count}: {added} and on are added", added, upointer, field=key
         )
