@@ -36,6 +36,7 @@ REWRITES: dict[str, tuple[tuple[str, ...], str]] = {
     "plain-text": (("listModels",), "proxy.content_type"),
     "accept-refused": (("createEmbedding",), "proxy.accepted"),
     "image-nulls": (("createImage",), "proxy.field_added"),
+    "coalesce": (("createChatCompletion",), "proxy.stream_chunks"),  # a warning: the content is intact
 }
 
 #: What the proxy answers, with "accept-refused", in place of an error of the upstream's.
@@ -105,15 +106,32 @@ def _rewrite_body(rewrite: str | None, path: str, status: int, body: Json) -> tu
 
 
 class _StreamRewrite:
-    """Event by event, what the proxy makes of a stream: one chunk of choice 1 lost, or the usage
-    chunk given the choices of the stream's first chunk."""
+    """Event by event, what the proxy makes of a stream: one chunk of choice 1 lost, the usage chunk
+    given the choices of the stream's first chunk, or two content chunks sent as one."""
 
     def __init__(self, rewrite: str | None) -> None:
         self.rewrite = rewrite
         self.first_choices: list[Json] | None = None
         self.lost = False
+        self.held: dict[str, Json] | None = None  # "coalesce": a content chunk waiting for the next
 
-    def event(self, data: str) -> str | None:
+    def events(self, data: str) -> list[str]:
+        """What the proxy sends for one event of the upstream's (nothing, it, or more)."""
+        held, changed = self.held, self._event(data)
+        if self.rewrite != "coalesce" or changed is None:
+            return [] if changed is None else [changed]
+        chunk = _content_chunk(changed)
+        if chunk is None:  # not content alone: what was held goes first
+            self.held = None
+            return [*([json.dumps(held)] if held is not None else []), changed]
+        if held is None:
+            self.held = chunk
+            return []
+        self.held = None
+        held["choices"][0]["delta"]["content"] += chunk["choices"][0]["delta"]["content"]
+        return [json.dumps(held)]
+
+    def _event(self, data: str) -> str | None:
         if data.strip() == "[DONE]":
             return data
         try:
@@ -140,6 +158,20 @@ class _StreamRewrite:
         return json.dumps(_reordered(chunk))
 
 
+def _content_chunk(data: str) -> dict[str, Json] | None:
+    """A chat chunk carrying nothing but a piece of one choice's content, or None."""
+    chunk = json.loads(data) if data.startswith("{") else None
+    if not isinstance(chunk, dict) or chunk.get("usage") or len(chunk.get("choices") or []) != 1:
+        return None
+    choice = chunk["choices"][0]
+    delta = choice.get("delta")
+    if choice.get("finish_reason") is not None or choice.get("logprobs") is not None:
+        return None
+    if not isinstance(delta, dict) or not isinstance(delta.get("content"), str) or delta.get("refusal"):
+        return None
+    return chunk if set(delta) <= {"content", "refusal"} else None
+
+
 async def _events(upstream: httpx.Response, rewrite: _StreamRewrite) -> AsyncIterator[bytes]:
     """The upstream's stream, event by event, with a keep-alive comment first and each event split
     into two network writes."""
@@ -155,12 +187,10 @@ async def _events(upstream: httpx.Response, rewrite: _StreamRewrite) -> AsyncIte
                 if not data:
                     yield raw.replace(b"\n", b"\r\n") + b"\r\n\r\n"
                     continue
-                changed = rewrite.event(data)
-                if changed is None:
-                    continue
-                wire = f"data: {changed}\r\n\r\n".encode()
-                yield wire[:7]
-                yield wire[7:]
+                for changed in rewrite.events(data):
+                    wire = f"data: {changed}\r\n\r\n".encode()
+                    yield wire[:7]
+                    yield wire[7:]
         if buffer:
             yield buffer
     finally:

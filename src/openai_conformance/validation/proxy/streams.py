@@ -28,6 +28,8 @@ STREAM_CHUNKS = register(
     "Every chunk a deterministic upstream streams for a choice reaches the client, and no other.",
     "a proxy passes a stream on event by event (it may split the bytes differently, not the events): "
     "a lost chunk loses content or a finish_reason",
+    relaxed="the choice's joined content, tool-call arguments and finish_reason are the upstream's: the "
+    "proxy regrouped the deltas into other chunks, and a client that joins them sees the same answer",
 )
 STREAM_USAGE = register(
     "proxy.stream_usage",
@@ -99,7 +101,9 @@ def diff_streams(
                 yield _lost(index, ours, others)
             continue
         if deterministic and complete and len(ours) != len(others):
-            yield _lost(index, ours, others)
+            yield (
+                _regrouped(index, ours, others) if _same_content(ours, others) else _lost(index, ours, others)
+            )
             continue
         pairs = list(zip(ours, others, strict=False)) if deterministic else [(ours[0], others[0])]
         if not deterministic and complete and len(ours) > 1 and len(others) > 1:
@@ -142,6 +146,37 @@ def _diff_chunk(
         upstream_prefix=f"/events/{k}",
         skip=frozenset(skip),
     )
+
+
+def _joined(units: list[Unit]) -> tuple[str, str, Any]:
+    """What a choice's chunks say together: its content (or text), its tool-call arguments, and its
+    last finish_reason."""
+    content, arguments = [], []
+    for _i, j, chunk in units:
+        choice = chunk["choices"][j]
+        delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else choice
+        for key in ("content", "text"):
+            if isinstance(delta.get(key), str):
+                content.append(delta[key])
+        for call in delta.get("tool_calls") or []:
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("arguments"), str):
+                arguments.append(function["arguments"])
+    finishes = [_finish(unit) for unit in units if _finish(unit) is not None]
+    return "".join(content), "".join(arguments), finishes[-1] if finishes else None
+
+
+def _same_content(ours: list[Unit], others: list[Unit]) -> bool:
+    return _joined(ours) == _joined(others)
+
+
+def _regrouped(index: int, ours: list[Unit], others: list[Unit]) -> Difference:
+    """Choice ``index`` came through whole, its content in other chunks than the upstream's."""
+    count = f"{len(others)} chunks upstream, {len(ours)} through the proxy"
+    message = f"choice {index}: {count}, with the same content and finish_reason — the deltas regrouped"
+    pointer = f"/events/{ours[0][0]}/choices/{ours[0][1]}"
+    upstream_pointer = f"/events/{others[0][0]}/choices/{others[0][1]}"
+    return Difference(STREAM_CHUNKS, message, pointer, upstream_pointer, warning=True)
 
 
 def _lost(index: int, ours: list[Unit], others: list[Unit]) -> Difference:
