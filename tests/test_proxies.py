@@ -200,3 +200,15 @@ def test_the_embedded_upstream_s_address_is_said_before_the_run(tmp_path: Path) 
     assert f"the reference server on http://127.0.0.1:{port}/v1" in said
     assert f"openai-conformance serve --port {port}" in said
     assert run.code == 0
+
+
+def test_the_python_api_pairs_as_the_cli_does() -> None:
+    from openai_conformance import RunConfig, run
+
+    with proxied("rewrite-value") as (proxy, upstream):
+        result = run(
+            RunConfig(base_url=proxy, upstream=upstream, include=("createEmbedding",), max_examples=1)
+        )
+    (operation,) = result.operations
+    assert {finding.check for finding in operation.violations} == {"proxy.value_changed"}
+    assert all(finding.upstream is not None for finding in operation.violations)
