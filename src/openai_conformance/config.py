@@ -8,7 +8,7 @@ from what either parsed, and :meth:`RunConfig.describe` is the settings section 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,14 +55,18 @@ _CAPABILITY_NAMES = (
 )
 
 
+def _known_names(flag: str, values: Any, known: Collection[str], what: str) -> tuple[str, ...]:
+    names = comma_list(flag, values)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigError(f"{flag}: unknown {what} {unknown[0]!r}; known: {', '.join(known)}")
+    return names
+
+
 def _capabilities(flag: str, values: Any) -> tuple[str, ...]:
     from openai_conformance.capabilities import CAPABILITIES
 
-    names = comma_list(flag, values)
-    unknown = [name for name in names if name not in CAPABILITIES]
-    if unknown:
-        raise ConfigError(f"{flag}: unknown capability {unknown[0]!r}; known: {', '.join(CAPABILITIES)}")
-    return names
+    return _known_names(flag, values, CAPABILITIES, "capability")
 
 
 def _path(flag: str, value: Any) -> Path:
@@ -99,11 +103,7 @@ def _upstream(flag: str, value: Any) -> str | None:
 
 
 def _reports(flag: str, values: Any) -> tuple[str, ...]:
-    names = comma_list(flag, values)
-    unknown = [name for name in names if name not in REPORT_FORMATS]
-    if unknown:
-        raise ConfigError(f"{flag}: unknown output {unknown[0]!r}; known: {', '.join(REPORT_FORMATS)}")
-    return names
+    return _known_names(flag, values, REPORT_FORMATS, "output")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from openai_conformance.results.record import from_record, record_of
 from openai_conformance.transport.exchange import Exchange
 
 __all__ = ["Excerpt", "UpstreamEvidence", "excerpt_of"]
@@ -61,19 +62,13 @@ class UpstreamEvidence:
     excerpt: Excerpt | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "curl": self.curl,
-            "excerpt": self.excerpt.to_dict() if self.excerpt else None,
-        }
+        return record_of(self)
 
     @classmethod
     def from_dict(cls, data: Any) -> UpstreamEvidence | None:
         if not isinstance(data, dict):
             return None
-        return cls(
-            int(data.get("status") or 0), str(data.get("curl") or ""), Excerpt.from_dict(data.get("excerpt"))
-        )
+        return from_record(cls, data, excerpt=Excerpt.from_dict(data.get("excerpt")))
 
 
 def _unescape(token: str) -> str:
@@ -129,12 +124,15 @@ class _Printer:
         if on_target:
             self.span = (start, self.length)
 
+    def _folded(self, value: dict[str, Any] | list[Any], depth: int, toward: bool, brackets: str) -> bool:
+        """Write an empty container, or one too deep to show away from the target, on one line."""
+        if value and (depth < _MAX_DEPTH or toward):
+            return False
+        self.write(brackets if not value else brackets[0] + "…" + brackets[1])
+        return True
+
     def _object(self, value: dict[str, Any], path: list[str | int], depth: int, toward: bool) -> None:
-        if not value:
-            self.write("{}")
-            return
-        if depth >= _MAX_DEPTH and not toward:
-            self.write("{…}")
+        if self._folded(value, depth, toward, "{}"):
             return
         keys = list(value)
         shown = keys[:_MAX_ITEMS]
@@ -153,11 +151,7 @@ class _Printer:
         self.write("  " * depth + "}")
 
     def _array(self, value: list[Any], path: list[str | int], depth: int, toward: bool) -> None:
-        if not value:
-            self.write("[]")
-            return
-        if depth >= _MAX_DEPTH and not toward:
-            self.write("[…]")
+        if self._folded(value, depth, toward, "[]"):
             return
         indices = list(range(min(len(value), _MAX_ITEMS)))
         if toward:

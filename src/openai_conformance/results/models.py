@@ -12,6 +12,7 @@ from typing import Any
 from openai_conformance.results.evidence import Excerpt, UpstreamEvidence
 from openai_conformance.results.identity import BaselineMark, BaselineSummary, signature_of
 from openai_conformance.results.info import Settings, SpecInfo, Target
+from openai_conformance.results.record import from_record, record_of
 from openai_conformance.results.streams import StreamRecord
 from openai_conformance.validation.violations import Severity, Violation, violation_key
 
@@ -102,17 +103,10 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
-        return cls(
-            check=str(data["check"]),
+        return from_record(
+            cls,
+            data,
             severity="warning" if data.get("severity") == "warning" else "error",
-            message=str(data["message"]),
-            pointer=str(data.get("pointer") or ""),
-            keyword=str(data.get("keyword") or ""),
-            status=int(data.get("status") or 0),
-            curl=str(data.get("curl") or ""),
-            occurrences=int(data.get("occurrences") or 1),
-            request=str(data.get("request") or VALID),
-            field=str(data.get("field") or ""),
             excerpt=Excerpt.from_dict(data.get("excerpt")),
             baseline=BaselineMark.from_dict(data.get("baseline")),
             upstream=UpstreamEvidence.from_dict(data.get("upstream")),
@@ -141,22 +135,10 @@ class Finding:
         return self.severity == "error" and (self.baseline is None or self.baseline.fails)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "severity": self.severity,
-            "message": self.message,
-            "pointer": self.pointer,
-            "keyword": self.keyword or None,
-            "field": self.field or None,
-            "request": self.request,
-            "status": self.status,
-            "occurrences": self.occurrences,
-            "curl": self.curl,
-            "signature": self.signature,
-            "excerpt": self.excerpt.to_dict() if self.excerpt else None,
-            "baseline": self.baseline.to_dict() if self.baseline else None,
-            "upstream": self.upstream.to_dict() if self.upstream else None,
-        }
+        data = record_of(self, blank_as_none=("keyword", "field"))
+        del data["request_size"]  # how the smallest reproduction was chosen, not part of the finding
+        data["signature"] = self.signature
+        return data
 
 
 @dataclass(slots=True)
@@ -170,21 +152,11 @@ class UntestedRequest:
     occurrences: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "reason": self.reason,
-            "source": self.source,
-            "occurrences": self.occurrences,
-            "curl": self.curl,
-        }
+        return record_of(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> UntestedRequest:
-        return cls(
-            reason=str(data.get("reason") or ""),
-            curl=str(data.get("curl") or ""),
-            source=str(data.get("source") or ""),
-            occurrences=int(data.get("occurrences") or 1),
-        )
+        return from_record(cls, data)
 
 
 @dataclass(slots=True)
