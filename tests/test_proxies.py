@@ -84,6 +84,7 @@ def test_a_dropped_null_is_the_proxy_s_finding_with_both_excerpts(tmp_path: Path
     )
     summary, page = run.files()["summary.md"], run.files()["report.html"]
     assert "The upstream answered 200 to the same request" in summary
+    assert "the upstream answered 200:" in run.files()["junit.xml"]
     assert finding["upstream"]["curl"] in summary
     assert "Upstream&#39;s answer · status 200" in page or "Upstream's answer · status 200" in page
 
