@@ -3,9 +3,9 @@ switchable rewrites.
 
 With no rewrite it is transparent — though not byte for byte, as no real proxy is: it adds its own
 headers and a vendor field to every answer and chunk, writes JSON again (keys in another order,
-other spacing), ends a stream's lines with CRLF, sends SSE keep-alive comments and splits a stream's
-events into other network reads. Each rewrite changes one thing a real proxy has
-been seen to change (research: LiteLLM forwarding to the reference server), and the ``proxy.*``
+other spacing, a charset in its media type), ends a stream's lines with CRLF, sends SSE keep-alive
+comments and splits a stream's events into other network reads. Each rewrite changes one thing a
+real proxy has been seen to change (LiteLLM in front of the reference server), and the ``proxy.*``
 check that must catch it is beside it in :data:`REWRITES`.
 """
 
@@ -254,6 +254,7 @@ def create_proxy(upstream: str, rewrite: str | None = None, *, timeout: float = 
                 if isinstance(parsed, dict) and status < 400:
                     parsed[VENDOR_FIELD] = {"hop": 1}
                 content = json.dumps(_reordered(parsed), indent=1).encode()
+                out["content-type"] = "application/json; charset=utf-8"
                 if rewrite == "plain-text" and path.endswith("/models"):
                     out["content-type"] = "text/plain"
         return Response(content, status, headers=out)
