@@ -35,9 +35,10 @@ from openai_conformance.options import (
 if TYPE_CHECKING:
     from openai_conformance.openapi.loader import Contract
 
-__all__ = ["DRAW_AHEAD_MODES", "PROFILES", "RunConfig", "add_options", "selected_operations"]
+__all__ = ["DRAW_AHEAD_MODES", "FAIL_ON", "PROFILES", "RunConfig", "add_options", "selected_operations"]
 
 PROFILES = ("strict", "compat")
+FAIL_ON = ("error", "warning")
 DRAW_AHEAD_MODES = ("auto", "always", "never")
 _CAPABILITY_NAMES = (
     "models, chat, completions, embeddings, moderations, files, images, audio, batches, uploads, "
@@ -201,6 +202,13 @@ class RunConfig:
         default="strict",
         metavar="NAME",
         choices=PROFILES,
+    )
+    fail_on: str = text(
+        "--fail-on",
+        "the least severe violation that fails the run (exit status 1): error (default) or warning",
+        default="error",
+        metavar="SEVERITY",
+        choices=FAIL_ON,
     )
     faults: tuple[str, ...] = listed(
         "--fault",

@@ -223,15 +223,21 @@ class RunResult:
         return sum(1 for op in self.operations for f in op.findings.values() if f.severity == "warning")
 
     @property
+    def fails_on_warnings(self) -> bool:
+        """Whether the run was asked to fail on warnings too (``--fail-on warning``)."""
+        return self.settings.options.get("fail_on") == "warning"
+
+    @property
     def exit_code(self) -> int:
-        """0 conformant, 1 violations found, 2 not everything could be tested.
+        """0 conformant, 1 violations found (warnings too with ``--fail-on warning``), 2 not everything
+        could be tested.
 
         "Not everything": the target could not be reached, an operation could not be tested, or the run
         was interrupted. A nightly gate must not pass on a run that tested half of what it was asked.
         """
         if self.fatal:
             return 2
-        if self.error_violations:
+        if self.error_violations or (self.fails_on_warnings and self.warning_violations):
             return 1
         if self.interrupted or any(op.outcome is Outcome.ERROR for op in self.operations):
             return 2

@@ -14,6 +14,7 @@ NOT_ENFORCED = register(
     "error",
     "Without a key, or with a wrong one, the target answers 401.",
     "API reference, Authentication: requests carry `Authorization: Bearer KEY`",
+    why="checking the key is the server's, before any model runs; a target that refuses a request without a key must refuse a wrong key too",
 )
 
 _WRONG_KEY = "sk-openai-conformance-wrong-key"

@@ -32,6 +32,7 @@ MATCHES_PLAIN = register(
     "A streamed answer has the shape of the plain answer to the same request (choices, content kind, "
     "finish_reason).",
     "API reference: streaming sends the same completion as chunks; a model may still vary between two calls",
+    why="a model may answer two requests differently even at temperature 0",
 )
 
 _CHAT = "createChatCompletion"

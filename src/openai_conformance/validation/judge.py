@@ -26,12 +26,14 @@ SERVER_ERROR = register(
     "error",
     "A request, valid or invalid, is never answered with a 5xx.",
     "a 5xx means the server failed; input, valid or not, must not crash it",
+    why="a 5xx is the server failing; no input, valid or not, makes failing correct",
 )
 KEY_ECHOED = register(
     "auth.key_echoed",
     "error",
     "The API key never appears in a response.",
     "basic secret hygiene",
+    why="a correct server has no reason to send a credential back",
 )
 
 

@@ -45,18 +45,21 @@ STATUS_CODE = register(
     "error",
     "The status code is declared for the operation.",
     "OpenAPI 3 Responses Object; overlay 10-error-responses declares the API's error statuses",
+    why="a status code is the server's choice, never the model's",
 )
 CONTENT_TYPE = register(
     "schema.content_type",
     "error",
     "The response media type is declared for the status.",
     "OpenAPI 3 Response Object `content`",
+    why="the media type is the server's choice, never the model's",
 )
 MALFORMED_JSON = register(
     "schema.malformed_json",
     "error",
     "A JSON response body parses as JSON (UTF-8).",
     "RFC 8259; the spec declares application/json",
+    why="the server serialises the body; what a model writes is a string inside it",
 )
 BODY = register(
     "schema.body",
@@ -64,12 +67,14 @@ BODY = register(
     "The response body validates against the declared schema.",
     "OpenAPI 3 Schema Object of the declared response",
     relaxed=_COMPAT,
+    why="the shape of the body is built by the server; a model writes only the values of text fields",
 )
 HEADER = register(
     "schema.header",
     "error",
     "Declared response headers are present and valid.",
     "OpenAPI 3 Response Object `headers`",
+    why="headers are the server's",
 )
 ENVELOPE = register(
     "errors.envelope",
@@ -78,6 +83,7 @@ ENVELOPE = register(
     '"code": str|null}}.',
     "the spec's ErrorResponse schema; platform.openai.com/docs/guides/error-codes",
     relaxed=_COMPAT,
+    why="the error body is built by the server, not a model",
 )
 
 _MAX_VALUE_CHARS = 120

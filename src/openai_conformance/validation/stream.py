@@ -47,60 +47,70 @@ CONTENT_TYPE = register(
     "error",
     "A streamed answer is served as text/event-stream.",
     "API reference: `stream: true` sends data-only server-sent events",
+    why="the media type is the server's choice, never the model's",
 )
 FRAMING = register(
     "stream.framing",
     "error",
     "Events follow the SSE format: `data:` fields, events end with a blank line.",
     "HTML Living Standard, 9.2 Server-sent events",
+    why="the server frames events; a model writes only the text inside them",
 )
 CHUNK_SCHEMA = register(
     "stream.chunk_schema",
     "error",
     "Every event's JSON validates against the chunk schema.",
     "CreateChatCompletionStreamResponse / CreateCompletionResponse",
+    why="the shape of each chunk is built by the server",
 )
 DONE = register(
     "stream.done",
     "error",
     "The stream ends with `data: [DONE]`.",
     "API reference: the stream is terminated by a `data: [DONE]` message",
+    why="the server writes the terminator, whatever the model wrote",
 )
 CONSISTENT_ID = register(
     "stream.consistent_id",
     "error",
     "All chunks of a stream carry the same id.",
     "chunk schema: `id` — each chunk has the same ID",
+    why="the id is the server's, set once per completion",
 )
 CONSISTENT_CREATED = register(
     "stream.consistent_created",
     "warning",
     "All chunks of a chat stream carry the same `created` timestamp.",
     "chat chunk schema: `created` — each chunk has the same timestamp",
+    why="the spec says every chunk has the same timestamp, but a server that stamps each chunk as it sends it breaks no client",
 )
 FINISH_REASON = register(
     "stream.finish_reason",
     "error",
     "Each choice index gets exactly one final chunk with a non-null finish_reason.",
     "chunk schema: finish_reason is null until the choice is finished",
+    why="the server closes each choice it opened, whatever the model wrote",
 )
 USAGE = register(
     "stream.usage",
     "error",
     "With include_usage, exactly one usage chunk with empty choices precedes [DONE]; none otherwise.",
     "ChatCompletionStreamOptions.include_usage",
+    why="the usage chunk is written by the server as the request asks, not by the model",
 )
 ERROR_STATUS = register(
     "stream.error_status",
     "error",
     "An error before the first chunk is an HTTP error, not a 200 stream.",
     "errors are HTTP responses with the ErrorResponse envelope",
+    why="a request refused before anything is generated is refused by the server",
 )
 STALLED = register(
     "stream.stalled",
     "error",
     "A stream never stays silent longer than the idle timeout.",
     "a stalled stream hangs clients",
+    why="the suite allows the silence set by --stream-idle-timeout; a longer one hangs clients",
 )
 
 

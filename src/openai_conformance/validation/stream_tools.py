@@ -22,6 +22,7 @@ TOOL_CALL_INDEX = register(
     "error",
     "Every tool-call delta carries an integer index.",
     "ChatCompletionMessageToolCallChunk.index (required)",
+    why="the index is the server's bookkeeping of the calls, not model output",
 )
 TOOL_CALL_ARGUMENTS = register(
     "stream.tool_call_arguments",
@@ -30,6 +31,7 @@ TOOL_CALL_ARGUMENTS = register(
     "function.arguments: the arguments in JSON format",
     relaxed="a warning when the joined fragments are merely not JSON, which a model may write; an error "
     "when the arguments are not strings or each delta resends whole documents",
+    why="a fragment of a string is a string, and a complete document resent in each delta is the server's framing, not model output",
 )
 
 

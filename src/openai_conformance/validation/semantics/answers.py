@@ -40,6 +40,7 @@ CREATED = register(
     "error",
     "`created` is a plausible Unix time in whole seconds.",
     "`created`: the Unix timestamp (in seconds)",
+    why="the timestamp is the server's clock",
 )
 
 

@@ -26,24 +26,28 @@ TOOL_CHOICE = register(
     "error",
     "A forced tool_choice yields a tool call of that function.",
     "ChatCompletionNamedToolChoice: forces the model to call that function",
+    why="with a forced or forbidden tool the server constrains what the model may emit",
 )
 TOOL_ARGUMENTS = register(
     "semantics.tool_arguments",
     "warning",
     "Tool-call arguments are a JSON string valid for the function's parameters schema.",
     "function.arguments: the model does not always generate valid JSON (hence a warning)",
+    why="without `strict: true` the API itself warns that the model does not always generate valid JSON",
 )
 JSON_MODE = register(
     "semantics.json_mode",
     "error",
     "response_format json_object yields content that parses as JSON.",
     "ResponseFormatJsonObject",
+    why="JSON mode constrains decoding to JSON: even an answer cut by the cap is the start of a JSON document",
 )
 JSON_SCHEMA = register(
     "semantics.json_schema",
     "error",
     "response_format json_schema yields content valid for the schema.",
     "ResponseFormatJsonSchema (strict: true)",
+    why="json_schema constrains decoding to JSON, and with `strict: true` to the schema",
 )
 
 

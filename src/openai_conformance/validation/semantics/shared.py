@@ -40,12 +40,14 @@ CHOICES_COUNT = register(
     "error",
     "len(choices) == n, with indices 0..n-1.",
     "CreateChatCompletionRequest.n: how many chat completion choices to generate",
+    why="how many choices come back is the server's loop over n (times the prompts), not the model's",
 )
 USAGE_TOTAL = register(
     "semantics.usage_total",
     "error",
     "usage.total_tokens == prompt_tokens + completion_tokens.",
     "CompletionUsage.total_tokens: total number of tokens used in the request (prompt + completion)",
+    why="the server adds the counts; no model writes them",
 )
 MAX_TOKENS = register(
     "semantics.max_tokens",
@@ -53,12 +55,14 @@ MAX_TOKENS = register(
     "completion_tokens never exceeds max_tokens / max_completion_tokens; hitting it gives finish_reason "
     "`length`.",
     "max_tokens: the maximum number of tokens that can be generated",
+    why="the server stops generating at the cap and says why; the model cannot go past it",
 )
 LOGPROBS = register(
     "semantics.logprobs",
     "error",
     "Logprobs are present exactly when asked, with top_logprobs of the asked size.",
     "CreateChatCompletionRequest.logprobs / top_logprobs",
+    why="log probabilities are computed by the server from the model's distribution: they exist for every sampled token and are never positive",
 )
 
 
