@@ -209,7 +209,7 @@ def test_the_cli_and_pytest_give_the_same_operations_and_violations(
     """The same options, two faults at once, one shard: both entry points consume the same events."""
     args = (
         *("--include", "Models,Chat,Embeddings,Moderations,Completions", "--shard", "1/2"),
-        *("--seed", "4", "--max-examples", "2", "--fault", "ignore-n", "--fault", "moderations-status-418"),
+        *("--seed", "4", "--max-examples", "2", "--fault", "ignore-n", "--fault", "moderations-status-203"),
     )
     cli = run_cli(tmp_path / "cli", *args)
     suites = _suites(pytester, tmp_path / "pytest", *args)
@@ -238,7 +238,7 @@ def test_the_cli_and_pytest_give_the_same_operations_and_violations(
     assert cli.code == 1 and suites.ret == 1
     assert by_pytest["settings"]["shard"] == "1/2" and by_pytest["target"]["faults"] == [
         "ignore-n",
-        "moderations-status-418",
+        "moderations-status-203",
     ]
 
 

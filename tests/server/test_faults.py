@@ -150,7 +150,7 @@ PROBES: dict[str, Probe] = {
     "file-bytes-float": lambda c: isinstance(_upload(c)["bytes"], float),
     "model-owner-missing": lambda c: any("owned_by" not in m for m in c.get("/v1/models").json()["data"]),
     "models-status-201": lambda c: c.get("/v1/models").status_code != 200,
-    "moderations-status-418": lambda c: c.post("/v1/moderations", json={"input": "x"}).status_code == 418,
+    "moderations-status-203": lambda c: c.post("/v1/moderations", json={"input": "x"}).status_code == 203,
     "models-text-plain": lambda c: (
         not c.get("/v1/models").headers["content-type"].startswith("application/json")
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from openai_conformance.capabilities import capability_of
@@ -148,7 +149,7 @@ class OperationRunner:
         try:
             exchange = self.transport.send(request, stream=streamed)
         except TransportError as exc:
-            return self._failed(operation, GENERATED, request, exc.message)
+            return self.unusable(operation, GENERATED, exc, request)
         negative = self.config.negative
         try:
             violations = list(self.judge.judge(exchange, operation.operation_id, valid_request=not negative))
@@ -185,6 +186,21 @@ class OperationRunner:
             elapsed=exchange.elapsed,
             exchange=exchange,
         )
+
+    def unusable(
+        self, operation: Operation, source: str, exc: TransportError, request: Request, message: str = ""
+    ) -> CaseJudged:
+        """A request that could not be tested; an answer that came all the same (a 429 that remains
+        after the retries) is judged as the error answer it is, and reported when it breaks a rule."""
+        message = message or exc.message
+        if exc.exchange is not None:
+            try:
+                violations = list(self.judge.judge(exc.exchange, operation.operation_id, valid_request=False))
+            except Exception:  # a validator that breaks on it: it stays could-not-test
+                violations = []
+            if violations:
+                return replace(self.answered(operation, source, exc.exchange, violations), error=message)
+        return self._failed(operation, source, request, message)
 
     def _failed(self, operation: Operation, source: str, request: Request, message: str) -> CaseJudged:
         return CaseJudged(

@@ -37,6 +37,7 @@ def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[Cas
         sent.clear()
         found: dict[int, list[Violation]] = {}
         error: str | None = None
+        refused: TransportError | None = None
         try:
             for violation, exchange in scenario.run(context):
                 found.setdefault(id(exchange), []).append(violation)
@@ -44,9 +45,12 @@ def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[Cas
                     sent.append(exchange)
         except TransportError as exc:  # named by the scenario: "errors.invalid.createChatCompletion: …"
             error = f"{scenario.id}: {exc.message}"
+            refused = exc if exc.exchange is not None else None
         except Exception as exc:  # a scenario that breaks is a tool error, never a verdict
             error = f"{scenario.id} failed: {type(exc).__name__}: {exc}"
         for exchange in list(sent):
             yield runner.answered(operation, scenario.id, exchange, found.get(id(exchange), []))
-        if error is not None:
+        if refused is not None and refused.exchange is not None and error is not None:
+            yield runner.unusable(operation, scenario.id, refused, refused.exchange.request, error)
+        elif error is not None:
             yield CaseJudged(operation=operation, source=scenario.id, status=None, error=error)
