@@ -79,8 +79,9 @@ class OperationRunner:
             told.clear()
             if drawn.error:
                 recorder.result.add_error(drawn.error)
+            said: list[str] = []  # what the scenarios say about the target, for the operation's note
             if not drawn.fatal and config.probes and not config.negative and not recorder.unsupported:
-                for event in self._scenarios(operation):
+                for event in self._scenarios(operation, said):
                     recorder.record(event)
                     yield event
         except KeyboardInterrupt:
@@ -91,7 +92,7 @@ class OperationRunner:
         if drawn.fatal:
             result = recorder.finish(error=True, note=drawn.note)
         else:
-            note = drawn.note
+            note = drawn.note or "; ".join(said)
             if not note and self.budget.past():
                 note = "cut short: the run's time budget ran out"
             capability = capability_of(operation.operation_id)
@@ -213,10 +214,10 @@ class OperationRunner:
         )
 
     # -- hand-made scenarios ---------------------------------------------------------------------
-    def _scenarios(self, operation: Operation) -> Iterator[CaseJudged]:
+    def _scenarios(self, operation: Operation, notes: list[str]) -> Iterator[CaseJudged]:
         from openai_conformance.runner.scenarios import run_scenarios
 
-        yield from run_scenarios(self, operation)
+        yield from run_scenarios(self, operation, notes)
 
 
 def build_operation_runner(

@@ -18,9 +18,12 @@ if TYPE_CHECKING:
 __all__ = ["run_scenarios"]
 
 
-def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[CaseJudged]:
+def run_scenarios(
+    runner: OperationRunner, operation: Operation, notes: list[str] | None = None
+) -> Iterator[CaseJudged]:
     """Every scenario of ``operation``: one event per answer, with the violations found in it, and one
-    per scenario whose request got no answer (or that broke), naming the scenario."""
+    per scenario whose request got no answer (or that broke), naming the scenario. What the scenarios
+    say about the target (not violations) is added to ``notes``."""
     models = runner.source.models
     sent: list[Exchange] = []
     context = ScenarioContext(
@@ -30,6 +33,7 @@ def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[Cas
         max_tokens=runner.config.max_tokens,
         expect_auth=runner.config.expect_auth,
         on_answer=sent.append,
+        notes=notes if notes is not None else [],
     )
     for scenario in scenarios_for(operation.operation_id, models=bool(models)):
         if runner.budget.past():

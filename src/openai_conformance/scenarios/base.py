@@ -11,7 +11,7 @@ the operation as could-not-test, naming the scenario, so that no request vanishe
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from openai_conformance.generation.models import models_for
@@ -81,12 +81,24 @@ class ScenarioContext:
     max_tokens: int = 16  # the budget cap for generated tokens per choice
     expect_auth: bool = False  # the target must refuse requests without a valid key
     on_answer: Callable[[Exchange], None] | None = None  # told of every answer, for counting
+    notes: list[str] = field(default_factory=list)  # what the scenarios say about the target, for the report
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_tokens, int) or isinstance(self.max_tokens, bool) or self.max_tokens < 1:
             raise ValueError(
                 f"ScenarioContext.max_tokens must be a positive integer, got {self.max_tokens!r}"
             )
+
+    @property
+    def keyed(self) -> bool:
+        """Whether the run sends a credential (``--api-key``, or an authorization ``--header``)."""
+        headers = self.transport.base_headers()
+        return any(name.lower() in ("authorization", "api-key", "x-api-key") for name in headers)
+
+    def note(self, text: str) -> None:
+        """Say something about the target in the report (once), which is not a violation."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     def model_for(self, operation_id: str) -> str | None:
         """The first of the target's models fit for an operation, or None."""

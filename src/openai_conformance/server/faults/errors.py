@@ -105,6 +105,13 @@ ERROR_FAULTS: tuple[Fault, ...] = (
         auth=lambda authorization, refusal: None,
     ),
     Fault(
+        "wrong-key-accepted",
+        "auth.not_enforced",
+        "A request without a key is refused with 401, but any key at all is accepted.",
+        operations=ALL,  # a request with a wrong key reaches any operation
+        auth=lambda authorization, refusal: refusal if not authorization else None,
+    ),
+    Fault(
         "key-echoed",
         "auth.key_echoed",
         "Every response echoes the request's Authorization header in an `x-echo-authorization` header.",
