@@ -15,6 +15,7 @@ from openai_conformance.server import FAULTS, create_app, serve_in_thread
 from openai_conformance.validation.catalogue import CHECKS
 
 from .helpers import API_KEY
+from .parameter_probes import PARAMETER_PROBES
 
 Probe = Callable[[TestClient], bool]
 
@@ -204,6 +205,7 @@ PROBES: dict[str, Probe] = {
     "key-echoed": _key_echoed,
     "delete-noop": _delete_kept,
     "list-misses-newest": _list_misses,
+    **PARAMETER_PROBES,
 }
 
 

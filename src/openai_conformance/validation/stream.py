@@ -24,7 +24,7 @@ from openai_conformance.validation.chunk_schema import (
     stream_kind,
 )
 from openai_conformance.validation.parsed_stream import ParsedStream, choices_of, parse_stream, preview
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.registry import Parameter, register
 from openai_conformance.validation.semantics import check_stream_semantics, is_stream_request
 from openai_conformance.validation.semantics.shared import json_int
 from openai_conformance.validation.stream_tools import check_tool_calls
@@ -47,6 +47,10 @@ CONTENT_TYPE = register(
     "error",
     "A streamed answer is served as text/event-stream.",
     "API reference: `stream: true` sends data-only server-sent events",
+    parameters=tuple(
+        Parameter(operation, "stream", "true: an event stream, each chunk judged by the stream checks")
+        for operation in ("createChatCompletion", "createCompletion")
+    ),
     why="the media type is the server's choice, never the model's",
 )
 FRAMING = register(
@@ -96,6 +100,14 @@ USAGE = register(
     "error",
     "With include_usage, exactly one usage chunk with empty choices precedes [DONE]; none otherwise.",
     "ChatCompletionStreamOptions.include_usage",
+    parameters=tuple(
+        Parameter(
+            operation,
+            "stream_options",
+            "include_usage: one usage chunk with empty choices before [DONE]; none without it",
+        )
+        for operation in ("createChatCompletion", "createCompletion")
+    ),
     why="the usage chunk is written by the server as the request asks, not by the model",
 )
 ERROR_STATUS = register(
