@@ -148,6 +148,12 @@ class RunConfig:
     probes: bool = switch(
         "--no-probes", "send only generated requests, not the hand-picked probes and scenarios", on=True
     )
+    boundaries: bool = switch(
+        "--no-boundaries",
+        "draw only random requests, not also the valid ones at each schema's boundaries (minimum, maximum, "
+        "minItems/maxItems, min/maxLength, every enum member)",
+        on=True,
+    )
     models: tuple[str, ...] = listed(
         "--model", "model id to use in requests (repeatable; default: what GET /models lists)", metavar="ID"
     )

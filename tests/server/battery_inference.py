@@ -63,6 +63,7 @@ def inference() -> Iterator[Step]:
             "n": 2,
         },
         {"stop": ["server"], "max_tokens": 50},
+        {"stop": ["a", "b", "c", "d"]},  # stop at its maxItems
         {"stream_options": {"include_usage": True}},
         # the suite's parameter scenarios
         {"messages": [{"role": "user", "content": "Count from 1 to 10, separated by commas."}], "stop": "5"},

@@ -136,6 +136,17 @@ PARAMETER_PROBES: dict[str, Probe] = {
         ).content.startswith(b"fLaC")
     ),
     "transcript-format-ignored": lambda c: not _transcript(c, "vtt").startswith("WEBVTT"),
+    "boundary-server-error": lambda c: (
+        c.post(
+            "/v1/chat/completions",
+            json={
+                "model": "gpt-4o-mini",
+                "messages": [{"role": "user", "content": "hi"}],
+                "stop": list("abcd"),
+            },
+        ).status_code
+        == 500
+    ),
     "wrong-key-accepted": lambda c: (
         c.get("/v1/models", headers={"Authorization": "Bearer sk-wrong"}).status_code != 401
     ),

@@ -33,13 +33,38 @@ def explore(
     negative: bool,
     max_examples: int,
     seed_value: int,
+    boundaries: bool = False,
 ) -> Drawn:
-    """Draw up to ``max_examples`` requests for ``operation`` and hand each to ``emit``, in order.
+    """Draw up to ``max_examples`` requests for ``operation`` and hand each to ``emit``, in order;
+    then, with ``boundaries`` (valid requests only), the requests at the boundaries its schemas allow.
 
     The same seed gives the same requests in the same order, wherever this runs. ``emit`` never
     fails the hypothesis test, so what is drawn does not depend on what the target answers.
     KeyboardInterrupt propagates; any other failure of schemathesis or hypothesis becomes a :class:`Drawn`.
     """
+    drawn = _explore(generator, operation, emit, negative, max_examples, seed_value)
+    if not boundaries or negative or drawn.fatal:
+        return drawn
+    try:
+        at_boundaries = generator.boundaries(operation)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # the coverage phase gave up on this operation: the drawn ones stand
+        error = f"cannot build the requests at its schema's boundaries: {type(exc).__name__}: {exc}"
+        return Drawn(error=drawn.error or error.splitlines()[0], note=drawn.note)
+    for case in at_boundaries:
+        emit(case)
+    return drawn
+
+
+def _explore(
+    generator: Generator,
+    operation: Operation,
+    emit: Callable[[GeneratedCase], None],
+    negative: bool,
+    max_examples: int,
+    seed_value: int,
+) -> Drawn:
     try:
         strategy = generator.strategy(operation, negative=negative)
     except Exception as exc:  # schemathesis could not build requests for this operation

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 
 from openai_conformance.capabilities import capability_of
 from openai_conformance.errors import CaseError, TransportError
-from openai_conformance.events import GENERATED, CaseJudged, Event, OperationFinished, OperationStarted
+from openai_conformance.events import (
+    BOUNDARY,
+    GENERATED,
+    CaseJudged,
+    Event,
+    OperationFinished,
+    OperationStarted,
+)
 from openai_conformance.generation.request import GeneratedCase
 from openai_conformance.openapi.operations import Operation
 from openai_conformance.results.collector import OperationRecorder
@@ -147,22 +154,26 @@ class OperationRunner:
             media_type=case.media_type,
         )
         streamed = isinstance(case.body, dict) and case.body.get("stream") is True
+        source = BOUNDARY if case.boundary else GENERATED
         try:
             exchange = self.transport.send(request, stream=streamed)
         except TransportError as exc:
-            return self.unusable(operation, GENERATED, exc, request)
+            return self.unusable(operation, source, exc, request)
         negative = self.config.negative
+        # A 5xx says which request broke the server: one at a boundary says which boundary.
+        what = f"a valid request at a boundary of its schema ({case.boundary})" if case.boundary else ""
         try:
-            violations = list(self.judge.judge(exchange, operation.operation_id, valid_request=not negative))
+            judged = self.judge.judge(exchange, operation.operation_id, valid_request=not negative, what=what)
+            violations = list(judged)
         except CaseError as exc:
-            return self._failed(operation, GENERATED, request, exc.message)
+            return self._failed(operation, source, request, exc.message)
         except Exception as exc:  # a validator that breaks on this answer: it could not be judged
             return self._failed(
-                operation, GENERATED, request, f"the answer could not be judged: {type(exc).__name__}: {exc}"
+                operation, source, request, f"the answer could not be judged: {type(exc).__name__}: {exc}"
             )
         if negative:
             violations.extend(check_negative_answer(exchange, body_breaks_schema=case.invalid_body))
-        return self.answered(operation, GENERATED, exchange, violations)
+        return self.answered(operation, source, exchange, violations)
 
     # -- events --------------------------------------------------------------------------------
     def answered(

@@ -20,6 +20,12 @@ def _server_error(call: Call) -> None:
     raise RequestError(500, "The server had an error while processing your request.", type="server_error")
 
 
+def _four_stops_crash(call: Call) -> None:
+    stop = call.arg("stop")
+    if isinstance(stop, list) and len(stop) == 4:  # the spec's maxItems: a boundary the server mishandles
+        _server_error(call)
+
+
 def _flat(call: Call | None, error: RequestError, reply: Reply) -> Reply:
     if not isinstance(reply, Answer):
         return reply
@@ -66,6 +72,14 @@ ERROR_FAULTS: tuple[Fault, ...] = (
         "POST /moderations answers 500 (with the error envelope) to valid requests.",
         operations=("createModeration",),
         before=_server_error,
+    ),
+    Fault(
+        "boundary-server-error",
+        "errors.server_error",
+        "Chat completions answer 500 to `stop` at its maxItems (four sequences), a valid boundary "
+        "(vllm#17038: 500s on inputs a fuzzer found).",
+        operations=(CHAT,),
+        before=_four_stops_crash,
     ),
     Fault(
         "flat-error-envelope",
