@@ -78,13 +78,23 @@ def test_a_5xx_at_a_boundary_is_reported_with_the_request(tmp_path: Path) -> Non
     assert run.checks() == {"errors.server_error"} and run.code == 1
     found = run.operation("createChatCompletion")["violations"][0]
     assert "a valid request at a boundary of its schema" in found["message"] and found["status"] == 500
-    assert '"stop"' in found["curl"] and run.report["settings"]["boundaries"] is True
+    assert '"stop"' in found["curl"] and run.report["settings"]["max_boundaries"] == 100
 
 
-def test_no_boundaries_draws_only_random_requests(tmp_path: Path) -> None:
+def test_max_boundaries_bounds_them_and_zero_sends_none(tmp_path: Path) -> None:
     quick = ("--include", "createEmbedding", "--no-probes", "--max-examples", "2")
-    without = run_cli(tmp_path / "without", *quick, "--no-boundaries")
+    without = run_cli(tmp_path / "without", *quick, "--max-boundaries", "0")
+    three = run_cli(tmp_path / "three", *quick, "--max-boundaries", "3")
     with_them = run_cli(tmp_path / "with", *quick)
     assert without.operation("createEmbedding")["cases"] == 2
-    assert with_them.operation("createEmbedding")["cases"] > 2
-    assert without.report["settings"]["boundaries"] is False and without.code == with_them.code == 0
+    assert three.operation("createEmbedding")["cases"] == 5
+    assert with_them.operation("createEmbedding")["cases"] > 5
+    assert without.report["settings"]["max_boundaries"] == 0 and without.code == with_them.code == 0
+
+
+def test_more_boundaries_than_the_limit_are_spread_over_all_of_them() -> None:
+    everything = _generator().boundaries(_operation("createChatCompletion"), limit=10_000)
+    ten = _generator().boundaries(_operation("createChatCompletion"), limit=10)
+    assert len(ten) == 10 and ten[0] == everything[0]
+    positions = [everything.index(case) for case in ten]
+    assert positions == sorted(positions) and positions[-1] >= len(everything) * 8 // 10

@@ -158,7 +158,7 @@ def test_a_helper_that_cannot_draw_hands_over_to_the_engine() -> None:
 
 
 def test_ctrl_c_stops_the_helper_and_keeps_what_was_done() -> None:
-    config = _config(boundaries=False)  # max_examples requests per operation, exactly
+    config = _config(max_boundaries=0)  # max_examples requests per operation, exactly
     feed = _feed(config)
 
     def interrupt(result: Any) -> None:
@@ -343,7 +343,7 @@ def test_the_same_seed_draws_the_same_requests_in_another_process_and_folder(tmp
 
 @pytest.mark.parametrize("ahead", [False, True], ids=["in-process", "helper"])
 def test_ctrl_c_in_the_middle_of_an_operation_keeps_what_it_showed(ahead: bool) -> None:
-    config = _config(boundaries=False)  # max_examples requests per operation, exactly
+    config = _config(max_boundaries=0)  # max_examples requests per operation, exactly
     feed = _feed(config) if ahead else None
 
     def interrupt_on_the_tenth(count: int) -> None:

@@ -148,11 +148,12 @@ class RunConfig:
     probes: bool = switch(
         "--no-probes", "send only generated requests, not the hand-picked probes and scenarios", on=True
     )
-    boundaries: bool = switch(
-        "--no-boundaries",
-        "draw only random requests, not also the valid ones at each schema's boundaries (minimum, maximum, "
-        "minItems/maxItems, min/maxLength, every enum member)",
-        on=True,
+    max_boundaries: int = number(
+        "--max-boundaries",
+        100,
+        "valid requests at each schema's boundaries (every enum member and default, minimum, maximum, "
+        "minItems/maxItems, min/maxLength) per operation, besides the drawn ones; 0 sends none (default 100)",
+        convert=at_least(0),
     )
     models: tuple[str, ...] = listed(
         "--model", "model id to use in requests (repeatable; default: what GET /models lists)", metavar="ID"

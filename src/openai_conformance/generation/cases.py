@@ -23,7 +23,7 @@ from openai_conformance.openapi.operations import Operation
 __all__ = ["GeneratedCase", "Generator", "close_object_schemas"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-_MOST_BOUNDARIES = 400  # per operation: the heaviest (chat completions) has fewer than 200
+_MOST_SEEN = 2000  # coverage cases looked at per operation, at most (the largest union of the newest specs)
 
 
 def _all_of_refs(node: Any, found: set[str]) -> set[str]:
@@ -193,14 +193,14 @@ class Generator:
             boundary=boundary,
         )
 
-    def boundaries(self, operation: Operation, *, limit: int = _MOST_BOUNDARIES) -> list[GeneratedCase]:
+    def boundaries(self, operation: Operation, *, limit: int = 100) -> list[GeneratedCase]:
         """Valid requests at the boundaries the operation's schemas allow: each enum member (and each
         boolean, and null where allowed), minimum and maximum, minItems/maxItems, min/maxLength
         (the cases of schemathesis's coverage phase, positive mode, that are at a boundary).
 
         Within the budget (the same hints as drawn requests: the target's models, taken in turn, and
-        capped sizes); requests that the hints make identical are sent once; in a fixed order, the
-        same in every process.
+        capped sizes); requests that the hints make identical are sent once; at most ``limit``, spread
+        evenly over what the phase finds when it finds more; in a fixed order, the same in every process.
         """
         from schemathesis.generation.coverage import GenerationSession
 
@@ -229,11 +229,11 @@ class Generator:
                 if key not in seen:
                     seen.add(key)
                     found.append(built)
-                if len(found) >= limit:
+                if len(found) >= _MOST_SEEN:
                     break
         finally:
             session.close()
-        return found
+        return _spread(found, limit)
 
 
 # What makes a coverage case a boundary (its scenario, or the last words of its description for a
@@ -270,6 +270,13 @@ _BOUNDARY_WORDS = (
     "minimum items",
     "maximum items",
 )
+
+
+def _spread(cases: list[GeneratedCase], limit: int) -> list[GeneratedCase]:
+    """At most ``limit`` of ``cases``, evenly spaced, in order (all of them when they are fewer)."""
+    if len(cases) <= limit:
+        return cases
+    return [cases[index * len(cases) // limit] for index in range(limit)]
 
 
 def _at_a_boundary(case: Any) -> bool:

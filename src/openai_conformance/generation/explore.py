@@ -33,10 +33,10 @@ def explore(
     negative: bool,
     max_examples: int,
     seed_value: int,
-    boundaries: bool = False,
+    boundaries: int = 0,
 ) -> Drawn:
     """Draw up to ``max_examples`` requests for ``operation`` and hand each to ``emit``, in order;
-    then, with ``boundaries`` (valid requests only), the requests at the boundaries its schemas allow.
+    then (valid requests only) up to ``boundaries`` requests at the boundaries its schemas allow.
 
     The same seed gives the same requests in the same order, wherever this runs. ``emit`` never
     fails the hypothesis test, so what is drawn does not depend on what the target answers.
@@ -46,7 +46,7 @@ def explore(
     if not boundaries or negative or drawn.fatal:
         return drawn
     try:
-        at_boundaries = generator.boundaries(operation)
+        at_boundaries = generator.boundaries(operation, limit=boundaries)
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # the coverage phase gave up on this operation: the drawn ones stand

@@ -95,5 +95,5 @@ class CaseSource:
             negative=config.negative,
             max_examples=config.max_examples,
             seed_value=config.seed,
-            boundaries=config.boundaries,
+            boundaries=config.max_boundaries,
         )

@@ -27,8 +27,7 @@ def _transcripts(operation_id: str, path: str) -> Any:
             fields = {"file": _AUDIO, "model": model, "response_format": fmt}
             if fmt == "verbose_json" and operation_id == "createTranscription":
                 fields["timestamp_granularities[]"] = ["word", "segment"]
-            request = ctx.request("POST", path, fields, media_type="multipart/form-data")
-            yield from ctx.check(ctx.send(request), operation_id)
+            yield from ctx.check(ctx.post_form(path, fields), operation_id)
 
     return steps
 

@@ -142,6 +142,10 @@ class ScenarioContext:
         """POST a JSON body and read the answer, as a stream when ``stream``."""
         return self.send(self.request("POST", path, body, media_type="application/json"), stream=stream)
 
+    def post_form(self, path: str, fields: dict[str, Any]) -> Exchange:
+        """POST multipart form fields (bytes are sent as files) and read the answer."""
+        return self.send(self.request("POST", path, fields, media_type="multipart/form-data"))
+
     def check(
         self, exchange: Exchange, operation_id: str, *, valid_request: bool = True
     ) -> Iterator[ScenarioFinding]:

@@ -34,9 +34,9 @@ def _generations(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
 def _multipart(operation_id: str, path: str, fields: dict[str, Any]) -> Any:
     def steps(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         for asked in _ASKS:
-            body = {"image": _PNG, "model": model, **fields, **asked}
-            request = ctx.request("POST", path, body, media_type="multipart/form-data")
-            yield from ctx.check(ctx.send(request), operation_id)
+            yield from ctx.check(
+                ctx.post_form(path, {"image": _PNG, "model": model, **fields, **asked}), operation_id
+            )
 
     return steps
 

@@ -16,6 +16,8 @@ from openai_conformance.validation.semantics.json_prefix import is_json_prefix
 from openai_conformance.validation.semantics.logprobs import check_chat_logprobs
 from openai_conformance.validation.semantics.shared import (
     CHAT_OPERATION,
+    END_USER,
+    SAMPLING,
     as_dict,
     check_stop,
     json_int,
@@ -65,12 +67,10 @@ JSON_SCHEMA = register(
 )
 
 unchecked(
-    CHAT_OPERATION,
-    ("temperature", "top_p", "frequency_penalty", "presence_penalty", "logit_bias"),
-    "sampling settings: their effect is a distribution over answers, which one answer cannot show",
+    CHAT_OPERATION, ("temperature", "top_p", "frequency_penalty", "presence_penalty", "logit_bias"), SAMPLING
 )
 unchecked(CHAT_OPERATION, ("messages",), "the prompt itself: what a model makes of it is not the server's")
-unchecked(CHAT_OPERATION, ("user",), "an end-user id for abuse monitoring: nothing in the answer shows it")
+unchecked(CHAT_OPERATION, ("user",), END_USER)
 unchecked(
     CHAT_OPERATION,
     ("service_tier",),

@@ -14,15 +14,18 @@ from openai_conformance.validation.registry import Parameter, register, unchecke
 from openai_conformance.validation.semantics.logprobs import check_completion_logprobs
 from openai_conformance.validation.semantics.shared import (
     COMPLETION_OPERATION,
+    END_USER,
+    SAMPLING,
     as_dict,
     check_stop,
     json_int,
+    prompt_texts,
     short,
     stop_sequences,
 )
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["ECHO", "check_completion", "prompt_texts"]
+__all__ = ["ECHO", "check_completion"]
 
 ECHO = register(
     "semantics.echo",
@@ -36,28 +39,9 @@ ECHO = register(
 unchecked(
     COMPLETION_OPERATION,
     ("temperature", "top_p", "frequency_penalty", "presence_penalty", "logit_bias"),
-    "sampling settings: their effect is a distribution over answers, which one answer cannot show",
+    SAMPLING,
 )
-unchecked(
-    COMPLETION_OPERATION, ("user",), "an end-user id for abuse monitoring: nothing in the answer shows it"
-)
-
-
-def prompt_texts(prompt: Any) -> list[str | None] | None:
-    """The text of each prompt (None for one given as token ids); None when the form is unclear."""
-    if prompt is None:
-        return None
-    if isinstance(prompt, str):
-        return [prompt]
-    if not isinstance(prompt, list) or not prompt:
-        return None
-    if all(isinstance(item, str) for item in prompt):
-        return list(prompt)
-    if all(json_int(item) is not None for item in prompt):
-        return [None]
-    if all(isinstance(item, list) for item in prompt):
-        return [None] * len(prompt)
-    return None
+unchecked(COMPLETION_OPERATION, ("user",), END_USER)
 
 
 def _squash(text: str) -> str:
@@ -67,7 +51,7 @@ def _squash(text: str) -> str:
 def check_completion(request: Mapping[str, Any], choices: list[Any]) -> Iterator[Violation]:
     """The completions rules on the choices of one non-streamed answer."""
     yield from check_completion_logprobs(request, choices)
-    prompts = prompt_texts(request.get("prompt"))
+    prompts = prompt_texts(request["prompt"]) if request.get("prompt") is not None else None
     n = json_int(request.get("n")) or 1
     echo = request.get("echo") is True
     stops = stop_sequences(request)

@@ -9,7 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from openai_conformance.validation.registry import Parameter, register, unchecked
-from openai_conformance.validation.semantics.shared import EMBEDDING_OPERATION, as_dict, json_int, short
+from openai_conformance.validation.semantics.shared import (
+    EMBEDDING_OPERATION,
+    END_USER,
+    as_dict,
+    json_int,
+    short,
+)
 from openai_conformance.validation.violations import Violation
 
 __all__ = [
@@ -57,9 +63,7 @@ EMBEDDINGS_DIMENSIONS = register(
     parameters=(Parameter(EMBEDDING_OPERATION, "dimensions", "every embedding has that many values"),),
 )
 
-unchecked(
-    EMBEDDING_OPERATION, ("user",), "an end-user id for abuse monitoring: nothing in the answer shows it"
-)
+unchecked(EMBEDDING_OPERATION, ("user",), END_USER)
 
 
 def decode_base64_embedding(value: str) -> list[float] | None:

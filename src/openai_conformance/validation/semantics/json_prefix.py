@@ -139,38 +139,34 @@ class _Scanner:
         self.expect = "comma_or_close" if self.stack else "done"
 
 
-def _number_prefix(text: str) -> bool:
-    """Whether ``text`` can still grow into a JSON number."""
-    i, n = 0, len(text)
-    if i < n and text[i] == "-":
+def _digits(text: str, i: int) -> int:
+    """The position after the digits that start at ``i``."""
+    while i < len(text) and text[i].isdigit():
         i += 1
+    return i
+
+
+def _number_prefix(text: str) -> bool:
+    """Whether ``text`` can still grow into a JSON number: -? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?"""
+    i, n = (1 if text.startswith("-") else 0), len(text)
     if i == n:
         return True
     if text[i] == "0":
         i += 1
     elif text[i].isdigit():
-        while i < n and text[i].isdigit():
-            i += 1
+        i = _digits(text, i)
     else:
         return False
-    if i < n and text[i] == ".":
-        i += 1
-        if i == n:
-            return True
-        if not text[i].isdigit():
-            return False
-        while i < n and text[i].isdigit():
+    for marker, signs in ((".", ""), ("eE", "+-")):
+        if i < n and text[i] in marker:
             i += 1
-    if i < n and text[i] in "eE":
-        i += 1
-        if i < n and text[i] in "+-":
-            i += 1
-        if i == n:
-            return True
-        if not text[i].isdigit():
-            return False
-        while i < n and text[i].isdigit():
-            i += 1
+            if i < n and signs and text[i] in signs:
+                i += 1
+            if i == n:
+                return True
+            if not text[i].isdigit():
+                return False
+            i = _digits(text, i)
     return i == n
 
 

@@ -21,8 +21,10 @@ __all__ = [
     "COMPLETION_OPERATION",
     "CUT",
     "EMBEDDING_OPERATION",
+    "END_USER",
     "LOGPROBS",
     "MAX_TOKENS",
+    "SAMPLING",
     "SEMANTIC_OPERATIONS",
     "STOP",
     "USAGE_TOTAL",
@@ -33,6 +35,7 @@ __all__ = [
     "expected_choices",
     "is_stream_request",
     "json_int",
+    "prompt_texts",
     "schema_errors",
     "short",
     "stop_sequences",
@@ -139,6 +142,10 @@ STOP = register(
 )
 
 
+#: Why the parameters of every text operation that no check can verify are such.
+SAMPLING = "sampling settings: their effect is a distribution over answers, which one answer cannot show"
+END_USER = "an end-user id for abuse monitoring: nothing in the answer shows it"
+
 SEMANTIC_OPERATIONS = frozenset({CHAT_OPERATION, COMPLETION_OPERATION, EMBEDDING_OPERATION})
 
 CUT = frozenset({"length", "content_filter"})  # a choice that did not end on its own
@@ -176,19 +183,28 @@ def _n(request: Mapping[str, Any]) -> int | None:
     return n if json_int(n) is not None and n >= 1 else None
 
 
-def _prompt_count(prompt: Any) -> int | None:
-    """How many prompts a completions ``prompt`` holds (None when unclear)."""
-    if prompt is None or isinstance(prompt, str):
-        return 1
+def prompt_texts(prompt: Any) -> list[str | None] | None:
+    """The text of each prompt of a completions ``prompt`` (None for one given as token ids); None
+    when the form is unclear. A string, strings, token ids, or lists of token ids."""
+    if prompt is None:
+        return ["<|endoftext|>"]  # the API's default prompt
+    if isinstance(prompt, str):
+        return [prompt]
     if not isinstance(prompt, list) or not prompt:
         return None
     if all(isinstance(item, str) for item in prompt):
-        return len(prompt)
+        return list(prompt)
     if all(json_int(item) is not None for item in prompt):
-        return 1  # one prompt given as tokens
+        return [None]  # one prompt given as tokens
     if all(isinstance(item, list) for item in prompt):
-        return len(prompt)
+        return [None] * len(prompt)
     return None
+
+
+def _prompt_count(prompt: Any) -> int | None:
+    """How many prompts a completions ``prompt`` holds (None when unclear)."""
+    texts = prompt_texts(prompt)
+    return None if texts is None else len(texts)
 
 
 def expected_choices(request: Any, operation_id: str) -> int | None:
