@@ -64,6 +64,7 @@ def inference() -> Iterator[Step]:
         },
         {"stop": ["server"], "max_tokens": 50},
         {"stop": ["a", "b", "c", "d"]},  # stop at its maxItems
+        {"max_tokens": 2, "messages": [{"role": "user", "content": "Count from 1 to 100."}]},
         {"stream_options": {"include_usage": True}},
         # the suite's parameter scenarios
         {"messages": [{"role": "user", "content": "Count from 1 to 10, separated by commas."}], "stop": "5"},

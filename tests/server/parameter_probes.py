@@ -86,6 +86,8 @@ PARAMETER_PROBES: dict[str, Probe] = {
         ).json()["usage"]["completion_tokens"]
         > 1
     ),
+    "length-reported-as-stop": lambda c: _choice(c, _COUNT, max_tokens=2)["finish_reason"] != "length",
+    "stop-reported-as-length": lambda c: _choice(c, _COUNT, stop="5")["finish_reason"] != "stop",
     "logprobs-as-probabilities": lambda c: any(entry["logprob"] > 0 for entry in _logprobs(c)),
     "top-logprobs-ignored": lambda c: all(len(entry["top_logprobs"]) < 2 for entry in _logprobs(c)),
     "tool-choice-object-as-auto": lambda c: (

@@ -34,6 +34,7 @@ def explore(
     max_examples: int,
     seed_value: int,
     boundaries: int = 0,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> Drawn:
     """Draw up to ``max_examples`` requests for ``operation`` and hand each to ``emit``, in order;
     then (valid requests only) up to ``boundaries`` requests at the boundaries its schemas allow.
@@ -43,8 +44,8 @@ def explore(
     KeyboardInterrupt propagates; any other failure of schemathesis or hypothesis becomes a :class:`Drawn`.
     """
     drawn = _explore(generator, operation, emit, negative, max_examples, seed_value)
-    if not boundaries or negative or drawn.fatal:
-        return drawn
+    if not boundaries or negative or drawn.fatal or should_stop():
+        return drawn  # (``should_stop``: the run's time budget is spent, nothing more would be sent)
     try:
         at_boundaries = generator.boundaries(operation, limit=boundaries)
     except KeyboardInterrupt:

@@ -96,4 +96,5 @@ class CaseSource:
             max_examples=config.max_examples,
             seed_value=config.seed,
             boundaries=config.max_boundaries,
+            should_stop=should_stop,
         )

@@ -107,6 +107,24 @@ def _no_zero_logprobs(choice: dict[str, Any]) -> None:
         choice["logprobs"] = None  # logprobs: 0 (no alternatives asked) answered with none at all
 
 
+def _plain_text(call: Call) -> bool:
+    """A chat request whose answer is plain text: no response format, no tools."""
+    return call.arg("response_format") is None and not call.arg("tools") and not call.arg("functions")
+
+
+def _finish_as(reason: str, *, when: str) -> Any:
+    """An answer hook that reports ``reason`` for the plain-text choices that finished with ``when``."""
+
+    def hook(call: Call, answer: Any) -> Any:
+        if answer.raw is None and _plain_text(call) and (when != "stop" or call.arg("stop") is not None):
+            for choice in answer.body.get("choices") or [] if isinstance(answer.body, dict) else []:
+                if isinstance(choice, dict) and choice.get("finish_reason") == when:
+                    choice["finish_reason"] = reason
+        return answer
+
+    return hook
+
+
 PARAMETER_FAULTS: tuple[Fault, ...] = (
     # chat
     Fault(
@@ -122,6 +140,20 @@ PARAMETER_FAULTS: tuple[Fault, ...] = (
         "Chat completions honour max_tokens but ignore max_completion_tokens sent alone.",
         operations=(CHAT,),
         request=_completion_cap_only,
+    ),
+    Fault(
+        "length-reported-as-stop",
+        "semantics.max_tokens",
+        "Chat answers cut by the token cap say finish_reason `stop`, as if they had ended (vllm#37937).",
+        operations=(CHAT,),
+        answer=_finish_as("stop", when="length"),
+    ),
+    Fault(
+        "stop-reported-as-length",
+        "semantics.stop",
+        "Chat answers that reached a stop sequence say finish_reason `length`, as if the cap had cut them.",
+        operations=(CHAT,),
+        answer=_finish_as("length", when="stop"),
     ),
     Fault(
         "logprobs-as-probabilities",
