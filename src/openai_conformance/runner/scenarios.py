@@ -9,7 +9,7 @@ from openai_conformance.errors import TransportError
 from openai_conformance.events import CaseJudged
 from openai_conformance.openapi.operations import Operation
 from openai_conformance.scenarios import ScenarioContext, fit_models, scenarios_for
-from openai_conformance.transport.exchange import Exchange
+from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.validation.violations import Violation
 
 if TYPE_CHECKING:
@@ -21,11 +21,12 @@ __all__ = ["run_scenarios"]
 def run_scenarios(
     runner: OperationRunner, operation: Operation, notes: list[str] | None = None
 ) -> Iterator[CaseJudged]:
-    """Every scenario of ``operation``: one event per answer, with the violations found in it, and one
-    per scenario whose request got no answer (or that broke), naming the scenario. What the scenarios
-    say about the target (not violations) is added to ``notes``."""
+    """Every scenario of ``operation``: one event per answer, with the violations found in it, one per
+    request that got no answer (with its reproduction, naming the scenario), and one per scenario
+    that broke. What the scenarios say about the target (not violations) is added to ``notes``."""
     models = runner.source.models
     sent: list[Exchange] = []
+    unanswered: list[tuple[Request, str]] = []
     context = ScenarioContext(
         transport=runner.transport,
         judge=runner.judge,
@@ -34,11 +35,13 @@ def run_scenarios(
         expect_auth=runner.config.expect_auth,
         on_answer=sent.append,
         notes=notes if notes is not None else [],
+        on_unanswered=lambda request, message: unanswered.append((request, message)),
     )
     for scenario in scenarios_for(operation.operation_id, models=bool(models)):
-        if runner.budget.past():
+        if runner.budget.past() or runner.transport.down is not None:
             return
         sent.clear()
+        unanswered.clear()
         found: dict[int, list[Violation]] = {}
         error: str | None = None
         refused: TransportError | None = None
@@ -47,14 +50,17 @@ def run_scenarios(
                 found.setdefault(id(exchange), []).append(violation)
                 if not any(exchange is other for other in sent):
                     sent.append(exchange)
-        except TransportError as exc:  # named by the scenario: "errors.invalid.createChatCompletion: …"
-            error = f"{scenario.id}: {exc.message}"
+        except TransportError as exc:  # the request is among ``unanswered``, with its reproduction
             refused = exc if exc.exchange is not None else None
         except Exception as exc:  # a scenario that breaks is a tool error, never a verdict
             error = f"{scenario.id} failed: {type(exc).__name__}: {exc}"
         for exchange in list(sent):
             yield runner.answered(operation, scenario.id, exchange, found.get(id(exchange), []))
-        if refused is not None and refused.exchange is not None and error is not None:
-            yield runner.unusable(operation, scenario.id, refused, refused.exchange.request, error)
-        elif error is not None:
+        for k, (request, message) in enumerate(unanswered):  # named by the scenario: "errors.invalid.…: …"
+            text = f"{scenario.id}: {message}"
+            if refused is not None and k == len(unanswered) - 1:  # the request that ended the scenario
+                yield runner.unusable(operation, scenario.id, refused, request, text)
+            else:
+                yield runner.failed(operation, scenario.id, request, text)
+        if error is not None:
             yield CaseJudged(operation=operation, source=scenario.id, status=None, error=error)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from openai_conformance.errors import TransportError
 from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding
+from openai_conformance.transport.curl import WRONG_KEY
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.registry import register
 
@@ -26,14 +28,14 @@ NOT_ENFORCED = register(
     "without a key must refuse a wrong key too",
 )
 
-_WRONG_KEY = "sk-openai-conformance-wrong-key"
 _CREDENTIAL_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "proxy-authorization"})
 NO_KEY_NEEDED = "the target does not require a key: a request without one was accepted"
 
 
 def _send(ctx: ScenarioContext, key: str | None) -> Exchange:
-    """GET /models with no credential at all, or with ``key`` as the bearer token."""
-    request = ctx.request("GET", "/models", auth=False)
+    """GET /models with no credential at all, or with ``key`` as the bearer token. The reproduction
+    sends what was sent: no key, or the wrong key itself (never the valid one)."""
+    request = ctx.request("GET", "/models", auth=False, about="a wrong key" if key else "no key")
     for name in [name for name in request.headers if name.lower() in _CREDENTIAL_HEADERS]:
         del request.headers[name]
     if key is not None:
@@ -41,8 +43,17 @@ def _send(ctx: ScenarioContext, key: str | None) -> Exchange:
     return ctx.send(request)
 
 
-def _refused(ctx: ScenarioContext, exchange: Exchange, what: str, why: str) -> Iterator[ScenarioFinding]:
-    """A 401 is judged as the error answer it is; anything else breaks the rule."""
+def _refused(ctx: ScenarioContext, key: str | None, what: str, why: str) -> Iterator[ScenarioFinding]:
+    """A 401 is judged as the error answer it is; anything else breaks the rule (no answer: the engine
+    records the request as untested)."""
+    try:
+        exchange = _send(ctx, key)
+    except TransportError:
+        return
+    yield from _judged(ctx, exchange, what, why)
+
+
+def _judged(ctx: ScenarioContext, exchange: Exchange, what: str, why: str) -> Iterator[ScenarioFinding]:
     if exchange.status == 401:
         yield from ctx.check(exchange, "listModels", valid_request=False)
     else:
@@ -50,15 +61,18 @@ def _refused(ctx: ScenarioContext, exchange: Exchange, what: str, why: str) -> I
 
 
 def _auth(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
-    keyless = _send(ctx, None)
+    try:
+        keyless = _send(ctx, None)
+    except TransportError:
+        return  # recorded as untested, with its reproduction
     if keyless.status == 401:
         yield from ctx.check(keyless, "listModels", valid_request=False)
         why = ", although a request without a key was refused with 401"
-        yield from _refused(ctx, _send(ctx, _WRONG_KEY), "a wrong key", why)
+        yield from _refused(ctx, WRONG_KEY, "a wrong key", why)
         return
     if ctx.expect_auth:
-        yield from _refused(ctx, keyless, "no key", " (--expect-auth)")
-        yield from _refused(ctx, _send(ctx, _WRONG_KEY), "a wrong key", " (--expect-auth)")
+        yield from _judged(ctx, keyless, "no key", " (--expect-auth)")
+        yield from _refused(ctx, WRONG_KEY, "a wrong key", " (--expect-auth)")
         return
     if ctx.keyed and 200 <= keyless.status < 300:
         ctx.note(NO_KEY_NEEDED)

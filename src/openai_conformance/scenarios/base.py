@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from openai_conformance.errors import TransportError
 from openai_conformance.generation.models import models_for
 from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.transport.http import HttpTransport
@@ -82,6 +83,7 @@ class ScenarioContext:
     expect_auth: bool = False  # the target must refuse requests without a valid key
     on_answer: Callable[[Exchange], None] | None = None  # told of every answer, for counting
     notes: list[str] = field(default_factory=list)  # what the scenarios say about the target, for the report
+    on_unanswered: Callable[[Request, str], None] | None = None  # told of every request with no answer
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_tokens, int) or isinstance(self.max_tokens, bool) or self.max_tokens < 1:
@@ -115,32 +117,45 @@ class ScenarioContext:
         media_type: str | None = None,
         content: bytes | None = None,
         auth: bool = True,
+        about: str = "",
     ) -> Request:
         """A request to the target, ready to send.
 
         ``body`` is encoded as ``media_type`` says (JSON unless multipart); ``content`` is sent as it
         is, under ``media_type`` as its Content-Type (malformed JSON, a body of another type).
         ``template`` is the spec's path when ``path`` fills in a parameter; ``auth=False`` leaves
-        the key out.
+        the key out. ``about`` says what makes the request invalid on purpose ("malformed JSON"):
+        findings of an invalid request are kept apart from those of valid ones.
         """
         template = path if template is None else template
         if content is None:
-            return self.transport.build(method, path, template, body=body, media_type=media_type, auth=auth)
-        request = self.transport.build(method, path, template, auth=auth)
-        request.content = content
-        request.headers["Content-Type"] = media_type or "application/octet-stream"
+            request = self.transport.build(
+                method, path, template, body=body, media_type=media_type, auth=auth
+            )
+        else:
+            request = self.transport.build(method, path, template, auth=auth)
+            request.content = content
+            request.headers["Content-Type"] = media_type or "application/octet-stream"
+        request.about = about
         return request
 
     def send(self, request: Request, *, stream: bool = False) -> Exchange:
-        """The target's answer; :class:`~openai_conformance.errors.TransportError` when there is none."""
-        exchange = self.transport.send(request, stream=stream)
+        """The target's answer; :class:`~openai_conformance.errors.TransportError` when there is none
+        (the engine is told of the request first, so that it is recorded with its reproduction)."""
+        try:
+            exchange = self.transport.send(request, stream=stream)
+        except TransportError as exc:
+            if self.on_unanswered is not None:
+                self.on_unanswered(request, exc.message)
+            raise
         if self.on_answer is not None:
             self.on_answer(exchange)
         return exchange
 
-    def post(self, path: str, body: Any, *, stream: bool = False) -> Exchange:
+    def post(self, path: str, body: Any, *, stream: bool = False, about: str = "") -> Exchange:
         """POST a JSON body and read the answer, as a stream when ``stream``."""
-        return self.send(self.request("POST", path, body, media_type="application/json"), stream=stream)
+        request = self.request("POST", path, body, media_type="application/json", about=about)
+        return self.send(request, stream=stream)
 
     def post_form(self, path: str, fields: dict[str, Any]) -> Exchange:
         """POST multipart form fields (bytes are sent as files) and read the answer."""

@@ -24,9 +24,20 @@ from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from openai_conformance.errors import SpecError
 from openai_conformance.validation.fast import compile_schema
+from openai_conformance.validation.schema import missing_nullable
 from openai_conformance.validation.violations import pointer_from_path
 
-__all__ = ["CHUNK_SCHEMAS", "ChunkValidator", "StreamKind", "create_chunk_validator", "stream_kind"]
+__all__ = [
+    "CHUNK_SCHEMAS",
+    "COMPAT_NOTE",
+    "ChunkValidator",
+    "StreamKind",
+    "create_chunk_validator",
+    "stream_kind",
+]
+
+#: Ends the message of a missing required-but-nullable property under ``--profile compat``: a warning.
+COMPAT_NOTE = " (compat profile: a nullable field, warning)"
 
 #: Which chunk shape a stream carries.
 StreamKind = Literal["chat", "completion"]
@@ -116,11 +127,15 @@ def _normalize_nullable(node: Any, openapi_31: bool) -> Any:
     return result
 
 
-def create_chunk_validator(spec: Mapping[str, Any], kind: StreamKind, *, fast: bool = True) -> ChunkValidator:
+def create_chunk_validator(
+    spec: Mapping[str, Any], kind: StreamKind, *, fast: bool = True, compat: bool = False
+) -> ChunkValidator:
     """A validator of one streamed chunk against the spec's chunk schema (build it once, reuse it).
 
     ``spec`` is the parsed OpenAPI document (overlaid or not); ``#/components/schemas/...`` references
     resolve inside it. Raises :class:`SpecError` when the spec has no chunk schema for ``kind``.
+    ``compat``: a missing property that is required but nullable ends its message with
+    :data:`COMPAT_NOTE` (the stream checks report it as a warning), as for plain answers.
     """
     schemas = spec.get("components", {}).get("schemas")
     name = CHUNK_SCHEMAS[kind]
@@ -146,18 +161,23 @@ def create_chunk_validator(spec: Mapping[str, Any], kind: StreamKind, *, fast: b
     def validate(instance: Any) -> Iterator[tuple[str, str, str]]:
         if quick is not None and quick.is_valid(instance):
             return  # the OAS 3.0 validator would find nothing either (validation/fast.py)
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         for error in validator.iter_errors(instance):
             pointer = pointer_from_path(list(error.absolute_path))
-            if pointer in seen:
-                continue  # one fault per place: a null fails `type` twice, then `enum`
-            seen.add(pointer)
             keyword = str(error.validator)
             message = str(error.message)
+            # One fault per place (a null fails `type` twice, then `enum`), but each missing property
+            # of an object is a fault of its own.
+            place = (pointer, message if keyword == "required" else "")
+            if place in seen:
+                continue
+            seen.add(place)
             if message == "None for not nullable":
                 message = "null is not allowed here (the schema is not nullable)"
             if len(message) > _MESSAGE_LIMIT:
                 message = message[:_MESSAGE_LIMIT] + "…"
+            if compat and missing_nullable(error, patched):
+                message += COMPAT_NOTE
             yield pointer, keyword, message
 
     return validate

@@ -8,7 +8,7 @@ from openai_conformance.openapi.loader import Contract
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.parsed_stream import ParsedStream, parse_stream
 from openai_conformance.validation.registry import register
-from openai_conformance.validation.schema import MALFORMED_JSON, SchemaValidator
+from openai_conformance.validation.schema import CONTENT_TYPE, MALFORMED_JSON, SchemaValidator
 from openai_conformance.validation.semantics import check_semantics
 from openai_conformance.validation.stream import (
     ChunkValidator,
@@ -43,7 +43,7 @@ class Judge:
     def __init__(self, contract: Contract, *, secrets: tuple[str, ...] = (), profile: str = "strict") -> None:
         self._schema = SchemaValidator(contract, profile=profile)
         self._secrets = tuple(s for s in secrets if s and len(s) >= 8)
-        self._streams = _StreamChecks(contract)
+        self._streams = _StreamChecks(contract, compat=profile == "compat")
 
     def judge(
         self, exchange: Exchange, operation_id: str, *, valid_request: bool = True, what: str = ""
@@ -68,9 +68,9 @@ class Judge:
         if exchange.stream_cut and not streamed:
             return
         for violation in self._schema.check(exchange):
-            # A stream served under another media type is stream.content_type's to report; that its
-            # event-stream body does not parse as JSON is the same fault, not a second one.
-            if streamed and violation.check == MALFORMED_JSON.id:
+            # A stream served under another media type is stream.content_type's to report, once;
+            # that its event-stream body does not parse as JSON is the same fault, not a second one.
+            if streamed and violation.check in (MALFORMED_JSON.id, CONTENT_TYPE.id):
                 continue
             yield violation
         if exchange.status >= 500:
@@ -96,8 +96,9 @@ class Judge:
 class _StreamChecks:
     """Stream checks with the chunk validators built once per kind."""
 
-    def __init__(self, contract: Contract) -> None:
+    def __init__(self, contract: Contract, *, compat: bool = False) -> None:
         self._contract = contract
+        self._compat = compat
         self._validators: dict[StreamKind, ChunkValidator] = {}
 
     def check(
@@ -107,6 +108,8 @@ class _StreamChecks:
         if kind is None:
             return
         if kind not in self._validators:
-            self._validators[kind] = create_chunk_validator(self._contract.document, kind)
+            self._validators[kind] = create_chunk_validator(
+                self._contract.document, kind, compat=self._compat
+            )
         parsed = parse_stream(exchange) if stream is None else stream
         yield from check_stream(parsed, kind, self._validators[kind])

@@ -78,10 +78,20 @@ CHECK_MODULES: tuple[str, ...] = (
     "openai_conformance.scenarios.chat_streams",
     "openai_conformance.scenarios.completions",
     "openai_conformance.capabilities",
+    "openai_conformance.runner.health",
 )
 
 #: The part of a check id before the dot, in the order listings and reports speak of them.
-AREAS: tuple[str, ...] = ("schema", "errors", "auth", "stream", "semantics", "capability", "state")
+AREAS: tuple[str, ...] = (
+    "schema",
+    "errors",
+    "auth",
+    "stream",
+    "semantics",
+    "capability",
+    "state",
+    "target",
+)
 
 #: The operations whose answers a model writes: the catalogue lists each one's parameters.
 INFERENCE_OPERATIONS: tuple[str, ...] = (
