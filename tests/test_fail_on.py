@@ -21,6 +21,7 @@ def test_warnings_pass_by_default_and_fail_with_fail_on_warning(tmp_path: Path) 
     strict = run_cli(tmp_path / "strict", *_WARNED, "--fail-on", "warning")
     assert strict.code == 1
     assert strict.report["exit_code"] == 1 and strict.report["settings"]["fail_on"] == "warning"
+    assert "1 violation kind(s) found" in strict.out  # the headline counts the warning that failed it
 
 
 def test_a_clean_run_passes_with_fail_on_warning(tmp_path: Path) -> None:
