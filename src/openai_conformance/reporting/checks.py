@@ -16,6 +16,7 @@ _AREAS = {
     "semantics": "OpenAI semantics the schema cannot say",
     "capability": "Capabilities",
     "state": "State across calls",
+    "target": "Target health",
 }
 
 _POLICY = [
