@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DRAW_AHEAD_MODES",
     "EMBEDDED_UPSTREAM_PORT",
+    "FAIL_ON",
     "PROFILES",
     "REPORT_FORMATS",
     "RunConfig",
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 PROFILES = ("strict", "compat")
+FAIL_ON = ("error", "warning")
 DRAW_AHEAD_MODES = ("auto", "always", "never")
 _CAPABILITY_NAMES = (
     "models, chat, completions, embeddings, moderations, files, images, audio, batches, uploads, "
@@ -200,6 +202,13 @@ class RunConfig:
     probes: bool = switch(
         "--no-probes", "send only generated requests, not the hand-picked probes and scenarios", on=True
     )
+    max_boundaries: int = number(
+        "--max-boundaries",
+        100,
+        "valid requests at each schema's boundaries (every enum member and default, minimum, maximum, "
+        "minItems/maxItems, min/maxLength) per operation, besides the drawn ones; 0 sends none (default 100)",
+        convert=at_least(0),
+    )
     models: tuple[str, ...] = listed(
         "--model", "model id to use in requests (repeatable; default: what GET /models lists)", metavar="ID"
     )
@@ -279,6 +288,13 @@ class RunConfig:
         default="strict",
         metavar="NAME",
         choices=PROFILES,
+    )
+    fail_on: str = text(
+        "--fail-on",
+        "the least severe violation that fails the run (exit status 1): error (default) or warning",
+        default="error",
+        metavar="SEVERITY",
+        choices=FAIL_ON,
     )
     faults: tuple[str, ...] = listed(
         "--fault",

@@ -33,6 +33,7 @@ VALID = "valid"
 
 _REQUIRED = re.compile(r"^'(?P<name>[^']+)' is a required property")
 _UNEXPECTED = re.compile(r"\('(?P<name>[^']+)' (?:was|were) unexpected\)")
+_UNTESTED_ENTRIES = 48  # distinct (reason, source) entries kept per operation
 
 
 class Outcome(enum.StrEnum):
@@ -132,7 +133,13 @@ class Finding:
     @property
     def fails(self) -> bool:
         """Whether it fails the run: an error that no (unexpired) baseline entry accounts for."""
-        return self.severity == "error" and (self.baseline is None or self.baseline.fails)
+        return self.fails_under("error")
+
+    def fails_under(self, fail_on: str) -> bool:
+        """Whether it fails a run of ``--fail-on fail_on``: an error (a warning too under ``warning``)
+        that no (unexpired) baseline entry accounts for."""
+        failing = self.severity == "error" or (fail_on == "warning" and self.severity == "warning")
+        return failing and (self.baseline is None or self.baseline.fails)
 
     def to_dict(self) -> dict[str, Any]:
         data = record_of(self, blank_as_none=("keyword", "field"))
@@ -223,14 +230,15 @@ class OperationResult:
             self.errors.append(message)
 
     def add_untested(self, reason: str, curl: str, source: str = "") -> None:
-        """A request that could not be tested, with its reproduction; one entry per reason and source."""
+        """A request that could not be tested, with its reproduction; one entry per reason and source
+        (up to 48: room for every scenario of an operation, each with a reason or two)."""
         for entry in self.untested:
             if entry.reason == reason and entry.source == source:
                 entry.occurrences += 1
                 if curl and (not entry.curl or len(curl) < len(entry.curl)):
                     entry.curl = curl
                 return
-        if len(self.untested) < 20:
+        if len(self.untested) < _UNTESTED_ENTRIES:
             self.untested.append(UntestedRequest(reason, curl, source))
 
     @property
@@ -357,9 +365,24 @@ class RunResult:
         return sum(1 for op in self.operations for f in op.findings.values() if f.severity == "warning")
 
     @property
+    def fails_on_warnings(self) -> bool:
+        """Whether the run was asked to fail on warnings too (``--fail-on warning``)."""
+        return self.settings.options.get("fail_on") == "warning"
+
+    @property
     def failing_violations(self) -> int:
         """Error kinds that fail the run: all of them, less those the baseline accounts for."""
         return sum(1 for op in self.operations for f in op.findings.values() if f.fails)
+
+    @property
+    def failing_warnings(self) -> int:
+        """Warning kinds no baseline accounts for: they fail the run with ``--fail-on warning``."""
+        return sum(
+            1
+            for op in self.operations
+            for f in op.findings.values()
+            if f.severity == "warning" and f.fails_under("warning")
+        )
 
     @property
     def known_violations(self) -> int:
@@ -373,14 +396,15 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """0 conformant, 1 violations found, 2 not everything could be tested.
+        """0 conformant, 1 violations found (warnings too with ``--fail-on warning``), 2 not everything
+        could be tested.
 
         "Not everything": the target could not be reached, an operation could not be tested, or the run
         was interrupted. A nightly gate must not pass on a run that tested half of what it was asked.
         """
         if self.fatal:
             return 2
-        if self.failing_violations:
+        if self.failing_violations or (self.fails_on_warnings and self.failing_warnings):
             return 1
         if self.interrupted or any(op.outcome is Outcome.ERROR for op in self.operations):
             return 2

@@ -24,12 +24,15 @@ REFUSED = register(
     "A request the upstream accepts (2xx) is not refused by the proxy.",
     "a proxy of the OpenAI API serves what its upstream serves: a refusal of a valid request breaks "
     "every client that sends it",
+    why="the upstream accepts the very same request: a transparent proxy forwards it, whatever a "
+    "model would write",
 )
 ACCEPTED = register(
     "proxy.accepted",
     "error",
     "A request the upstream refuses (4xx) is not answered 2xx by the proxy.",
     "the upstream's error is the client's to see: a success answered in its place hides it",
+    why="the upstream refuses the very same request: a success in its place is the proxy's own, no model's",
 )
 STATUS = register(
     "proxy.status",
@@ -37,12 +40,14 @@ STATUS = register(
     "The proxy answers with the upstream's status code.",
     "clients act on the status (404 unknown model, 400 invalid request, 401 key, 429 rate limit)",
     relaxed="the upstream failed with a 5xx: a gateway may answer 502, 503 or 504 for its upstream's failure",
+    why="the status is the upstream's for the same request, passed on; a model never chooses it",
 )
 CONTENT_TYPE = register(
     "proxy.content_type",
     "error",
     "The proxy answers with the upstream's media type (a stream as a stream, JSON as JSON).",
     "a client reads the body by its media type; parameters such as charset are not compared",
+    why="the media type follows from the request (streamed or not), never from what a model wrote",
 )
 
 #: The operations that answer with the model catalogue, which a gateway configures for itself.

@@ -39,6 +39,7 @@ FIELD_DROPPED = register(
     relaxed="the field is not one the spec declares (a vendor field of the upstream): a proxy may "
     "answer with the spec's fields only; or the answer is the model catalogue (GET /models): a gateway "
     "lists the models it is configured to serve",
+    why="the upstream answered the same request with the field: passing the answer on keeps it",
 )
 NULL_DROPPED = register(
     "proxy.null_dropped",
@@ -47,6 +48,7 @@ NULL_DROPPED = register(
     "the spec requires nullable fields such as message.refusal, logprobs and a chunk's finish_reason",
     relaxed="the field is optional, so the answer stays valid without it: absent and null mean the same "
     "to most clients",
+    why="the upstream answered the same request with the field as null: passing the answer on keeps it",
 )
 FIELD_ADDED = register(
     "proxy.field_added",
@@ -56,12 +58,15 @@ FIELD_ADDED = register(
     "are legal and not compared",
     relaxed="the answer stays valid for the schema (a null or a value of an optional field): clients "
     "may read it as the upstream's, but nothing breaks",
+    why="the upstream did not answer the same request with the field: the proxy added it, and it "
+    "breaks the schema",
 )
 TYPE_CHANGED = register(
     "proxy.type_changed",
     "error",
     "A value keeps the JSON type the upstream gave it (string, number, boolean, object, array).",
     "a proxy passes values on; clients parse them by type",
+    why="a value passed on keeps its type: no model chooses how a proxy writes it again",
 )
 VALUE_CHANGED = register(
     "proxy.value_changed",
@@ -72,12 +77,15 @@ VALUE_CHANGED = register(
     "values are not compared",
     relaxed="the model name: a proxy may map the names of models; or the answer is the model catalogue "
     "(GET /models): a gateway describes the models it serves in its own words",
+    why="a value no model writes (or, from the deterministic reference server, any value) is the "
+    "same for the same request: only the proxy can change it",
 )
 ENVELOPE = register(
     "proxy.error_envelope",
     "error",
     "An error answer keeps the upstream's error `type`, `code` and `param`.",
     "platform.openai.com/docs/guides/error-codes: clients act on the type and code of an error",
+    why="the upstream's error type, code and param for the same request: passing them on involves no model",
 )
 
 _IDS = frozenset({"id"})

@@ -30,12 +30,15 @@ STREAM_CHUNKS = register(
     "a lost chunk loses content or a finish_reason",
     relaxed="the choice's joined content, tool-call arguments and finish_reason are the upstream's: the "
     "proxy regrouped the deltas into other chunks, and a client that joins them sees the same answer",
+    why="the deterministic reference server streams the same chunks for the same request: a chunk "
+    "more or less is the proxy's",
 )
 STREAM_USAGE = register(
     "proxy.stream_usage",
     "error",
     "The upstream's usage chunk comes through as the upstream sent it: once, with `choices: []`.",
     "ChatCompletionStreamOptions.include_usage: the usage chunk has an empty `choices` array",
+    why="the usage chunk and its shape follow from the request (include_usage), not from a model",
 )
 
 #: One choice of one chunk: the event's index, the choice's position in ``choices``, the chunk.

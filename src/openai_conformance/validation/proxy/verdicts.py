@@ -28,6 +28,8 @@ UPSTREAM_VIOLATION = register(
     "warning",
     "A rule that the upstream's own answer breaks too is the upstream's, not the proxy's.",
     "the proxy passed on what its upstream answered: the deviation is the upstream's to fix",
+    why="the proxy passed on its upstream's answer as it was: a correct proxy shows its "
+    "upstream's deviations, and they are not its own",
 )
 
 UPSTREAM_UNANSWERED = register(
@@ -36,6 +38,8 @@ UPSTREAM_UNANSWERED = register(
     "The upstream answers every request the proxy answered, so that the two answers can be compared.",
     "a proxy is judged beside its upstream: an answer the upstream did not give leaves the proxy's "
     "judged alone (by the per-answer checks), not compared",
+    why="the upstream may be slow or down while the proxy answers: the proxy is not at fault, its "
+    "answer was judged alone",
 )
 
 _REQUIRED = re.compile(r"'(?P<name>[^']+)' is a required property")
