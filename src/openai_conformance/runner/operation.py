@@ -16,7 +16,7 @@ from openai_conformance.runner.budget import TimeBudget
 from openai_conformance.runner.drawing import CaseSource
 from openai_conformance.runner.target import NoRoute
 from openai_conformance.transport.curl import to_curl
-from openai_conformance.transport.exchange import Exchange, Request, StreamEnd
+from openai_conformance.transport.exchange import Exchange, Request, StreamEnd, asks_for_stream
 from openai_conformance.transport.http import HttpTransport
 from openai_conformance.validation.judge import Judge
 from openai_conformance.validation.rejection import check_negative_answer
@@ -144,7 +144,7 @@ class OperationRunner:
             body=case.body,
             media_type=case.media_type,
         )
-        streamed = isinstance(case.body, dict) and case.body.get("stream") is True
+        streamed = asks_for_stream(case.body)
         try:
             exchange = self.transport.send(request, stream=streamed)
         except TransportError as exc:

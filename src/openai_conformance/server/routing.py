@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +104,7 @@ class Router:
         self._registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
         self.operations: list[Operation] = []
         entries: list[tuple[int, int, re.Pattern[str], str, dict[str, Operation]]] = []
+        self._query_of: dict[str, tuple[tuple[str, str], ...]] = {}
         for path, item in (spec.get("paths") or {}).items():
             if not isinstance(item, dict):
                 continue
@@ -113,14 +115,20 @@ class Router:
                     op = self._operation(path, method, item, op_spec)
                     by_method[method.upper()] = op
                     self.operations.append(op)
-            names = re.findall(r"{([^}/]+)}", path)
+            # A path with a query (f85dbe2's `/responses?beta=true`) is that path with those arguments.
+            bare, _, query = path.partition("?")
+            self._query_of[path] = tuple(
+                (k, v) for k, _, v in (p.partition("=") for p in query.split("&") if p)
+            )
+            names = re.findall(r"{([^}/]+)}", bare)
             pattern = "".join(
                 f"(?P<p{names.index(part[1:-1])}>[^/]+)" if part.startswith("{") else re.escape(part)
-                for part in re.split(r"({[^}/]+})", path)
+                for part in re.split(r"({[^}/]+})", bare)
             )
             regex = re.compile(f"^(?:/v1)?{pattern}$", re.DOTALL)
-            entries.append((len(names), -len(path), regex, path, by_method))
-        entries.sort(key=lambda e: (e[0], e[1]))
+            entries.append((len(names), -len(bare), regex, path, by_method))
+        # The most specific first: fewer parameters, longer paths, then those that also need a query.
+        entries.sort(key=lambda e: (e[0], e[1], -len(self._query_of[e[3]])))
         self._entries = entries
         self._names = {path: re.findall(r"{([^}/]+)}", path) for _, _, _, path, _ in entries}
         self.by_id = {op.operation_id: op for op in self.operations}
@@ -180,12 +188,15 @@ class Router:
                 break
         return op
 
-    def match(self, method: str, path: str) -> tuple[Operation | None, dict[str, str], bool]:
-        """The operation for ``method path``, its path arguments, and whether the path exists at all."""
+    def match(
+        self, method: str, path: str, query: Iterable[tuple[str, str]] = ()
+    ) -> tuple[Operation | None, dict[str, str], bool]:
+        """The operation for ``method path`` (and ``query``), its path arguments, and whether the path exists."""
         found = False
+        given = set(query)
         for _, _, regex, template, by_method in self._entries:
             m = regex.match(path)
-            if not m:
+            if not m or not given.issuperset(self._query_of[template]):
                 continue
             found = True
             op = by_method.get(method)

@@ -33,7 +33,11 @@ CHECK_MODULES: tuple[str, ...] = (
     "openai_conformance.validation.judge",
     "openai_conformance.validation.rejection",
     "openai_conformance.validation.stream",
+    "openai_conformance.validation.stream_events",
     "openai_conformance.validation.stream_tools",
+    "openai_conformance.validation.responses_stream",
+    "openai_conformance.validation.responses_items",
+    "openai_conformance.validation.responses_answer",
     "openai_conformance.validation.semantics.shared",
     "openai_conformance.validation.semantics.chat",
     "openai_conformance.validation.semantics.embeddings",
@@ -46,7 +50,16 @@ CHECK_MODULES: tuple[str, ...] = (
 )
 
 #: The part of a check id before the dot, in the order listings and reports speak of them.
-AREAS: tuple[str, ...] = ("schema", "errors", "auth", "stream", "semantics", "capability", "state")
+AREAS: tuple[str, ...] = (
+    "schema",
+    "errors",
+    "auth",
+    "stream",
+    "responses",
+    "semantics",
+    "capability",
+    "state",
+)
 
 _ID = re.compile(r"^[a-z]+\.[a-z][a-z0-9_]*$")
 _REGISTRY: dict[str, Check] = {}
