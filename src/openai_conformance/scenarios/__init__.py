@@ -3,12 +3,13 @@
 One mechanism for all of them (:mod:`.base`): a :class:`Scenario` is reported under one operation
 and runs with the :class:`ScenarioContext` the engine fills. They are grouped by area: ``errors``
 (invalid bodies, malformed JSON, an unknown model), ``auth``, ``state`` (the files lifecycle),
-``chat``, ``completions`` and ``embeddings`` (the semantics a fuzzer rarely reaches).
+``chat``, ``completions`` and ``embeddings`` (the semantics a fuzzer rarely reaches), ``responses``
+(the Responses API's workflows: stored, continued, listed, cancelled, deleted).
 """
 
 from __future__ import annotations
 
-from openai_conformance.scenarios import auth, chat, completions, embeddings, errors, state
+from openai_conformance.scenarios import auth, chat, completions, embeddings, errors, responses, state
 from openai_conformance.scenarios.base import (
     AnswerJudge,
     Scenario,
@@ -36,6 +37,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     *chat.SCENARIOS,
     *completions.SCENARIOS,
     *embeddings.SCENARIOS,
+    *responses.SCENARIOS,
 )
 
 

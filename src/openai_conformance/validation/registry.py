@@ -46,6 +46,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "openai_conformance.scenarios.auth",
     "openai_conformance.scenarios.state",
     "openai_conformance.scenarios.chat",
+    "openai_conformance.scenarios.responses",
     "openai_conformance.capabilities",
 )
 

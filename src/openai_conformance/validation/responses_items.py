@@ -317,7 +317,7 @@ def _check_done_items(reader: _Reader, final: dict[Any, dict[str, Any]], request
 def check_items(
     events: list[tuple[int, str, dict[str, Any]]], terminal: Any, request: Mapping[str, Any], *, ended: bool
 ) -> Generator[Violation, None, list[dict[str, Any]]]:
-    """The item, text and argument rules of one stream; returns the finished items by output_index.
+    """The item, text and argument rules of one stream; returns the items it sent, by output_index.
 
     ``ended``: the stream ended as completed or incomplete, so no item, part, text or call may stay open.
     """
@@ -346,4 +346,5 @@ def check_items(
     final.pop(None, None)
     _check_done_items(reader, final, request)
     yield from reader.found
-    return [item.done for _, item in sorted(reader.items.items()) if item.done is not None]
+    # An item never done is still an item the stream sent (item_pairs says it was not finished).
+    return [item.done or {"id": item.id, "type": item.type} for _, item in sorted(reader.items.items())]
