@@ -223,7 +223,8 @@ def _applicable(overlays: list[Overlay], source: SpecSource) -> list[Overlay]:
     return chosen
 
 
-_CONTRACT_CACHE_FORMAT = 4
+# The cached contract holds the corrections made by rule (discriminators.py): bump it when they change.
+_CONTRACT_CACHE_FORMAT = 5
 
 
 def _contract_cache(source: SpecSource, overlays: list[Overlay]) -> Path:

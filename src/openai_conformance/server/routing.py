@@ -254,6 +254,15 @@ class Router:
     def _coerce(self, raw: Any, schema: Any, name: str) -> Any:
         if not isinstance(schema, dict):
             return raw
+        if "type" not in schema and isinstance(raw, str):
+            # A 3.1 union (`anyOf: [{type: boolean}, {type: "null"}]`): the first branch the text fits.
+            for branch in schema.get("anyOf") or schema.get("oneOf") or []:
+                typed = self.builder.resolve(branch)
+                if isinstance(typed, dict) and typed.get("type") in ("boolean", "integer", "number"):
+                    try:
+                        return self._coerce(raw, typed, name)
+                    except RequestError:
+                        continue
         stype = schema.get("type")
         if isinstance(raw, list):
             return [self._coerce(v, self.builder.resolve(schema.get("items", {})), name) for v in raw]

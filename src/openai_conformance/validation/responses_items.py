@@ -88,11 +88,10 @@ class _Reader:
     found: list[Violation] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
     items: dict[int, _Item] = field(default_factory=dict)
-    texts: dict[tuple[str, Any, Any], list[str]] = field(default_factory=dict)
-    done_texts: dict[tuple[Any, Any], tuple[str, int]] = field(
-        default_factory=dict
-    )  # (item id, index) → text, event
-    arguments: dict[Any, list[str]] = field(default_factory=dict)
+    texts: dict[tuple[str, Any, Any], list[str | None]] = field(default_factory=dict)  # None: not a string
+    # By output_index (and content_index): a delta that names a wrong item_id is item_pairs' to report.
+    done_texts: dict[tuple[Any, Any], tuple[str, int]] = field(default_factory=dict)  # → text, event
+    arguments: dict[Any, list[str | None]] = field(default_factory=dict)
     done_arguments: dict[Any, tuple[str, int]] = field(default_factory=dict)
 
     def fault(self, key: str, violation: Violation) -> None:
@@ -164,6 +163,9 @@ class _Reader:
                 f"output_item.done at output_index {index} was never added, or is done already",
                 f"{pointer}/output_index",
             )
+            known = {known.id for known in self.items.values()}
+            if index is not None and opened is None and item.get("id") not in known:
+                self.items[index] = _Item(item.get("id"), item.get("type"), done=item)  # still an item sent
             return
         if (item.get("id"), item.get("type")) != (opened.id, opened.type):
             self.pairs(
@@ -198,7 +200,7 @@ class _Reader:
             item.parts[part] = True
             text_field = "text" if as_dict(event.get("part")).get("type") == "output_text" else "refusal"
             text = as_dict(event.get("part")).get(text_field)
-            whole = self.done_texts.get((event.get("item_id"), part))
+            whole = self.done_texts.get((event.get("output_index"), part))
             if isinstance(text, str) and whole is not None and text != whole[0]:
                 self.fault(
                     "text:part",
@@ -209,44 +211,41 @@ class _Reader:
                 )
 
     def _text(self, i: int, kind: str, event: dict[str, Any]) -> None:
+        at = event.get("output_index")
         if kind in _TEXTS:
-            _, _, index_field = _TEXTS[kind]
             delta = event.get("delta")
-            key = (kind, event.get("item_id"), event.get(index_field))
-            self.texts.setdefault(key, []).append(delta if isinstance(delta, str) else "")
+            key = (kind, at, event.get(_TEXTS[kind][2]))
+            self.texts.setdefault(key, []).append(delta if isinstance(delta, str) else None)
         elif kind in _DONE_TEXTS:
             name, index_field = _DONE_TEXTS[kind]
             delta_kind = next(k for k, v in _TEXTS.items() if v[0] == kind)
-            joined = "".join(self.texts.pop((delta_kind, event.get("item_id"), event.get(index_field)), []))
+            joined = _joined(self.texts.pop((delta_kind, at, event.get(index_field)), []))
             text = event.get(name)
-            if isinstance(text, str) and joined != text:
-                self.fault(
-                    "text:join",
-                    TEXT_DELTAS.violation(
-                        f"the {delta_kind.rsplit('.', 2)[-2]} deltas join to {short(joined)}, but {kind} says {short(text)}",
-                        f"/events/{i}/{name}",
-                    ),
-                )
+            if isinstance(text, str) and joined is not None and joined != text:
+                what = delta_kind.rsplit(".", 2)[-2]
+                message = f"the {what} deltas join to {short(joined)}, but {kind} says {short(text)}"
+                self.fault("text:join", TEXT_DELTAS.violation(message, f"/events/{i}/{name}"))
             if kind in _PART_FIELD and isinstance(text, str):
-                self.done_texts[(event.get("item_id"), event.get(index_field))] = (text, i)
+                self.done_texts[(at, event.get(index_field))] = (text, i)
         elif kind == "response.function_call_arguments.delta":
             delta = event.get("delta")
-            self.arguments.setdefault(event.get("item_id"), []).append(
-                delta if isinstance(delta, str) else ""
-            )
+            self.arguments.setdefault(at, []).append(delta if isinstance(delta, str) else None)
         elif kind == "response.function_call_arguments.done":
-            joined = "".join(self.arguments.pop(event.get("item_id"), []))
+            joined = _joined(self.arguments.pop(at, []))
             arguments = event.get("arguments")
             if isinstance(arguments, str):
-                self.done_arguments[event.get("item_id")] = (arguments, i)
-                if joined != arguments:
-                    self.fault(
-                        "args:join",
-                        FUNCTION_ARGUMENTS.violation(
-                            f"the argument deltas join to {short(joined)}, but function_call_arguments.done says {short(arguments)}",
-                            f"/events/{i}/arguments",
-                        ),
+                self.done_arguments[at] = (arguments, i)
+                if joined is not None and joined != arguments:
+                    message = (
+                        f"the argument deltas join to {short(joined)}, but function_call_arguments.done "
+                        f"says {short(arguments)}"
                     )
+                    self.fault("args:join", FUNCTION_ARGUMENTS.violation(message, f"/events/{i}/arguments"))
+
+
+def _joined(pieces: list[str | None]) -> str | None:
+    """The deltas joined; None when one is not a string (the event's schema reports it)."""
+    return None if any(piece is None for piece in pieces) else "".join(piece or "" for piece in pieces)
 
 
 def _strict(request: Mapping[str, Any], name: Any) -> bool:
@@ -256,20 +255,20 @@ def _strict(request: Mapping[str, Any], name: Any) -> bool:
     )
 
 
-def _check_done_items(reader: _Reader, final: dict[Any, dict[str, Any]], request: Mapping[str, Any]) -> None:
-    """Each finished item against its .done events and the terminal response's copy of it."""
+def _check_done_items(reader: _Reader, final: list[dict[str, Any]], request: Mapping[str, Any]) -> None:
+    """Each finished item against its .done events and the terminal response's item at its index."""
     for index, item in sorted(reader.items.items()):
         done = item.done
         if done is None:
             continue
         copies = [("output_item.done", done)] + (
-            [("the terminal response", final[item.id])] if item.id in final else []
+            [("the terminal response", final[index])] if index < len(final) else []
         )
         for where, copy in copies:
             for part, content in enumerate(
                 copy.get("content") or [] if isinstance(copy.get("content"), list) else []
             ):
-                whole = reader.done_texts.get((item.id, part))
+                whole = reader.done_texts.get((index, part))
                 field_name = "text" if as_dict(content).get("type") == "output_text" else "refusal"
                 text = as_dict(content).get(field_name)
                 if whole is not None and isinstance(text, str) and text != whole[0]:
@@ -282,7 +281,7 @@ def _check_done_items(reader: _Reader, final: dict[Any, dict[str, Any]], request
                     )
             if copy.get("type") != "function_call":
                 continue
-            sent = reader.done_arguments.get(item.id)
+            sent = reader.done_arguments.get(index)
             arguments = copy.get("arguments")
             if sent is not None and isinstance(arguments, str) and arguments != sent[0]:
                 reader.fault(
@@ -342,9 +341,7 @@ def check_items(
                 ),
             )
     output = as_dict(terminal).get("output")
-    final = {as_dict(item).get("id"): as_dict(item) for item in output or [] if isinstance(output, list)}
-    final.pop(None, None)
-    _check_done_items(reader, final, request)
+    _check_done_items(reader, [as_dict(item) for item in output] if isinstance(output, list) else [], request)
     yield from reader.found
     # An item never done is still an item the stream sent (item_pairs says it was not finished).
     return [item.done or {"id": item.id, "type": item.type} for _, item in sorted(reader.items.items())]

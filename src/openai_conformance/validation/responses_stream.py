@@ -113,10 +113,12 @@ def _check_created(
         )
 
 
-def _check_sequence(events: list[tuple[int, str, dict[str, Any]]]) -> Iterator[Violation]:
+def _check_sequence(stream: ParsedStream) -> Iterator[Violation]:
     missing = wrong = False
     expected = 0
-    for i, _kind, event in events:
+    for i, event in stream.values:
+        if not isinstance(event, dict):
+            continue  # not an event at all: stream.event_type's to report
         number = event.get("sequence_number")
         if "sequence_number" not in event or json_int(number) is None:
             if not missing:
@@ -241,11 +243,13 @@ def check_responses_stream(stream: ParsedStream, request: Mapping[str, Any]) -> 
     """Every ``responses.*`` violation of one streamed answer of createResponse, and the answer rules on its end."""
     events = typed_events(stream)
     yield from _check_created(stream, events)
-    yield from _check_sequence(events)
+    yield from _check_sequence(stream)
     terminal, found = _terminal(stream, events)
     yield from found
     yield from _check_ids(events)
     completed = terminal is not None and terminal[1] in ("response.completed", "response.incomplete")
+    if terminal is not None:  # what follows the end is responses.terminal's to report, not the items'
+        events = [event for event in events if event[0] <= terminal[0]]
     streamed = yield from check_items(
         events, terminal[2].get("response") if terminal else None, request, ended=completed
     )
