@@ -88,3 +88,4 @@ def test_an_alternative_without_the_property_or_without_its_values_drops_the_dis
         )
         item = complete_discriminators(spec)[0]["components"]["schemas"]["Item"]
         assert "discriminator" not in item and len(item["anyOf"]) == 2
+

@@ -3,8 +3,8 @@
 openapi-core stays the judge: a body this module cannot call valid *exactly* as openapi-core would
 is handed to openapi-core, which then also words every violation. What the fast path accepts it
 accepts only when the schema uses nothing whose meaning could differ between the two validators
-(patterns, readOnly/writeOnly, uniqueItems, multipleOf, a discriminator that could pick another
-alternative than plain JSON Schema would); string formats are checked with openapi-core's own format
+(readOnly/writeOnly, uniqueItems, multipleOf, a pattern beyond the plain ones both regex dialects read
+alike, a discriminator that could pick another alternative than plain JSON Schema would); string formats are checked with openapi-core's own format
 checker, and a number's ``int32``/``int64`` format becomes the bounds it stands for.
 
 Both dialects: an OpenAPI 3.0 schema becomes Draft 4 (``nullable`` into the type, as openapi-core's
@@ -16,6 +16,7 @@ valid and invalid answers of both pinned specs holds the two to the same verdict
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,13 +28,19 @@ __all__ = ["FastBodies", "compile_schema", "responses_of"]
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _PREFIX = "#/components/schemas/"
 # Keywords whose meaning differs, or may, between openapi-core's validators and jsonschema-rs.
-_UNSAFE_KEYWORDS = frozenset({"pattern", "readOnly", "writeOnly", "uniqueItems", "multipleOf"})
+_UNSAFE_KEYWORDS = frozenset({"readOnly", "writeOnly", "uniqueItems", "multipleOf"})
+# A pattern both regex dialects read alike (Python's `re` for openapi-core, ECMA 262 for jsonschema-rs):
+# ASCII letters, digits and `_`, classes of those (ranges, `.`, a last `-`), simple quantifiers and
+# anchors; never `\d`, `\w`, `\s` (Unicode in Python), nor `.` outside a class. Where ECMA finds a
+# match, so does Python (whose `$` also matches before a final newline: only the slow path may differ).
+_TOKEN = r"(?:[A-Za-z0-9_]|\[(?:[A-Za-z0-9]-[A-Za-z0-9]|[A-Za-z0-9_.])+-?\])(?:[+*?]|\{\d+(?:,\d*)?\})?"
+_PLAIN_PATTERN = re.compile(rf"^\^?(?:{_TOKEN})+\$?$")
 # A number's format openapi-core checks (Draft 4 and 2020-12 check formats on strings only): bounds.
 _INTEGER_BOUNDS = {"int32": 1 << 31, "int64": 1 << 63}
 _ANNOTATIONS = frozenset(
     {"example", "examples", "x-oaiMeta", "description", "default", "title", "deprecated"}
 )
-_VERBATIM = frozenset({"enum", "const", "required", "type", "$ref"})
+_VERBATIM = frozenset({"enum", "const", "required", "type", "$ref", "pattern"})
 _NAMED = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
 
 
@@ -53,10 +60,14 @@ class _Converter:
         for key, value in node.items():
             if key in _ANNOTATIONS or key.startswith("x-"):
                 continue  # annotations: never change a verdict
-            if key in _UNSAFE_KEYWORDS:
+            if key in _UNSAFE_KEYWORDS or (
+                key == "pattern" and not (isinstance(value, str) and _PLAIN_PATTERN.match(value))
+            ):
                 unsafe.add(key)
             if key == "discriminator":
-                if not self._discriminator_is_plain(node):
+                # Outside anyOf/oneOf/allOf openapi-core ignores a discriminator (f85dbe2 puts one on an array).
+                combined = any(k in node for k in ("anyOf", "oneOf", "allOf"))
+                if combined and not self._discriminator_is_plain(node):
                     unsafe.add(key)
                 continue
             if key in _NAMED and isinstance(value, dict):
@@ -97,21 +108,40 @@ class _Converter:
             return False
         for alternative in alternatives:
             ref = alternative.get("$ref") if isinstance(alternative, dict) else None
-            if not isinstance(ref, str) or not ref.startswith(_PREFIX) or len(alternative) != 1:
+            siblings = [
+                k for k in alternative if k != "$ref" and k not in _ANNOTATIONS and not k.startswith("x-")
+            ]
+            if not isinstance(ref, str) or not ref.startswith(_PREFIX) or siblings:
                 return False
             values = self._values_of(ref[len(_PREFIX) :], prop)
             if not values or any(not v or (mapping.get(v) or _PREFIX + v) != ref for v in values):
                 return False
         return True
 
+    def _merged(self, schema: Any, depth: int = 0) -> tuple[bool, set[str], dict[str, Any]]:
+        """An object schema with its ``allOf`` parts: whether it is an object, what it requires, its properties."""
+        for _ in range(4):
+            ref = schema.get("$ref") if isinstance(schema, dict) else None
+            if not isinstance(ref, str) or not ref.startswith(_PREFIX):
+                break
+            schema = self.schemas.get(ref[len(_PREFIX) :])
+        if not isinstance(schema, dict) or depth > 4:
+            return False, set(), {}
+        is_object = schema.get("type") == "object"
+        required = {r for r in schema.get("required") or [] if isinstance(r, str)}
+        properties = dict(schema.get("properties") or {})
+        for part in schema.get("allOf") or []:
+            part_object, part_required, part_properties = self._merged(part, depth + 1)
+            is_object, required = is_object or part_object, required | part_required
+            properties = {**part_properties, **properties}
+        return is_object, required, properties
+
     def _values_of(self, name: str, prop: str) -> list[str] | None:
         """The values an object component admits for ``prop`` (which it requires), or None."""
-        schema = self.schemas.get(name)
-        if not isinstance(schema, dict) or schema.get("type") != "object":
+        is_object, required, properties = self._merged(self.schemas.get(name))
+        if not is_object or prop not in required:
             return None
-        if prop not in (schema.get("required") or []):
-            return None
-        declared = (schema.get("properties") or {}).get(prop)
+        declared = properties.get(prop)
         for _ in range(4):  # a short chain of $refs
             ref = declared.get("$ref") if isinstance(declared, dict) else None
             if not isinstance(ref, str) or not ref.startswith(_PREFIX):
@@ -234,19 +264,22 @@ class FastBodies:
         components = self._components()
         unsafe: set[str] = set()
         root = self._converter.convert(schema, unsafe)
-        if unsafe or self._reaches_unsafe(schema):
+        reached = self._reached(schema)
+        if unsafe or reached & self._unsafe_components:
             return None
         if self._formats is None:
             self._formats = _format_checkers(self._document)
-        document = {"$ref": "#/root", "root": root, "components": {"schemas": components}}
+        # Only the components the schema reaches: jsonschema-rs reads the whole document it is given.
+        used = {name: components[name] for name in reached if name in components}
+        document = {"$ref": "#/root", "root": root, "components": {"schemas": used}}
         kind = jsonschema_rs.Draft202012Validator if self._openapi_31 else jsonschema_rs.Draft4Validator
         try:
             return kind(document, formats=self._formats, validate_formats=True, ignore_unknown_formats=True)
         except (ValueError, jsonschema_rs.ReferencingError):
             return None
 
-    def _reaches_unsafe(self, schema: dict[str, Any]) -> bool:
-        """Whether any component the schema references (transitively) uses an unsafe keyword."""
+    def _reached(self, schema: dict[str, Any]) -> set[str]:
+        """Every component the schema references, transitively."""
         seen: set[str] = set()
         stack: list[Any] = [schema]
         while stack:
@@ -254,13 +287,11 @@ class FastBodies:
             if isinstance(node, dict):
                 ref = node.get("$ref")
                 if isinstance(ref, str) and ref.startswith(_PREFIX):
-                    name = ref.rsplit("/", 1)[-1]
-                    if name in self._unsafe_components:
-                        return True
+                    name = ref[len(_PREFIX) :]
                     if name not in seen:
                         seen.add(name)
                         stack.append(self._schemas.get(name))
                 stack.extend(node.values())
             elif isinstance(node, list):
                 stack.extend(node)
-        return False
+        return seen
