@@ -40,7 +40,7 @@ def _kinds(c: TestClient, **body: Any) -> list[str]:
 def _joined(c: TestClient, delta: str, done: str, field: str, **body: Any) -> bool:
     events = _events(c, **body)
     joined = "".join(e["delta"] for e in events if e["type"] == delta)
-    return joined != next(e[field] for e in events if e["type"] == done)
+    return bool(joined != next(e[field] for e in events if e["type"] == done))
 
 
 def _usage_off(c: TestClient) -> bool:
