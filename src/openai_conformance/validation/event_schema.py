@@ -23,7 +23,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from openai_conformance.errors import SpecError
-from openai_conformance.validation.fast import compile_schema
+from openai_conformance.validation.fast import FastBodies
 from openai_conformance.validation.violations import pointer_from_path
 
 __all__ = ["ChunkValidator", "EventUnion", "SchemaSet", "event_types"]
@@ -116,7 +116,12 @@ class SchemaSet:
         self.openapi_31 = str(spec.get("openapi", "3.0")).startswith("3.1")
         self.raw: Mapping[str, Any] = schemas
         self.schemas: dict[str, Any] = normalize_nullable(schemas, self.openapi_31)
-        self._fast = fast
+        self._fast: FastBodies | None = None
+        if fast:  # one fast path for every validator: it converts the components once
+            openapi = "3.1.0" if self.openapi_31 else "3.0.3"
+            self._fast = FastBodies(
+                {"openapi": openapi, "paths": {}, "components": {"schemas": self.schemas}}
+            )
         self._registry: Registry[Any] | None = None
 
     def has(self, name: str) -> bool:
@@ -146,8 +151,7 @@ class SchemaSet:
             checker = OAS31Validator(root, registry=self._resolver(), format_checker=oas30_format_checker)
         else:
             checker = OAS30Validator(root, registry=self._resolver(), format_checker=oas30_format_checker)
-        openapi = "3.1.0" if self.openapi_31 else "3.0.3"
-        quick = compile_schema(self.schemas[name], self.schemas, openapi=openapi) if self._fast else None
+        quick = self._fast.build(self.schemas[name]) if self._fast is not None else None
 
         def validate(instance: Any) -> Iterator[tuple[str, str, str]]:
             if quick is not None and quick.is_valid(instance):

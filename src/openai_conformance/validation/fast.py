@@ -23,7 +23,7 @@ from typing import Any
 import jsonschema_rs
 from openapi_schema_validator import oas30_format_checker
 
-__all__ = ["FastBodies", "compile_schema", "responses_of"]
+__all__ = ["FastBodies", "responses_of"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _PREFIX = "#/components/schemas/"
@@ -197,12 +197,6 @@ def _format_checkers(document: dict[str, Any]) -> dict[str, Callable[[str], bool
     return formats
 
 
-def compile_schema(schema: dict[str, Any], schemas: dict[str, Any], *, openapi: str = "3.0.3") -> Any | None:
-    """A fast validator of one schema (its ``$ref``s into ``schemas``), or None when unsafe."""
-    fast = FastBodies({"openapi": openapi, "paths": {}, "components": {"schemas": schemas}})
-    return fast.build(schema)
-
-
 class FastBodies:
     """Fast validators for the JSON response bodies of one OpenAPI 3.0 or 3.1 document, built on first use."""
 
@@ -214,20 +208,18 @@ class FastBodies:
         self._responses = responses_of(document)
         self._schemas = (document.get("components") or {}).get("schemas") or {}
         self._converter = _Converter(self._schemas, self._openapi_31)
-        self._converted: dict[str, Any] | None = None
+        self._converted: dict[str, Any] = {}  # component → its jsonschema-rs form, converted on first use
         self._unsafe_components: set[str] = set()
         self._validators: dict[tuple[str, str, str, str], Any] = {}
         self._formats: dict[str, Callable[[str], bool]] | None = None
 
-    def _components(self) -> dict[str, Any]:
-        if self._converted is None:
-            self._converted = {}
-            for name, schema in self._schemas.items():
-                unsafe: set[str] = set()
-                self._converted[name] = self._converter.convert(schema, unsafe)
-                if unsafe:
-                    self._unsafe_components.add(name)
-        return self._converted
+    def _component(self, name: str) -> Any:
+        if name not in self._converted:
+            unsafe: set[str] = set()
+            self._converted[name] = self._converter.convert(self._schemas.get(name), unsafe)
+            if unsafe:
+                self._unsafe_components.add(name)
+        return self._converted[name]
 
     def response(self, method: str, path: str, status: int) -> tuple[str, dict[str, Any]] | None:
         """The declared response for a status, as openapi-core picks it: exact, then ``4XX``, then default."""
@@ -261,16 +253,15 @@ class FastBodies:
 
     def build(self, schema: dict[str, Any]) -> Any | None:
         """A jsonschema-rs validator of one schema of this document, or None when it is not safe."""
-        components = self._components()
         unsafe: set[str] = set()
         root = self._converter.convert(schema, unsafe)
         reached = self._reached(schema)
+        used = {name: self._component(name) for name in reached if name in self._schemas}
         if unsafe or reached & self._unsafe_components:
             return None
         if self._formats is None:
             self._formats = _format_checkers(self._document)
         # Only the components the schema reaches: jsonschema-rs reads the whole document it is given.
-        used = {name: components[name] for name in reached if name in components}
         document = {"$ref": "#/root", "root": root, "components": {"schemas": used}}
         kind = jsonschema_rs.Draft202012Validator if self._openapi_31 else jsonschema_rs.Draft4Validator
         try:
