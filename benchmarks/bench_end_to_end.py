@@ -171,9 +171,10 @@ def run_st(
     env: dict[str, str],
     *,
     workers: int = 1,
+    phases: str = "fuzzing",
 ) -> ToolRun:
     command = [st, "run", str(spec), "--url", base_url, "-H", f"Authorization: Bearer {KEY}"]
-    command += ["--max-examples", str(examples), "--phases", "fuzzing", "--mode", "positive", "--seed", "0"]
+    command += ["--max-examples", str(examples), "--phases", phases, "--mode", "positive", "--seed", "0"]
     command += [
         "--no-shrink",
         "--continue-on-failure",
@@ -195,6 +196,16 @@ def run_st(
     return ToolRun(int(generated.group(1)), measured.wall, float(took[-1]) if took else 0.0, measured.rss_mb)
 
 
+def bench_env(work: Path) -> dict[str, str]:
+    """The environment of the measured subprocesses (and of this one): the pinned copies, a fresh cache, no key."""
+    env = dict(os.environ)
+    env.setdefault("OPENAI_CONFORMANCE_SPEC", str(REPO.parent / "shared" / "spec"))
+    env["OPENAI_CONFORMANCE_CACHE"] = str(work / "cache")
+    env.pop("OPENAI_API_KEY", None)
+    os.environ.update({k: env[k] for k in ("OPENAI_CONFORMANCE_SPEC", "OPENAI_CONFORMANCE_CACHE")})
+    return env
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     parser.add_argument(
@@ -211,11 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     work = Path(tempfile.mkdtemp(prefix="oc-bench-e2e-"))
-    env = dict(os.environ)
-    env.setdefault("OPENAI_CONFORMANCE_SPEC", str(REPO.parent / "shared" / "spec"))
-    env["OPENAI_CONFORMANCE_CACHE"] = str(work / "cache")
-    env.pop("OPENAI_API_KEY", None)
-    os.environ.update({k: env[k] for k in ("OPENAI_CONFORMANCE_SPEC", "OPENAI_CONFORMANCE_CACHE")})
+    env = bench_env(work)
     st = find_st()
     st_version = subprocess.run([st, "--version"], capture_output=True, text=True, check=False).stdout.strip()
 

@@ -14,8 +14,9 @@ What it measures, on the overlaid contract of pin f85dbe2:
 3. **a run over f85dbe2's Chat and Responses operations** against the reference server, side by side
    with ``st run`` on the same operations, examples and seed (``--phases fuzzing --mode positive``,
    the same overlaid spec): cases/s by wall time, start-up included, best of the repeats, and the
-   ratio; ours with ``--no-probes`` (generated requests only, as st sends), and once more with its
-   scenarios and workflows on.
+   ratio; ours with ``--no-probes`` (generated requests only, as st's fuzzing phase sends), and once
+   more with its scenarios and workflows on, beside st with every phase of its default run
+   (examples, coverage, fuzzing, stateful).
 
 Targets (from the issue): the fast path gives openapi-core's verdicts on both; the run is at least 4x
 st's cases/s by wall time.
@@ -29,7 +30,6 @@ import argparse
 import copy
 import json
 import logging
-import os
 import shutil
 import statistics
 import sys
@@ -39,7 +39,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench_end_to_end import KEY, REPO, ToolRun, find_st, run_ours, run_st
+from bench_end_to_end import KEY, ToolRun, bench_env, find_st, run_ours, run_st
 from bench_validation import Answer, Ours, Plain, fmt_ms, measure
 
 from openai_conformance.openapi.loader import load_contract
@@ -125,38 +125,18 @@ def large_response(valid: bool) -> dict[str, Any]:
                 "content": [part],
             }
         )
-    body: dict[str, Any] = {
-        "id": "resp_bench",
-        "object": "response",
-        "created_at": 1741476542,
-        "status": "completed",
-        "completed_at": 1741476543,
-        "error": None,
-        "incomplete_details": None,
-        "instructions": "Be thorough.",
-        "max_output_tokens": None,
-        "model": "gpt-4.1",
-        "output": output,
-        "parallel_tool_calls": True,
-        "previous_response_id": None,
-        "reasoning": {"effort": None, "summary": None},
-        "store": True,
-        "temperature": 1.0,
-        "text": {"format": {"type": "text"}},
-        "tool_choice": "auto",
-        "tools": [_tool(n) for n in range(24)],
-        "top_p": 1.0,
-        "truncation": "disabled",
-        "usage": {
-            "input_tokens": 900,
-            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
-            "output_tokens": 40000,
-            "output_tokens_details": {"reasoning_tokens": 0},
-            "total_tokens": 40900,
-        },
-        "user": None,
-        "metadata": {},
-    }
+    # The fields of f85dbe2's example answer, as large as a long answer with tools makes them.
+    body: dict[str, Any] = dict.fromkeys(
+        ("error", "incomplete_details", "max_output_tokens", "previous_response_id")
+    )
+    body.update(id="resp_bench", object="response", created_at=1741476542, completed_at=1741476543)
+    body.update(status="completed", instructions="Be thorough.", model="gpt-4.1", output=output, metadata={})
+    body.update(parallel_tool_calls=True, store=True, temperature=1.0, top_p=1.0, truncation="disabled")
+    body.update(reasoning={"effort": None, "summary": None}, text={"format": {"type": "text"}}, user=None)
+    body.update(tool_choice="auto", tools=[_tool(n) for n in range(24)])
+    details = {"input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0}}
+    outputs = {"output_tokens_details": {"reasoning_tokens": 0}}
+    body["usage"] = {"input_tokens": 900, **details, "output_tokens": 40000, **outputs, "total_tokens": 40900}
     if not valid:  # a fault in the last message: the whole answer must be read
         last = [item for item in output if item["type"] == "message"][-1]
         last["content"][0]["annotations"][-1]["end_index"] = "five"
@@ -229,16 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     batch = 0.05 if args.quick else 0.25
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="oc-bench-responses-"))
-    env = dict(os.environ)
-    env.setdefault("OPENAI_CONFORMANCE_SPEC", str(REPO.parent / "shared" / "spec"))
-    env["OPENAI_CONFORMANCE_CACHE"] = str(work / "cache")
-    env.pop("OPENAI_API_KEY", None)
-    os.environ.update({k: env[k] for k in ("OPENAI_CONFORMANCE_SPEC", "OPENAI_CONFORMANCE_CACHE")})
+    env = bench_env(work)
     contract = load_contract(pin=PIN, findings=False)
     print(
         f"contract: {contract.title}, pin {PIN} (OpenAPI {contract.document.get('openapi')}); repeats={repeats}"
     )
-    rows: list[tuple[str, str, bool]] = []
+    rows: list[tuple[str, str, bool | None]] = []  # None: shown, not judged
 
     # -- 1. a large Responses answer ----------------------------------------------------------------
     warm, ours = Plain(contract, warm=True), Ours(contract)
@@ -311,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     ours_runs: list[ToolRun] = []
     full_runs: list[ToolRun] = []
     st_runs: list[ToolRun] = []
+    st_all_runs: list[ToolRun] = []  # st with its default phases (examples, coverage, fuzzing, stateful)
     with serve_in_thread(create_app(contract.document, api_key=KEY)) as server:
         logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
         base_url = server + "/v1"
@@ -325,36 +302,44 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     st_runs.append(run_st(st, spec_file, base_url, operations, examples, work, env))
             full_runs.append(run_ours(base_url, operations, examples, work, env, spec))
+            phases = "examples,coverage,fuzzing,stateful"
+            st_all_runs.append(
+                run_st(st, spec_file, base_url, operations, examples, work, env, phases=phases)
+            )
             print(
                 f"   run {index + 1}: ours {ours_runs[-1].cases} cases in {ours_runs[-1].wall:.2f} s = {ours_runs[-1].rate:.1f}/s"
                 f" | with scenarios {full_runs[-1].cases} cases in {full_runs[-1].wall:.2f} s = {full_runs[-1].rate:.1f}/s"
                 f" | st {st_runs[-1].cases} cases in {st_runs[-1].wall:.2f} s = {st_runs[-1].rate:.1f}/s"
+                f" | st, every phase: {st_all_runs[-1].cases} cases in {st_all_runs[-1].wall:.2f} s"
+                f" = {st_all_runs[-1].rate:.1f}/s"
             )
     best = max(r.rate for r in ours_runs) / max(r.rate for r in st_runs)
     median = statistics.median(r.rate for r in ours_runs) / statistics.median(r.rate for r in st_runs)
     with_scenarios = max(r.rate for r in full_runs) / max(r.rate for r in st_runs)
+    every_phase = max(r.rate for r in full_runs) / max(r.rate for r in st_all_runs)
     print(
-        f"   cases/s, wall: ours/st best {best:.2f}x, median {median:.2f}x; ours with its scenarios/st {with_scenarios:.2f}x"
+        f"   cases/s, wall: ours/st best {best:.2f}x, median {median:.2f}x; ours with its scenarios/st {with_scenarios:.2f}x;"
+        f" each tool's whole run (ours with scenarios, st with every phase) {every_phase:.2f}x"
     )
     note = " (quick: not judged)" if args.quick else ""
     rows.append(
         (
             f"run ≥ {TARGET_RUN_RATIO:g}x st run's cases/s (wall, best){note}",
             f"{best:.2f}x",
-            args.quick or best >= TARGET_RUN_RATIO,
+            None if args.quick else best >= TARGET_RUN_RATIO,
         )
     )
     rows.append(
         (
             f"run ≥ {TARGET_RUN_RATIO:g}x st run's cases/s (wall, median){note}",
             f"{median:.2f}x",
-            args.quick or median >= TARGET_RUN_RATIO,
+            None if args.quick else median >= TARGET_RUN_RATIO,
         )
     )
 
     print("\ntargets:")
     for label, value, ok in rows:
-        print(f"  [{'MET' if ok else 'NOT MET':>7}] {label:<66} {value}")
+        print(f"  [{'SHOWN' if ok is None else 'MET' if ok else 'NOT MET':>7}] {label:<66} {value}")
     shutil.rmtree(work, ignore_errors=True)
     print(f"\ntotal {time.perf_counter() - started:.1f} s")
     return 0

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from tests.validation.responses_factories import WEATHER as _TOOL
+
 from .battery import Step
 
 __all__ = ["RESPONSES_OPERATIONS", "responses_steps"]
@@ -28,17 +30,6 @@ RESPONSES_OPERATIONS = frozenset(
     }
 )
 _CREATE = "createResponse"
-_TOOL = {
-    "type": "function",
-    "name": "get_weather",
-    "strict": True,
-    "parameters": {
-        "type": "object",
-        "properties": {"city": {"type": "string"}},
-        "required": ["city"],
-        "additionalProperties": False,
-    },
-}
 
 
 def _body(text: str, **fields: Any) -> dict[str, Any]:

@@ -11,18 +11,7 @@ from starlette.testclient import TestClient
 
 from openai_conformance.openapi.loader import load_contract
 from openai_conformance.server import create_app
-
-_TOOL = {
-    "type": "function",
-    "name": "get_weather",
-    "strict": True,
-    "parameters": {
-        "type": "object",
-        "properties": {"city": {"type": "string"}},
-        "required": ["city"],
-        "additionalProperties": False,
-    },
-}
+from tests.validation.responses_factories import WEATHER as _TOOL
 
 
 @pytest.fixture(scope="module")

@@ -10,22 +10,11 @@ import pytest
 
 from openai_conformance.openapi.loader import load_contract
 from openai_conformance.server import create_app, serve_in_thread
+from tests.validation.responses_factories import WEATHER as _TOOL
 
 from .helpers import API_KEY
 
 openai = pytest.importorskip("openai")
-
-_TOOL = {
-    "type": "function",
-    "name": "get_weather",
-    "strict": True,
-    "parameters": {
-        "type": "object",
-        "properties": {"city": {"type": "string"}},
-        "required": ["city"],
-        "additionalProperties": False,
-    },
-}
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from openai_conformance.scenarios import responses_calls as calls
 from openai_conformance.scenarios.base import (
     Scenario,
     ScenarioContext,
@@ -31,9 +32,7 @@ from openai_conformance.scenarios.base import (
 )
 from openai_conformance.scenarios.state import DELETED
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.parsed_stream import parse_stream
 from openai_conformance.validation.registry import register
-from openai_conformance.validation.responses_stream import TERMINAL_TYPES, typed_events
 
 __all__ = ["CANCEL", "INPUT_ITEMS", "PREVIOUS_RESPONSE", "RETRIEVE", "SCENARIOS", "STORE"]
 
@@ -76,98 +75,41 @@ CANCEL = register(
     "only responses created with background set to true can be cancelled",
 )
 
-_PATH = "/responses"
-_ITEM = "/responses/{response_id}"
 _CREATE = "createResponse"
 _RUNNING = frozenset({"queued", "in_progress"})
 _FINISHED = frozenset({"completed", "failed", "incomplete", "cancelled"})
 _MISSING_ID = "resp_openai_conformance_missing"
-_WEATHER = {
-    "type": "function",
-    "name": "get_weather",
-    "description": "Get the current weather in a city.",
-    "strict": True,
-    "parameters": {
-        "type": "object",
-        "properties": {"city": {"type": "string", "description": "The city name, e.g. Paris"}},
-        "required": ["city"],
-        "additionalProperties": False,
-    },
-}
-_ANSWER = {
-    "type": "object",
-    "properties": {"answer": {"type": "integer"}},
-    "required": ["answer"],
-    "additionalProperties": False,
-}
 _MAX_PAGES = 10
-
-
-def _body(model: str, prompt: str, **fields: Any) -> dict[str, Any]:
-    return {"model": model, "input": prompt, "temperature": 0, **fields}
-
-
-def _create(ctx: ScenarioContext, body: dict[str, Any], *, stream: bool = False) -> Exchange:
-    return ctx.post(_PATH, {**body, "stream": True} if stream else body, stream=stream)
-
-
-def _get(ctx: ScenarioContext, response_id: str, suffix: str = "", **query: Any) -> Exchange:
-    path = f"/responses/{response_id}{suffix}"
-    return ctx.send(ctx.request("GET", path, template=_ITEM + suffix, query=query or None))
-
-
-def _final(exchange: Exchange) -> dict[str, Any] | None:
-    """The response an answer ends with: the body of a plain answer, a stream's terminal response."""
-    if exchange.status != 200:
-        return None
-    if exchange.content_type != "text/event-stream":
-        return answer_body(exchange)
-    for _, kind, event in reversed(typed_events(parse_stream(exchange))):
-        if kind in TERMINAL_TYPES and isinstance(event.get("response"), dict):
-            return dict(event["response"])
-    return None
-
-
-def _summary(response: dict[str, Any]) -> dict[str, Any]:
-    """What a retrieved response must repeat of the one that ended: id, status, items, usage."""
-    items = []
-    for item in response.get("output") or []:
-        if isinstance(item, dict):
-            texts = [p.get("text") for p in item.get("content") or [] if isinstance(p, dict)]
-            items.append((item.get("id"), item.get("type"), texts, item.get("arguments")))
-    usage: dict[str, Any] = response["usage"] if isinstance(response.get("usage"), dict) else {}
-    counts = tuple(usage.get(name) for name in ("input_tokens", "output_tokens", "total_tokens"))
-    return {"id": response.get("id"), "status": response.get("status"), "output": items, "usage": counts}
 
 
 # -- the workflows ----------------------------------------------------------------------------------------
 
 
 def _shapes(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    text = {"format": {"type": "json_schema", "name": "sum", "schema": _ANSWER, "strict": True}}
+    text = {"format": {"type": "json_schema", "name": "sum", "schema": calls.ANSWER_SCHEMA, "strict": True}}
     for body in (
-        _body(model, "Say hello."),
-        _body(
+        calls.body(model, "Say hello."),
+        calls.body(
             model,
             "What is the weather in Paris?",
-            tools=[_WEATHER],
+            tools=[calls.WEATHER],
             tool_choice={"type": "function", "name": "get_weather"},
         ),
-        _body(model, "What is 2 + 3? Answer in JSON.", text=text),
-        _body(model, "Write a long story about a lighthouse.", max_output_tokens=16),
+        calls.body(model, "What is 2 + 3? Answer in JSON.", text=text),
+        calls.body(model, "Write a long story about a lighthouse.", max_output_tokens=16),
     ):
         for stream in (False, True):
-            yield from ctx.check(_create(ctx, body, stream=stream), _CREATE)
+            yield from ctx.check(calls.create(ctx, body, stream=stream), _CREATE)
 
 
 def _retrieve(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     for stream in (True, False):
-        created = _create(ctx, _body(model, "Name a colour."), stream=stream)
+        created = calls.create(ctx, calls.body(model, "Name a colour."), stream=stream)
         yield from ctx.check(created, _CREATE)
-        final = _final(created)
+        final = calls.final(created)
         if final is None or not isinstance(final.get("id"), str):
             continue
-        retrieved = _get(ctx, final["id"])
+        retrieved = calls.get(ctx, final["id"])
         yield from ctx.check(retrieved, "getResponse")
         how = "streamed" if stream else "created"
         if retrieved.status != 200:
@@ -178,7 +120,7 @@ def _retrieve(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
                 retrieved,
             )
             continue
-        got, expected = _summary(answer_body(retrieved) or {}), _summary(final)
+        got, expected = calls.summary(answer_body(retrieved) or {}), calls.summary(final)
         for key, value in expected.items():
             if got[key] != value:
                 message = (
@@ -186,11 +128,11 @@ def _retrieve(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
                 )
                 yield RETRIEVE.violation(message, f"/{key}"), retrieved
                 break
-    created = _create(ctx, _body(model, "Name a colour.", store=False))
+    created = calls.create(ctx, calls.body(model, "Name a colour.", store=False))
     yield from ctx.check(created, _CREATE)
-    unstored = _final(created)
+    unstored = calls.final(created)
     if unstored is not None and isinstance(unstored.get("id"), str):
-        again = _get(ctx, unstored["id"])
+        again = calls.get(ctx, unstored["id"])
         yield from ctx.check(again, "getResponse")
         if 200 <= again.status < 300:
             yield (
@@ -202,16 +144,16 @@ def _retrieve(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
 
 
 def _previous(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    first = _create(ctx, _body(model, "Remember this code word: tangerine."))
+    first = calls.create(ctx, calls.body(model, "Remember this code word: tangerine."))
     yield from ctx.check(first, _CREATE)
-    earlier = _final(first)
+    earlier = calls.final(first)
     question = "What is the code word I told you?"
-    alone = _create(ctx, _body(model, question))
+    alone = calls.create(ctx, calls.body(model, question))
     yield from ctx.check(alone, _CREATE)
     if earlier is not None and isinstance(earlier.get("id"), str):
-        follow = _create(ctx, _body(model, question, previous_response_id=earlier["id"]))
+        follow = calls.create(ctx, calls.body(model, question, previous_response_id=earlier["id"]))
         yield from ctx.check(follow, _CREATE)
-        answer = _final(follow)
+        answer = calls.final(follow)
         if answer is None:
             yield (
                 PREVIOUS_RESPONSE.violation(
@@ -220,8 +162,8 @@ def _previous(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
                 follow,
             )
         else:
-            yield from _continued(follow, answer, _final(alone), earlier["id"])
-    unknown = _create(ctx, _body(model, question, previous_response_id=_MISSING_ID))
+            yield from _continued(follow, answer, calls.final(alone), earlier["id"])
+    unknown = calls.create(ctx, calls.body(model, question, previous_response_id=_MISSING_ID))
     if 200 <= unknown.status < 300:
         yield (
             PREVIOUS_RESPONSE.violation(
@@ -272,14 +214,14 @@ def _texts(page: dict[str, Any]) -> list[str]:
 def _input_items(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     inputs = ["First, a greeting.", "Second, a question.", "Third, say hello."]
     messages = [{"type": "message", "role": "user", "content": text} for text in inputs]
-    created = _create(ctx, {"model": model, "input": messages, "temperature": 0})
+    created = calls.create(ctx, {"model": model, "input": messages, "temperature": 0})
     yield from ctx.check(created, _CREATE)
-    final = _final(created)
+    final = calls.final(created)
     if final is None or not isinstance(final.get("id"), str):
         return
     response_id = final["id"]
     for order, expected in ((None, inputs[::-1]), ("asc", inputs)):
-        listed = _get(ctx, response_id, "/input_items", **({"order": order} if order else {}))
+        listed = calls.get(ctx, response_id, "/input_items", **({"order": order} if order else {}))
         yield from ctx.check(listed, "listInputItems")
         page = answer_body(listed)
         if page is not None and _texts(page) != expected:
@@ -294,7 +236,7 @@ def _input_items(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     seen: list[str] = []
     after: dict[str, Any] = {}
     for _ in range(_MAX_PAGES):
-        listed = _get(ctx, response_id, "/input_items", order="asc", limit=1, **after)
+        listed = calls.get(ctx, response_id, "/input_items", order="asc", limit=1, **after)
         yield from ctx.check(listed, "listInputItems")
         page = answer_body(listed)
         if page is None:
@@ -328,7 +270,7 @@ def _input_items(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
 
 
 def _cancel(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    created = _create(ctx, _body(model, "Write a long story about a lighthouse.", background=True))
+    created = calls.create(ctx, calls.body(model, "Write a long story about a lighthouse.", background=True))
     yield from ctx.check(created, _CREATE)
     started = answer_body(created)
     if started is None or not isinstance(started.get("id"), str):
@@ -343,10 +285,10 @@ def _cancel(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         )
         return
     path = f"/responses/{started['id']}/cancel"
-    cancelled = ctx.send(ctx.request("POST", path, template=_ITEM + "/cancel"))
+    cancelled = ctx.send(ctx.request("POST", path, template=calls.ITEM + "/cancel"))
     yield from ctx.check(cancelled, "cancelResponse")
     after = answer_body(cancelled)
-    later = _get(ctx, started["id"])
+    later = calls.get(ctx, started["id"])
     yield from ctx.check(later, "getResponse")
     now = (answer_body(later) or {}).get("status")
     if after is None:
@@ -375,17 +317,17 @@ def _cancel(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
 
 
 def _delete(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    created = _create(ctx, _body(model, "Say hello."))
+    created = calls.create(ctx, calls.body(model, "Say hello."))
     yield from ctx.check(created, _CREATE)
-    final = _final(created)
+    final = calls.final(created)
     if final is None or not isinstance(final.get("id"), str):
         return
     path = f"/responses/{final['id']}"
-    deleted = ctx.send(ctx.request("DELETE", path, template=_ITEM))
+    deleted = ctx.send(ctx.request("DELETE", path, template=calls.ITEM))
     yield from ctx.check(deleted, "deleteResponse")
     if deleted.status != 200:
         return
-    again = _get(ctx, final["id"])
+    again = calls.get(ctx, final["id"])
     if again.status == 200:
         yield (
             DELETED.violation(

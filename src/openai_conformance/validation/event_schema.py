@@ -62,21 +62,22 @@ def normalize_nullable(node: Any, openapi_31: bool) -> Any:
     return result
 
 
-def _type_values(schema: Any, schemas: Mapping[str, Any]) -> list[str]:
-    """The values an event schema admits for its ``type`` (an enum or a const of strings)."""
+def _resolved(schema: Any, schemas: Mapping[str, Any]) -> Any:
+    """``schema`` with a short chain of ``$ref``s followed."""
     for _ in range(4):
         ref = schema.get("$ref") if isinstance(schema, dict) else None
         if not isinstance(ref, str) or not ref.startswith(_PREFIX):
             break
         schema = schemas.get(ref[len(_PREFIX) :])
+    return schema
+
+
+def _type_values(schema: Any, schemas: Mapping[str, Any]) -> list[str]:
+    """The values an event schema admits for its ``type`` (an enum or a const of strings)."""
+    schema = _resolved(schema, schemas)
     if not isinstance(schema, dict):
         return []
-    declared = (schema.get("properties") or {}).get("type")
-    for _ in range(4):
-        ref = declared.get("$ref") if isinstance(declared, dict) else None
-        if not isinstance(ref, str) or not ref.startswith(_PREFIX):
-            break
-        declared = schemas.get(ref[len(_PREFIX) :])
+    declared = _resolved((schema.get("properties") or {}).get("type"), schemas)
     if not isinstance(declared, dict):
         return []
     values = [declared["const"]] if "const" in declared else declared.get("enum") or []

@@ -291,6 +291,21 @@ def _check_content_type(stream: ParsedStream) -> Iterator[Violation]:
         )
 
 
+def _opening(stream: ParsedStream) -> tuple[list[Violation], bool]:
+    """What every stream is held to first (how it is served, whether it stalled, its framing), and
+    whether the stream is one to judge further (a 2xx answer to a stream request, served as one)."""
+    exchange = stream.exchange
+    if not 200 <= exchange.status < 300:
+        return [], False
+    served = list(_check_content_type(stream))
+    if served or not is_stream_request(exchange):
+        return served, False
+    found: list[Violation] = []
+    if stream.end is StreamEnd.IDLE:
+        found.append(STALLED.violation(f"the stream went silent and was cut: {exchange.stream_note}"))
+    return [*found, *_check_events(stream)], True
+
+
 def check_stream(
     stream: ParsedStream,
     kind: StreamKind,
@@ -307,15 +322,10 @@ def check_stream(
     Without ``chunk_validator`` (see :func:`create_chunk_validator`) chunks are not schema-checked.
     """
     exchange = stream.exchange
-    if not 200 <= exchange.status < 300:
+    opening, judged = _opening(stream)
+    yield from opening
+    if not judged:
         return
-    served = list(_check_content_type(stream))
-    if served or not is_stream_request(exchange):
-        yield from served
-        return
-    if stream.end is StreamEnd.IDLE:
-        yield STALLED.violation(f"the stream went silent and was cut: {exchange.stream_note}")
-    yield from _check_events(stream)
     yield from _check_done(stream)
     if chunk_validator is not None:
         yield from _check_schema(stream, chunk_validator)
@@ -343,15 +353,10 @@ def check_event_stream(
     is sent; a ``[DONE]`` there is tolerated). Without ``union`` events are not schema-checked.
     """
     exchange = stream.exchange
-    if not 200 <= exchange.status < 300:
+    opening, judged = _opening(stream)
+    yield from opening
+    if not judged:
         return
-    served = list(_check_content_type(stream))
-    if served or not is_stream_request(exchange):
-        yield from served
-        return
-    if stream.end is StreamEnd.IDLE:
-        yield STALLED.violation(f"the stream went silent and was cut: {exchange.stream_note}")
-    yield from _check_events(stream)
     responses = kind.grammar == "responses"
     yield from check_typed_events(
         stream, union, owned=frozenset({"sequence_number"}) if responses else frozenset()

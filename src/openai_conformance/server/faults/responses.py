@@ -8,6 +8,7 @@ change what the stored responses say or how they are kept.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -98,20 +99,20 @@ def _one_token_too_many(value: Any) -> None:
             usage["total_tokens"] += 1
 
 
-def _usage_events(call: Call, events: list[Any]) -> list[Any]:
-    _one_token_too_many(events)
-    return events
-
-
 def _no_reason(value: Any) -> None:
     for response in _responses_of(value):
         if response.get("status") == "incomplete":
             response["incomplete_details"] = None
 
 
-def _no_reason_events(call: Call, events: list[Any]) -> list[Any]:
-    _no_reason(events)
-    return events
+def _plain_and_streamed(edit: Callable[[Any], None]) -> dict[str, Any]:
+    """The hooks that make one change to the responses of plain answers and of streams alike."""
+
+    def events(call: Call, events: list[Any]) -> list[Any]:
+        edit(events)
+        return events
+
+    return {"answer": edit_body(edit), "events": events}
 
 
 def _bare_created(call: Call, events: list[Any]) -> list[Any]:
@@ -224,16 +225,14 @@ RESPONSES_FAULTS: tuple[Fault, ...] = (
         "responses.usage",
         "A response's total_tokens is one more than input_tokens + output_tokens.",
         operations=(_CREATE,),
-        answer=edit_body(_one_token_too_many),
-        events=_usage_events,
+        **_plain_and_streamed(_one_token_too_many),
     ),
     Fault(
         "responses-incomplete-without-reason",
         "responses.status",
         "A response cut at max_output_tokens is `incomplete` with incomplete_details null.",
         operations=(_CREATE,),
-        answer=edit_body(_no_reason),
-        events=_no_reason_events,
+        **_plain_and_streamed(_no_reason),
     ),
     Fault(
         "responses-max-output-tokens-ignored",
