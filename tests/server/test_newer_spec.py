@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -51,3 +52,20 @@ def test_a_list_where_a_string_is_due_is_a_400_not_a_500(client: TestClient) -> 
     # {$recursiveRef: "#"}]`, and `$recursiveRef` means nothing in 3.1 (2020-12), so anything fits.
     nested = {"query": "q", "filters": {"type": "and", "filters": [{"type": ["eq"], "key": "a", "value": 1}]}}
     assert client.post(f"/v1/vector_stores/{store}/search", json=nested).status_code == 200
+
+
+def test_form_fields_are_typed_through_type_lists_and_json_objects(client: TestClient) -> None:
+    """`n: "2"` is the integer of `type: [integer, "null"]`; an object field arrives as JSON text."""
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
+    edit = client.post(
+        "/v1/images/edits",
+        files={"image": ("a.png", png)},
+        data={"prompt": "a hat", "n": "2", "output_compression": "50", "model": "dall-e-2"},
+    )
+    assert edit.status_code == 200 and len(edit.json()["data"]) == 2
+    vad = json.dumps({"type": "server_vad", "threshold": 0.5})
+    data = {"model": "gpt-4o-transcribe", "chunking_strategy": vad}
+    heard = client.post("/v1/audio/transcriptions", files={"file": ("a.mp3", b"ID3 audio")}, data=data)
+    assert heard.status_code == 200
+    wrong = client.post("/v1/images/edits", files={"image": ("a.png", png)}, data={"prompt": "x", "n": "two"})
+    assert wrong.status_code == 400 and wrong.json()["error"]["param"] == "n"

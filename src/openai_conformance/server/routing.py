@@ -254,16 +254,6 @@ class Router:
     def _coerce(self, raw: Any, schema: Any, name: str) -> Any:
         if not isinstance(schema, dict):
             return raw
-        if "type" not in schema and isinstance(raw, str):
-            # A 3.1 union (`anyOf: [{type: boolean}, {type: "null"}]`): the first branch the text fits.
-            for branch in schema.get("anyOf") or schema.get("oneOf") or []:
-                typed = self.builder.resolve(branch)
-                if isinstance(typed, dict) and typed.get("type") in ("boolean", "integer", "number"):
-                    try:
-                        return self._coerce(raw, typed, name)
-                    except RequestError:
-                        continue
-        stype = schema.get("type")
         if isinstance(raw, list):
             return [self._coerce(v, self.builder.resolve(schema.get("items", {})), name) for v in raw]
         if isinstance(raw, dict):
@@ -271,20 +261,31 @@ class Router:
             return {k: self._coerce(v, self.builder.resolve(props.get(k, {})), k) for k, v in raw.items()}
         if not isinstance(raw, str):
             return raw
-        try:
-            if stype == "integer":
-                return int(raw)
-            if stype == "number":
-                return float(raw)
-        except ValueError:
-            raise RequestError(400, f"Invalid value for '{name}': expected a {stype}.", param=name) from None
-        if stype == "boolean":
-            if raw.lower() in ("true", "1"):
-                return True
-            if raw.lower() in ("false", "0"):
-                return False
-            raise RequestError(400, f"Invalid value for '{name}': expected a boolean.", param=name)
-        return raw
+        # Text (a query argument, a form field) read as the first type the schema admits that it fits:
+        # `type: [integer, "null"]`, a 3.1 union of branches, an object sent as JSON in a form field.
+        types = self._types(schema)
+        for kind in types:
+            value = _from_text(raw, kind)
+            if value is not _UNFIT:
+                return value
+        if not types or "string" in types:
+            return raw
+        raise RequestError(400, f"Invalid value for '{name}': expected a {types[0]}.", param=name)
+
+    def _types(self, schema: Any, depth: int = 0) -> list[str]:
+        """The JSON types ``schema`` admits (its own, or its anyOf/oneOf branches'), in order."""
+        declared = schema.get("type") if isinstance(schema, dict) else None
+        if isinstance(declared, str):
+            return [declared]
+        if isinstance(declared, list):
+            return [kind for kind in declared if isinstance(kind, str)]
+        found: list[str] = []
+        for branch in (schema.get("anyOf") or schema.get("oneOf") or []) if isinstance(schema, dict) else []:
+            if depth < 4:
+                found += [
+                    kind for kind in self._types(self.builder.resolve(branch), depth + 1) if kind not in found
+                ]
+        return found
 
     def coerce_form(self, op: Operation, media: str, form: dict[str, Any]) -> dict[str, Any]:
         """Form fields (strings) typed after the multipart schema's properties."""
@@ -313,6 +314,29 @@ class Router:
             raise RequestError(400, f"Invalid body: a value has the wrong type ({exc})") from exc
         if error is not None:
             raise RequestError(400, _message(error), param=_error_param(error))
+
+
+_UNFIT = object()  # text that is no value of a type
+
+
+def _from_text(raw: str, kind: str) -> Any:
+    """``raw`` as a value of JSON type ``kind``, or ``_UNFIT`` (a string is never converted here)."""
+    try:
+        if kind == "integer":
+            return int(raw)
+        if kind == "number":
+            return float(raw)
+    except ValueError:
+        return _UNFIT
+    if kind == "boolean":
+        return {"true": True, "1": True, "false": False, "0": False}.get(raw.lower(), _UNFIT)
+    if kind in ("object", "array"):
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return _UNFIT
+        return value if isinstance(value, dict if kind == "object" else list) else _UNFIT
+    return _UNFIT
 
 
 def _for_validation(node: Any) -> Any:
