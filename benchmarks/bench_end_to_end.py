@@ -405,16 +405,21 @@ def main(argv: list[str] | None = None) -> int:
             None if worker_ratio is None else worker_ratio >= TARGET_WORKERS,
         )
     )
+    print_targets(rows, 58)
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"\ntotal {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def print_targets(rows: list[tuple[str, str, bool | None]], width: int) -> None:
+    """One line per target: MET, NOT MET, or SHOWN (not judged) / SKIPPED, its label and its figure."""
     for label, value, ok in rows:
         mark = (
             ("SKIPPED" if value.startswith("skipped") else "SHOWN")
             if ok is None
             else ("MET" if ok else "NOT MET")
         )
-        print(f"  [{mark:>7}] {label:<58} {value}")
-    shutil.rmtree(work, ignore_errors=True)
-    print(f"\ntotal {time.perf_counter() - started:.1f} s")
-    return 0
+        print(f"  [{mark:>7}] {label:<{width}} {value}")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench_end_to_end import KEY, ToolRun, bench_env, find_st, run_ours, run_st
+from bench_end_to_end import KEY, ToolRun, bench_env, find_st, print_targets, run_ours, run_st
 from bench_validation import Answer, Ours, Plain, fmt_ms, measure
 
 from openai_conformance.openapi.loader import load_contract
@@ -338,8 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     print("\ntargets:")
-    for label, value, ok in rows:
-        print(f"  [{'SHOWN' if ok is None else 'MET' if ok else 'NOT MET':>7}] {label:<66} {value}")
+    print_targets(rows, 66)
     shutil.rmtree(work, ignore_errors=True)
     print(f"\ntotal {time.perf_counter() - started:.1f} s")
     return 0

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from openai_conformance.cli import main
+from tests.conftest import assert_report_follows_schema
 
-REPORTS = ("report.json", "junit.xml", "summary.md")
+REPORTS = ("report.json", "report.html", "junit.xml", "summary.md")
 
 
 @dataclass
@@ -55,6 +56,9 @@ class CliRun:
         """The operations that could not be tested (in part), with their reasons."""
         return [(op["operation_id"], op["errors"]) for op in self.operations if op["errors"]]
 
+    def outcome(self, operation_id: str) -> str:
+        return str(self.operation(operation_id)["outcome"])
+
     def outcomes(self) -> dict[str, str]:
         return {op["operation_id"]: op["outcome"] for op in self.operations}
 
@@ -74,6 +78,8 @@ def run_cli(report_dir: Path, *args: str, quiet: bool = True) -> CliRun:
         code = main(argv)
     elapsed = time.monotonic() - started
     report = json.loads((report_dir / "report.json").read_text())
+    assert_report_follows_schema(report)
+    assert (report_dir / "report.html").exists(), "report.html was not written"
     return CliRun(code, report, out.getvalue(), err.getvalue(), elapsed, report_dir)
 
 

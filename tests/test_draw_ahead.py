@@ -132,11 +132,12 @@ def test_a_helper_killed_mid_run_loses_nothing() -> None:
     here, run_here, _ = _run(config, None)
     feed = _feed(config)
 
-    def kill_on_the_tenth(count: int) -> None:
-        if count == 10 and feed.pid is not None:  # in the middle of the second operation
+    def kill_on_the_thirteenth(count: int) -> None:
+        # 4 probes, 6 requests of the first operation: this is in the middle of the second
+        if count == 13 and feed.pid is not None:
             os.kill(feed.pid, signal.SIGKILL)
 
-    ahead, run_ahead, engine = _run(config, feed, on_request=kill_on_the_tenth)
+    ahead, run_ahead, engine = _run(config, feed, on_request=kill_on_the_thirteenth)
     assert ahead == here
     assert _verdicts(run_ahead) == _verdicts(run_here)
     assert not any(r.errors for r in run_ahead.operations)
@@ -344,11 +345,13 @@ def test_ctrl_c_in_the_middle_of_an_operation_keeps_what_it_showed(ahead: bool) 
     config = _config()
     feed = _feed(config) if ahead else None
 
-    def interrupt_on_the_tenth(count: int) -> None:
-        if count == 10:  # 1 no-such-route question, 6 requests of the first operation, 2 of the second
+    def interrupt_on_the_thirteenth(count: int) -> None:
+        # 4 probes (GET /v1/models and /models, the no-such-route GET and POST), 6 requests of the
+        # first operation, 2 of the second
+        if count == 13:
             raise KeyboardInterrupt
 
-    _, run, _ = _run(config, feed, on_request=interrupt_on_the_tenth)
+    _, run, _ = _run(config, feed, on_request=interrupt_on_the_thirteenth)
     assert run.interrupted == "interrupted by the user (Ctrl-C)"
     first, second, *rest = run.operations
     assert first.cases == 6 and not first.note
@@ -367,6 +370,8 @@ def test_an_answer_that_breaks_the_validator_is_could_not_test_and_the_run_goes_
 
     def handler(request: httpx.Request) -> httpx.Response:
         sent.append(str(request.url))
+        if "no-such-route" in request.url.path:
+            return httpx.Response(404, json={"detail": "Not Found"})
         return httpx.Response(200, json={"id": "m", "object": "model", "created": 1, "owned_by": "o"})
 
     for feed in (None, _feed(config)):

@@ -19,7 +19,8 @@ def test_primary_spec_loads_with_its_findings_and_overlays() -> None:
     assert any(
         "user_id" in f.message and "/organization/users/{user_id}" in f.message for f in contract.findings
     )
-    assert [o.name for o in contract.overlays][:2] == ["10-error-responses.yaml", "15-path-parameters.yaml"]
+    names = [o.name for o in contract.overlays]
+    assert names[:3] == ["10-error-responses.yaml", "11-unsupported-media-type.yaml", "15-path-parameters.yaml"]
     responses = contract.document["paths"]["/models"]["get"]["responses"]
     assert {"200", "400", "401", "404", "429", "500"} <= set(responses)
     # the raw spec is untouched

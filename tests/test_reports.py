@@ -43,6 +43,7 @@ def _run() -> RunResult:
     failed.conclude()
     passed = OperationResult("retrieveModel", "get", "/models/{model}")
     passed.cases = 2
+    passed.statuses[200] = 2
     passed.conclude()
     unsupported = OperationResult("createFile", "post", "/files")
     unsupported.outcome, unsupported.note = Outcome.UNSUPPORTED, "404 everywhere"
@@ -64,7 +65,7 @@ def test_one_finding_per_kind_with_the_smallest_request() -> None:
 
 def test_reports_are_written_and_carry_no_secret(tmp_path: Path) -> None:
     paths = write_reports(_run(), tmp_path, [SECRET])
-    assert sorted(p.name for p in paths) == ["junit.xml", "report.json", "summary.md"]
+    assert sorted(p.name for p in paths) == ["junit.xml", "report.html", "report.json", "summary.md"]
     for path in paths:
         assert SECRET not in path.read_text()
     report = json.loads((tmp_path / "report.json").read_text())

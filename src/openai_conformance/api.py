@@ -23,8 +23,9 @@ def run(
 
     ``contract`` is the loaded spec (default: the one ``config.spec`` names, with its overlays);
     ``handlers`` receive every event of the run as it happens; ``write_reports`` also writes
-    report.json, junit.xml and summary.md into ``config.report_dir``. Requests are drawn in this
-    process (``--draw-ahead`` is the command line's).
+    report.json, report.html, junit.xml and summary.md into ``config.report_dir``. A
+    ``config.baseline`` marks the known deviations (``config.baseline_update`` refreshes the file).
+    Requests are drawn in this process (``--draw-ahead`` is the command line's).
     """
     from openai_conformance.reporting.files import write_reports as write
     from openai_conformance.runner import Runner, open_target
@@ -36,6 +37,14 @@ def run(
         Runner(contract, config, target) as runner,
     ):
         result = runner.collect(handlers=handlers)
+        updated = None
+        if config.baseline is not None:
+            from openai_conformance.results.baseline import apply_baseline, load_baseline
+
+            baseline = load_baseline(config.baseline, missing_ok=config.baseline_update)
+            updated = apply_baseline(result, baseline, update=config.baseline_update)
         if write_reports:
             write(result, config.report_dir, runner.secrets)
+        if updated is not None:
+            updated.save()
     return result

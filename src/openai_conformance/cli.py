@@ -10,9 +10,14 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openai_conformance.config import RunConfig, add_options
 from openai_conformance.errors import ConformanceError
+
+if TYPE_CHECKING:
+    from openai_conformance.results.models import RunResult
 
 __all__ = ["main"]
 
@@ -53,6 +58,40 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument(
         "--report-dir", default="reports", help="where the merged reports go (default reports/)"
     )
+    diff = report_commands.add_parser(
+        "diff",
+        help="what changed between two runs: regressions, fixes, changed messages, coverage (exit 1 on a regression)",
+    )
+    diff.add_argument("old", metavar="OLD", help="the earlier run: a report folder or its report.json")
+    diff.add_argument("new", metavar="NEW", help="the later run: a report folder or its report.json")
+    diff.add_argument(
+        "--format", choices=("markdown", "json"), default="markdown", help="markdown (a PR comment; default) or json"
+    )
+    diff.add_argument("--output", "-o", metavar="FILE", help="write the diff to FILE as well as printing it")
+    diff.add_argument(
+        "--fail-on",
+        choices=("regression", "never"),
+        default="regression",
+        help="exit 1 on a regression (default), or never",
+    )
+    matrix = report_commands.add_parser(
+        "matrix", help="several targets' reports as one table: targets x operations and targets x checks"
+    )
+    matrix.add_argument("reports", nargs="+", metavar="REPORT", help="report folders (or report.json files), one per column")
+    matrix.add_argument(
+        "--label",
+        action="append",
+        metavar="NAME",
+        help="a column's name, in the order of the reports (default: each report's folder name)",
+    )
+    matrix.add_argument(
+        "--output-dir", default="reports/matrix", metavar="DIR", help="where matrix.html and matrix.md go (default reports/matrix)"
+    )
+    schema = report_commands.add_parser("schema", help="print the JSON Schema of report.json")
+    schema.add_argument("--strict", action="store_true", help="the variant that allows no member it does not name")
+    html = report_commands.add_parser("html", help="write report.html again from a report.json (of any 1.x format)")
+    html.add_argument("report", metavar="REPORT", help="a report folder or its report.json")
+    html.add_argument("--output", "-o", metavar="FILE", help="where to write it (default: report.html beside the report)")
     checks = commands.add_parser("checks", help="list every check the suite runs")
     shown = checks.add_mutually_exclusive_group()
     shown.add_argument("--json", action="store_true", help="as JSON")
@@ -67,6 +106,11 @@ def _run(args: argparse.Namespace) -> int:
     from openai_conformance.openapi.loader import load_contract
 
     config = RunConfig.from_values(vars(args))
+    baseline = None
+    if config.baseline is not None:  # read before the run: a broken file is said at once
+        from openai_conformance.results.baseline import load_baseline
+
+        baseline = load_baseline(config.baseline, missing_ok=config.baseline_update)
     contract = load_contract(config.spec, overlays=config.overlays)
     feed = start_feed(contract, config)  # first: its start-up overlaps the imports below
     with contextlib.ExitStack() as stack:
@@ -75,6 +119,7 @@ def _run(args: argparse.Namespace) -> int:
         from openai_conformance.events import drive
         from openai_conformance.reporting.console import ConsoleReporter
         from openai_conformance.reporting.files import write_reports
+        from openai_conformance.reporting.progress import ProgressDisplay
         from openai_conformance.results.collector import RunCollector
         from openai_conformance.runner import Runner, open_target
 
@@ -83,14 +128,53 @@ def _run(args: argparse.Namespace) -> int:
         )
         runner = stack.enter_context(Runner(contract, config, target, feed=feed))
         console = ConsoleReporter(quiet=args.quiet, secrets=runner.secrets)
+        progress = stack.enter_context(ProgressDisplay(console.console, enabled=False if args.quiet else None))
         collector = RunCollector()
-        drive(runner.run(), [collector, console])
+        drive(runner.run(), [collector, console, progress])
+        progress.close()
         run = collector.result
+        updated = None
+        if baseline is not None:
+            from openai_conformance.results.baseline import apply_baseline
+
+            updated = apply_baseline(run, baseline, update=config.baseline_update)
         write_reports(run, config.report_dir, runner.secrets)
+        if updated is not None:
+            updated.save()
     console.summary(run, str(config.report_dir))
+    _say_baseline(run, config.baseline_update)
+    _github(run, config, runner.secrets)
     if run.fatal:
         print(f"openai-conformance: error: {run.fatal}", file=sys.stderr)
     return run.exit_code
+
+
+def _say_baseline(run: RunResult, update: bool) -> None:
+    """A line on what the baseline said: known, new, expired, and what an update wrote."""
+    summary = run.baseline
+    if summary is None:
+        return
+    parts = [f"{summary.known} known", f"{run.failing_violations} new failing"]
+    if summary.expired:
+        parts.append(f"{len(summary.expired)} expired (counted as new)")
+    if summary.updated:
+        parts.append(f"{summary.added} added, {summary.dropped} fixed and dropped: {summary.file} written")
+    elif update:
+        parts.append(f"not updated ({run.interrupted or run.fatal}): {summary.file} is as it was")
+    elif summary.fixed:
+        parts.append(f"{len(summary.fixed)} fixed (drop them with --baseline-update)")
+    print(f"baseline {summary.file}: " + ", ".join(parts))
+
+
+def _github(run: RunResult, config: RunConfig, secrets: tuple[str, ...]) -> None:
+    from openai_conformance.reporting.github import github_enabled, write_github
+
+    if not github_enabled(config.report):
+        return
+    from openai_conformance.reporting.document import report_document
+
+    for line in write_github(report_document(run, secrets), report_dir=str(config.report_dir)):
+        print(line)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -113,6 +197,82 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"reference server on http://{args.host}:{args.port}/v1 (Ctrl-C stops it)", flush=True)
     serve(contract.document, host=args.host, port=args.port, api_key=args.api_key, faults=faults)
     return EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    command = args.report_command
+    if command == "merge":
+        return _report_merge(args)
+    if command == "diff":
+        return _report_diff(args)
+    if command == "matrix":
+        return _report_matrix(args)
+    if command == "html":
+        return _report_html(args)
+    return _report_schema(args)
+
+
+def _report_diff(args: argparse.Namespace) -> int:
+    from openai_conformance.reporting.diff import diff_runs
+    from openai_conformance.results.merge import load_report
+
+    diff = diff_runs(load_report(Path(args.old)), load_report(Path(args.new)), old_name=args.old, new_name=args.new)
+    text = diff.to_json() if args.format == "json" else diff.to_markdown()
+    if args.output:
+        _write_text(Path(args.output), text)
+    print(text, end="")
+    return diff.exit_code if args.fail_on == "regression" else EXIT_OK
+
+
+def _report_matrix(args: argparse.Namespace) -> int:
+    from openai_conformance.reporting.matrix import Column, build_matrix
+    from openai_conformance.results.merge import load_report
+
+    labels = list(args.label or [])
+    if len(labels) > len(args.reports):
+        raise ConformanceError(f"{len(labels)} --label for {len(args.reports)} report(s)")
+    columns = []
+    for n, name in enumerate(args.reports):
+        path = Path(name)
+        label = labels[n] if n < len(labels) else (path if path.is_dir() else path.parent).resolve().name
+        columns.append(Column(label, load_report(path)))
+    matrix = build_matrix(columns)
+    written = matrix.write(Path(args.output_dir))
+    print(matrix.to_markdown(), end="")
+    print("written: " + ", ".join(str(p) for p in written), file=sys.stderr)
+    return EXIT_OK
+
+
+def _report_html(args: argparse.Namespace) -> int:
+    import json
+
+    from openai_conformance.reporting.html import render_report
+    from openai_conformance.results.merge import load_report
+
+    path = Path(args.report)
+    source = path / "report.json" if path.is_dir() else path
+    load_report(source)  # says clearly what is wrong with a file that is not a report
+    output = Path(args.output) if args.output else source.with_name("report.html")
+    _write_text(output, render_report(json.loads(source.read_text(encoding="utf-8"))))
+    print(output)
+    return EXIT_OK
+
+
+def _report_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from openai_conformance.results.schema import report_schema
+
+    print(json.dumps(report_schema(strict=args.strict), indent=2))
+    return EXIT_OK
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConformanceError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _report_merge(args: argparse.Namespace) -> int:
@@ -168,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(args)
         if args.command == "report":
-            return _report_merge(args)
+            return _report(args)
         return _checks(args)
     except ConformanceError as exc:
         print(f"openai-conformance: error: {exc}", file=sys.stderr)

@@ -35,7 +35,7 @@ from openai_conformance.options import (
 if TYPE_CHECKING:
     from openai_conformance.openapi.loader import Contract
 
-__all__ = ["DRAW_AHEAD_MODES", "PROFILES", "RunConfig", "add_options", "selected_operations"]
+__all__ = ["DRAW_AHEAD_MODES", "PROFILES", "REPORT_FORMATS", "RunConfig", "add_options", "selected_operations"]
 
 PROFILES = ("strict", "compat")
 DRAW_AHEAD_MODES = ("auto", "always", "never")
@@ -57,6 +57,26 @@ def _capabilities(flag: str, values: Any) -> tuple[str, ...]:
 
 def _path(flag: str, value: Any) -> Path:
     return Path(value or "reports")
+
+
+def _file(flag: str, value: Any) -> Path | None:
+    if not value:
+        return None
+    path = Path(value)
+    if path.is_dir():
+        raise ConfigError(f"{flag} names a file, not the folder {value!r}")
+    return path
+
+
+REPORT_FORMATS = ("github", "none")
+
+
+def _reports(flag: str, values: Any) -> tuple[str, ...]:
+    names = comma_list(flag, values)
+    unknown = [name for name in names if name not in REPORT_FORMATS]
+    if unknown:
+        raise ConfigError(f"{flag}: unknown output {unknown[0]!r}; known: {', '.join(REPORT_FORMATS)}")
+    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +124,12 @@ class RunConfig:
         "--max-body-bytes",
         16 * 1024 * 1024,
         "an answer larger than this is cut and not judged (default 16 MiB)",
+    )
+    restart_wait: float = number(
+        "--restart-wait",
+        10.0,
+        "how long to wait for a target that stopped answering to come back (default 10 s)",
+        parse=float,
     )
     verify_tls: bool = switch("--insecure", "do not verify TLS certificates", on=True, report=None)
     # -- the spec and the operations ------------------------------------------------------------
@@ -179,11 +205,36 @@ class RunConfig:
     )
     report_dir: Path = text(
         "--report-dir",
-        "where report.json, junit.xml and summary.md go (default reports/)",
+        "where report.json, report.html, junit.xml and summary.md go (default reports/)",
         default=Path("reports"),
         metavar="DIR",
         convert=_path,
         report=None,
+    )
+    report: tuple[str, ...] = listed(
+        "--report",
+        "more output: github (workflow annotations and a job summary; on by default when "
+        "GITHUB_ACTIONS=true), none (not even that)",
+        metavar="FORMAT",
+        convert=_reports,
+        report=None,
+        cli_only=True,
+    )
+    # -- known deviations -------------------------------------------------------------------------
+    # The report's baseline section names the file and what it said.
+    baseline: Path | None = text(
+        "--baseline",
+        "a file of known deviations: the findings it lists are reported as known and do not fail the "
+        "run; new ones do",
+        metavar="FILE",
+        convert=_file,
+        report=None,
+    )
+    baseline_update: bool = switch(
+        "--baseline-update",
+        "write or refresh the --baseline file from this run: new findings added, fixed ones dropped",
+        report=None,
+        cli_only=True,
     )
     # -- what is expected of the target --------------------------------------------------------------
     expect_auth: bool = switch(
@@ -214,6 +265,8 @@ class RunConfig:
             raise ConfigError(
                 "--fault switches on a deviation of the embedded reference server; it cannot be used with --base-url"
             )
+        if self.baseline_update and self.baseline is None:
+            raise ConfigError("--baseline-update needs --baseline FILE: the file to write")
         if self.expect_auth and not self.api_key:
             raise ConfigError("--expect-auth needs a key (--api-key or OPENAI_API_KEY) to compare against")
         if self.faults:

@@ -9,6 +9,8 @@ plugin consume the same events — so every entry point gives the same verdicts 
     ├── OperationStarted        one per operation, in the order they run
     │   ├── CaseJudged          one per answer (generated request or hand-made scenario), or per
     │   │                       request that could not be tested
+    │   ├── TargetDown          the target stopped answering after a request (of this operation or
+    │   │                       of an earlier one): a finding against that request's operation
     │   └── OperationFinished   the operation's result, its outcome decided
     └── RunFinished             how the run ended: completed, interrupted, out of time, or fatal
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from openai_conformance.openapi.operations import Operation
 from openai_conformance.validation.violations import Violation
@@ -35,6 +37,7 @@ __all__ = [
     "OperationStarted",
     "RunFinished",
     "RunStarted",
+    "TargetDown",
     "drive",
 ]
 
@@ -71,6 +74,7 @@ class CaseJudged:
     error: str | None = None  # why this request could not be tested
     notes: tuple[str, ...] = ()  # what about the answer could not be judged (a stream cut short, …)
     no_route: bool = False  # the answer looked like the target's answer for a route it lacks
+    request_kind: str = ""  # "" for a valid request, or what makes it invalid ("invalid: malformed JSON")
     elapsed: float = 0.0  # seconds until the whole answer had arrived
     # The answer itself, for consumers in the same process (stream timelines); never sent to other processes.
     exchange: Exchange | None = field(default=None, compare=False)
@@ -80,6 +84,32 @@ class CaseJudged:
         from dataclasses import replace
 
         return replace(self, exchange=None)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetDown:
+    """The target stopped answering right after a request: that request's operation has a finding.
+
+    ``operation`` sent ``curl`` (the last request before the target refused connections); ``back``
+    says whether the target answered again within the bounded wait (``waited`` seconds).
+    """
+
+    operation: Operation
+    violation: Violation
+    curl: str
+    request_size: int
+    back: bool
+    waited: float
+    request_kind: str = ""
+    request: str = ""  # "POST http://host/v1/chat/completions (createChatCompletion)"
+
+    @property
+    def headline(self) -> str:
+        """The run's one sentence about it."""
+        after = f" after {self.request}" if self.request else ""
+        if self.back:
+            return f"the target stopped answering{after} and came back after {self.waited:.1f} s"
+        return f"the target went down{after} and did not come back within {self.waited:.0f} s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +127,13 @@ class RunFinished:
     interrupted: str | None = None  # why the run stopped early (Ctrl-C, the time budget)
     fatal: str | None = None  # why the target could not be tested at all
     not_run: str = ""  # the note of operations that never ran ("not run: interrupted")
+    not_run_untested: bool = False  # they could not be tested (the target went down): error, not skipped
     drawing: str = ""  # where requests were drawn, for the report
-    spec_findings: tuple[dict[str, str], ...] = ()
+    spec_findings: tuple[dict[str, Any], ...] = ()
+    diagnosis: tuple[str, ...] = ()  # what the run saw of the target, in sentences, most important first
 
 
-Event = RunStarted | OperationStarted | CaseJudged | OperationFinished | RunFinished
+Event = RunStarted | OperationStarted | CaseJudged | TargetDown | OperationFinished | RunFinished
 
 
 class Handler(Protocol):

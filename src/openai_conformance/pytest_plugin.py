@@ -19,8 +19,9 @@ from openai_conformance.options import declared_options
 if TYPE_CHECKING:
     from openai_conformance.events import Event
     from openai_conformance.openapi.operations import Operation
+    from openai_conformance.results.baseline import Baseline
     from openai_conformance.results.collector import RunCollector
-    from openai_conformance.results.models import OperationResult
+    from openai_conformance.results.models import OperationResult, RunResult
     from openai_conformance.runner import Runner
 
 __all__ = ["ConformanceRun"]
@@ -43,6 +44,7 @@ class ConformanceRun:
         self._runner: Runner | None = None
         self._collector: RunCollector | None = None
         self._config: RunConfig | None = None
+        self._baseline: Baseline | None = None  # --baseline: known deviations do not fail their test
         self.fatal: str | None = None  # the target could not be tested at all
         self.from_workers: list[dict[str, Any]] = []  # pytest-xdist: what each worker ran
 
@@ -79,6 +81,10 @@ class ConformanceRun:
             from openai_conformance.runner import Runner, open_target
 
             config = self.config
+            if config.baseline is not None:
+                from openai_conformance.results.baseline import load_baseline
+
+                self._baseline = load_baseline(config.baseline)
             contract = load_contract(config.spec, overlays=config.overlays)
             target = self._stack.enter_context(
                 open_target(contract, config.base_url, api_key=config.api_key, faults=config.faults)
@@ -111,7 +117,24 @@ class ConformanceRun:
         if result is None:  # the time budget is spent: the operation is listed as not run
             result = not_run(operation, "not run: time budget exhausted")
             self._dispatch(OperationFinished(operation, result))
+        if self._baseline is not None:
+            from openai_conformance.results.baseline import mark_operation
+
+            mark_operation(result, self._baseline)
         return result
+
+    def _with_baseline(self, run: RunResult) -> RunResult:
+        """The run with what the baseline said of it (read here if this process did not run tests)."""
+        baseline = self._baseline
+        if baseline is None and self.config.baseline is not None:
+            from openai_conformance.results.baseline import load_baseline
+
+            baseline = load_baseline(self.config.baseline)
+        if baseline is not None:
+            from openai_conformance.results.baseline import apply_baseline
+
+            apply_baseline(run, baseline)
+        return run
 
     def finish(self, exitstatus: int) -> None:
         """Write the reports (or, in an xdist worker, hand the run to the controller)."""
@@ -138,10 +161,10 @@ class ConformanceRun:
             if workeroutput is not None:
                 workeroutput["openai_conformance"] = json.dumps(run.to_dict())
                 return
-            write_reports(run, self.config.report_dir, secrets)
+            write_reports(self._with_baseline(run), self.config.report_dir, secrets)
         elif self.from_workers:
             merged = merge_runs(RunResult.from_dict(data) for data in self.from_workers)
-            write_reports(merged, self.config.report_dir, secrets_of(self.config))
+            write_reports(self._with_baseline(merged), self.config.report_dir, secrets_of(self.config))
 
 
 def get_run(config: pytest.Config) -> ConformanceRun:

@@ -28,7 +28,7 @@ KEY = "sk-hostile-SECRET-0123456789abcdef"
 BOUND = 60.0  # seconds: generous for a noisy machine; every run here takes a few seconds
 EMBEDDINGS = ("POST /v1/embeddings",)
 CHAT = ("POST /v1/chat/completions",)
-REPORTS = ("report.json", "junit.xml", "summary.md")
+REPORTS = ("report.json", "report.html", "junit.xml", "summary.md")
 
 
 @dataclass

@@ -12,7 +12,7 @@ from openai_conformance.validation.event_schema import event_types
 from openai_conformance.validation.judge import Judge
 from openai_conformance.validation.stream_kinds import stream_kinds
 from openai_conformance.validation.violations import Violation
-from tests.validation.responses_factories import contract_document, sse
+from tests.validation.responses_factories import contract_document, responses_exchange, sse, text_events
 from tests.validation.validation_factories import load_spec
 
 
@@ -119,3 +119,19 @@ def test_a_transcription_by_whisper_1_is_answered_plain_as_the_spec_says() -> No
         {"type": "transcript.text.done", "text": "hello"},
     ]
     assert judge("createTranscription", "/audio/transcriptions", other, sse(events)) == []
+
+
+def test_compat_makes_a_missing_nullable_field_of_an_event_a_warning() -> None:
+    events = text_events()
+    del events[0]["response"]["error"]  # required, and nullable: the compat profile's rule
+    contract = load_contract(pin="f85dbe2", findings=False)
+    strict = [v for v in Judge(contract).judge(responses_exchange(events), "createResponse")]
+    compat = [
+        v for v in Judge(contract, profile="compat").judge(responses_exchange(events), "createResponse")
+    ]
+    assert [(v.check, v.severity) for v in strict] == [("stream.event_schema", "error")]
+    assert [(v.check, v.severity) for v in compat] == [("stream.event_schema", "warning")]
+    typed = text_events()
+    typed[0]["response"]["error"] = "broken"  # a wrong value stays an error
+    got = [v for v in Judge(contract, profile="compat").judge(responses_exchange(typed), "createResponse")]
+    assert [(v.check, v.severity) for v in got] == [("stream.event_schema", "error")]

@@ -60,8 +60,10 @@ def test_a_check_is_lowered_to_a_warning_only_where_its_declaration_says(source:
     assert relaxed == {
         "schema.body",
         "errors.envelope",
+        "stream.chunk_schema",
         "stream.tool_call_arguments",
         "stream.event_type",
+        "stream.event_schema",
         "responses.output_items",
         "responses.function_arguments",
         "responses.max_output_tokens",

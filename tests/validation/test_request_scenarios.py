@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 import pytest
 
 from openai_conformance.config import RunConfig
-from openai_conformance.errors import TransportError
 from openai_conformance.openapi.loader import load_contract
 from openai_conformance.openapi.operations import iter_operations
 from openai_conformance.runner import Runner
@@ -184,12 +183,17 @@ def _timeout_on_malformed_json(request: httpx.Request) -> httpx.Response:
     return httpx.Response(400, json=ERROR)
 
 
-def test_a_request_without_an_answer_raises_out_of_its_scenario() -> None:
+def test_a_request_without_an_answer_is_told_and_the_others_are_still_sent() -> None:
     target, judge = Target(_timeout_on_malformed_json), RecordingJudge()
-    run = get_scenario("errors.invalid.createChatCompletion").run(_context(target, judge))
-    with pytest.raises(TransportError, match="no answer within 30 s"):
-        list(run)
-    assert len(target.requests) == 4 and len(judge.calls) == 3  # the three answered ones were judged
+    unanswered: list[tuple[str, str]] = []
+    context = replace(
+        _context(target, judge),
+        on_unanswered=lambda request, message: unanswered.append((request.about, message)),
+    )
+    list(get_scenario("errors.invalid.createChatCompletion").run(context))
+    assert unanswered == [("malformed JSON", "no answer within 30 s")]
+    # the text/plain body after it was sent too, and every answered one was judged
+    assert len(target.requests) == 5 and len(judge.calls) == 4
 
 
 def test_the_run_records_it_against_the_operation_by_the_scenario_name() -> None:
@@ -203,6 +207,9 @@ def test_the_run_records_it_against_the_operation_by_the_scenario_name() -> None
         result = runner.collect([operation]).operations[0]
     assert "errors.invalid.createChatCompletion: no answer within 30 s" in result.errors
     assert not any(error.startswith("chat.") for error in result.errors)  # the others ran to the end
+    (untested,) = result.untested
+    assert untested.source == "errors.invalid.createChatCompletion"
+    assert untested.curl.endswith("--data-binary '{\"model\": '")
 
 
 def test_scenarios_for_an_operation() -> None:

@@ -24,7 +24,7 @@ from openai_conformance.openapi.sources import SpecSource, cache_dir, resolve_sp
 __all__ = ["Contract", "SpecFinding", "find_spec_problems", "load_contract", "parse_spec"]
 
 _MAX_FINDINGS = 200
-_FINDINGS_FORMAT = 1
+_FINDINGS_FORMAT = 2
 _FINDINGS_TIMEOUT = 300.0  # seconds; strict validation of the 3 MB f85dbe2 takes about 6
 
 
@@ -47,7 +47,8 @@ class Contract:
     source: SpecSource
     overlays: list[Overlay]
     _findings: list[SpecFinding] | None = None
-    _pending: concurrent.futures.Future[list[SpecFinding]] | None = None
+    _pending: concurrent.futures.Future[tuple[list[SpecFinding], list[SpecFinding]]] | None = None
+    _remaining: list[SpecFinding] | None = None  # what strict validation still says after the overlays
     _raw: dict[str, Any] | None = None
     _generation: dict[str, Any] | None = None
     overlay_notes: list[str] = field(default_factory=list)  # actions that did not apply; corrections
@@ -59,13 +60,35 @@ class Contract:
             if self._pending is None:
                 return []
             try:
-                self._findings = self._pending.result(timeout=_FINDINGS_TIMEOUT)
+                self._findings, self._remaining = self._pending.result(timeout=_FINDINGS_TIMEOUT)
             except Exception as exc:  # the check is a courtesy: never let it sink a run
                 self._findings = [
                     SpecFinding(f"strict spec validation did not finish: {type(exc).__name__}: {exc}", "")
                 ]
             self._pending = None
         return self._findings
+
+    def spec_findings(self) -> list[dict[str, Any]]:
+        """The findings as the report lists them: each once (``places``: how often strict validation
+        said it), and whether an overlay corrected it (``corrected``: gone from the overlaid spec)."""
+        findings = self.findings
+        remaining = (
+            None
+            if self._remaining is None or not self.overlays
+            else {(f.message, f.location) for f in self._remaining}
+        )
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for finding in findings:
+            key = (finding.message, finding.location)
+            if key in merged:
+                merged[key]["places"] += 1
+                continue
+            merged[key] = {
+                **finding.to_dict(),
+                "places": 1,
+                "corrected": remaining is not None and key not in remaining,
+            }
+        return list(merged.values())
 
     @property
     def raw(self) -> dict[str, Any]:
@@ -173,34 +196,46 @@ def find_spec_problems(document: dict[str, Any]) -> list[SpecFinding]:
     return findings
 
 
-def _read_findings(path: Path) -> list[SpecFinding] | None:
+def _read_findings(path: Path) -> tuple[list[SpecFinding], list[SpecFinding]] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") == _FINDINGS_FORMAT:
-            return [SpecFinding(**item) for item in data["findings"]]
+            return (
+                [SpecFinding(**item) for item in data["findings"]],
+                [SpecFinding(**item) for item in data["remaining"]],
+            )
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
 
 
-def _compute_findings(content: bytes, location: str, path: Path, pinned: bool) -> list[SpecFinding]:
-    """Parse and strictly validate a spec, and cache what was found (runs in a helper process)."""
+def _compute_findings(
+    content: bytes, location: str, path: Path, pinned: bool, overlaid: dict[str, Any] | None
+) -> tuple[list[SpecFinding], list[SpecFinding]]:
+    """Strictly validate a spec as published and as overlaid, and cache what was found (runs in a
+    helper process): what the overlays corrected is what the overlaid spec no longer shows."""
     findings = find_spec_problems(parse_spec(content, location, pinned=pinned))
+    remaining = findings if overlaid is None else find_spec_problems(overlaid)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"format": _FINDINGS_FORMAT, "findings": [f.to_dict() for f in findings]}
+        payload = {
+            "format": _FINDINGS_FORMAT,
+            "findings": [f.to_dict() for f in findings],
+            "remaining": [f.to_dict() for f in remaining],
+        }
         path.write_text(json.dumps(payload), encoding="utf-8")
     except OSError:
         pass
-    return findings
+    return findings, remaining
 
 
 def _start_findings(contract: Contract) -> None:
     """Cached findings now, or their computation started in a helper process (seconds on a large spec)."""
-    path = cache_dir() / f"{contract.source.sha256}.findings.json"
+    digest = overlays_digest(contract.overlays)[:16] if contract.overlays else "raw"
+    path = cache_dir() / f"{contract.source.sha256}.{digest}.findings.json"
     cached = _read_findings(path)
     if cached is not None:
-        contract._findings = cached
+        contract._findings, contract._remaining = cached
         return
     context = multiprocessing.get_context("spawn")
     executor = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context)
@@ -210,6 +245,7 @@ def _start_findings(contract: Contract) -> None:
         contract.source.location,
         path,
         contract.source.pin is not None,
+        contract.document if contract.overlays else None,
     )
     executor.shutdown(wait=False)
 

@@ -1,4 +1,4 @@
-"""report.json, junit.xml and summary.md, written atomically, every string passed through redaction."""
+"""report.json, report.html, junit.xml and summary.md, written atomically, every string redacted."""
 
 from __future__ import annotations
 
@@ -7,27 +7,27 @@ import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
+from openai_conformance.reporting.document import report_document
 from openai_conformance.results.models import Outcome, RunResult
 from openai_conformance.transport.curl import redact
 
-__all__ = ["to_json", "to_junit", "to_markdown", "write_reports"]
+__all__ = ["REPORT_FILES", "to_html", "to_json", "to_junit", "to_markdown", "write_reports"]
 
-
-def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
-    if isinstance(value, str):
-        return redact(value, secrets)
-    if isinstance(value, dict):
-        return {k: _scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
-    return value
+#: The files write_reports writes into a report folder.
+REPORT_FILES = ("report.json", "report.html", "junit.xml", "summary.md")
 
 
 def to_json(run: RunResult, secrets: Iterable[str] = ()) -> str:
     """The versioned report document."""
-    return json.dumps(_scrub(run.to_dict(), tuple(secrets)), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(report_document(run, secrets), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_html(run: RunResult, secrets: Iterable[str] = ()) -> str:
+    """The report as one self-contained page (reporting/html.py)."""
+    from openai_conformance.reporting.html import render_report
+
+    return render_report(report_document(run, secrets))
 
 
 def _xml_text(text: str) -> str:
@@ -43,7 +43,7 @@ def to_junit(run: RunResult, secrets: Iterable[str] = ()) -> str:
         "testsuite",
         name="openai-conformance",
         tests=str(len(run.operations)),
-        failures=str(counts.get(Outcome.FAILED.value, 0)),
+        failures=str(sum(1 for op in run.operations if any(f.fails for f in op.findings.values()))),
         errors=str(counts.get(Outcome.ERROR.value, 0)),
         skipped=str(counts.get(Outcome.SKIPPED.value, 0) + counts.get(Outcome.UNSUPPORTED.value, 0)),
         time=f"{run.duration:.3f}",
@@ -61,7 +61,7 @@ def to_junit(run: RunResult, secrets: Iterable[str] = ()) -> str:
             ET.SubElement(case, "skipped", message=op.note or op.outcome.value)
             continue
         for finding in op.violations:
-            if finding.severity != "error":
+            if not finding.fails:  # a warning, or a deviation the baseline accepts
                 continue
             failure = ET.SubElement(
                 case,
@@ -81,12 +81,15 @@ def to_junit(run: RunResult, secrets: Iterable[str] = ()) -> str:
                 message=_xml_text(redact(op.errors[0] if op.errors else "could not test", secrets)),
             )
             error.text = _xml_text(redact("\n".join(op.errors), secrets))
-        warnings = [f for f in op.violations if f.severity == "warning"]
+        warnings = [f for f in op.violations if not f.fails]
         if warnings:
             out = ET.SubElement(case, "system-out")
             out.text = _xml_text(
                 redact(
-                    "\n".join(f"warning {f.check} at {f.pointer or '/'}: {f.message}" for f in warnings),
+                    "\n".join(
+                        f"{'warning' if f.severity == 'warning' else 'known'} {f.check} at {f.pointer or '/'}: {f.message}"
+                        for f in warnings
+                    ),
                     secrets,
                 )
             )
@@ -126,10 +129,20 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
         f"warned {summary['warned']}, unsupported {summary['unsupported']}, could not test {summary['error']}, skipped {summary['skipped']}",
         f"- Violations: {summary['violations']} (warnings: {summary['warnings']}); cases sent: {summary['cases']}; {run.duration:.1f} s",
     ]
+    if run.baseline is not None:
+        lines.append(
+            f"- Baseline `{run.baseline.file}`: {run.baseline.known} known, {summary['new_violations']} new failing"
+            + (f", {len(run.baseline.fixed)} fixed" if run.baseline.fixed else "")
+        )
     if spec.get("overlay_notes"):
         lines.append(
             f"- Overlay actions that did not apply to this (unpinned) spec: {len(spec['overlay_notes'])}"
         )
+    if run.target.example_request:
+        lines.append(
+            f"- Requests went to: `{run.target.api_base}` (for example `{run.target.example_request}`)"
+        )
+    lines += [f"- **Diagnosis:** {_md(line)}" for line in run.diagnosis]
     if run.fatal:
         lines.append(f"- **The target could not be tested:** {run.fatal}")
     if run.interrupted:
@@ -152,9 +165,15 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
         for op in failing:
             lines += ["", f"### `{op.label}` ({op.operation_id})"]
             for finding in op.violations:
+                kind = "" if finding.request == "valid" else f", {finding.request} request"
+                known = ""
+                if finding.baseline is not None and finding.baseline.status != "new":
+                    known = f" — {finding.baseline.status}" + (
+                        f": {_md(finding.baseline.reason)}" if finding.baseline.reason else ""
+                    )
                 lines += [
                     "",
-                    f"- **{finding.check}** ({finding.severity}) at `{finding.pointer or '/'}`, status {finding.status}, "
+                    f"- **{finding.check}** ({finding.severity}{known}) at `{finding.pointer or '/'}`, status {finding.status}{kind}, "
                     f"seen {finding.occurrences}×: {_md(finding.message)}",
                     "",
                     "  ```sh",
@@ -165,6 +184,16 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
     if errored:
         lines += ["", "## Could not test", ""]
         lines += [f"- `{op.label}`: {_md('; '.join(op.errors[:3]))}" for op in errored]
+        for op in errored:
+            for untested in op.untested:
+                lines += [
+                    "",
+                    f"  `{op.label}`, {untested.occurrences}× ({untested.source}): {_md(untested.reason)}",
+                    "",
+                    "  ```sh",
+                    f"  {untested.curl}",
+                    "  ```",
+                ]
     if run.spec_findings:
         lines += [
             "",
@@ -173,7 +202,13 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
             "Problems of the spec itself (not of the target), found by strict validation:",
             "",
         ]
-        lines += [f"- `{f['location'] or '/'}`: {_md(f['message'][:300])}" for f in run.spec_findings]
+        lines += [
+            f"- `{f['location'] or '/'}`"
+            + (f" ({f['places']} places)" if int(f.get("places") or 1) > 1 else "")
+            + (" — corrected by an overlay" if f.get("corrected") else "")
+            + f": {_md(f['message'][:300])}"
+            for f in run.spec_findings
+        ]
     return redact("\n".join(lines) + "\n", secrets)
 
 
@@ -184,11 +219,13 @@ def _write(path: Path, text: str) -> None:
 
 
 def write_reports(run: RunResult, directory: Path, secrets: Iterable[str] = ()) -> list[Path]:
-    """Write the three reports into ``directory``; the paths written."""
+    """Write the reports of REPORT_FILES into ``directory``; the paths written."""
     secrets = tuple(secrets)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, render in (("report.json", to_json), ("junit.xml", to_junit), ("summary.md", to_markdown)):
+    writers = {"report.json": to_json, "report.html": to_html, "junit.xml": to_junit, "summary.md": to_markdown}
+    for name in REPORT_FILES:
+        render = writers[name]
         path = directory / name
         _write(path, render(run, secrets))
         written.append(path)

@@ -1,23 +1,34 @@
 """Events in, results out: one operation's answers folded into its result, and the run's into a RunResult.
 
-This is the one place that decides outcomes: passed, failed, warned, unsupported (every answer said
-"no such route"), error (nothing could be tested), skipped; a run's interruption, its time budget and
-whether the target could be tested at all. The CLI and the pytest plugin both read their results from
-a :class:`RunCollector`, so they cannot disagree.
+This is the one place that decides outcomes (:func:`decide_outcome`): passed, failed, warned,
+unsupported (every answer said "no such route"), error (nothing could be tested), skipped; and, for
+the run, its interruption, its time budget and whether anything could be tested at all
+(:func:`untestable_run`). The CLI and the pytest plugin both read their results from a
+:class:`RunCollector`, so they cannot disagree.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 
 from openai_conformance.capabilities import MISSING
-from openai_conformance.events import CaseJudged, Event, OperationFinished, RunFinished, RunStarted
+from openai_conformance.events import (
+    CaseJudged,
+    Event,
+    OperationFinished,
+    RunFinished,
+    RunStarted,
+    TargetDown,
+)
 from openai_conformance.openapi.operations import Operation
-from openai_conformance.results.info import Settings
-from openai_conformance.results.models import Finding, OperationResult, Outcome, RunResult
+from openai_conformance.results.evidence import excerpt_of
+from openai_conformance.results.info import Settings, Target
+from openai_conformance.results.models import VALID, Finding, OperationResult, Outcome, RunResult
+from openai_conformance.results.streams import keep_stream, stream_record
 
-__all__ = ["OperationRecorder", "RunCollector", "not_run"]
+__all__ = ["OperationRecorder", "RunCollector", "decide_outcome", "not_run", "untestable_run"]
 
 UNSUPPORTED_NOTE = "every request was answered 404/405: the target does not implement this operation"
 
@@ -34,17 +45,36 @@ class OperationRecorder:
 
     def record(self, event: CaseJudged) -> None:
         result = self.result
+        if event.status is None:
+            if event.error is not None:
+                result.add_error(event.error)
+                if event.curl:  # a request was sent: it counts, and its reproduction is kept
+                    result.cases += 1
+                    reason = event.error.removeprefix(f"{event.source}: ")
+                    result.add_untested(reason, event.curl, event.source)
+            return
         if event.error is not None:
             result.add_error(event.error)
-        if event.status is None:
-            return
         result.cases += 1
         result.statuses[event.status] += 1
         result.bare_not_found += event.no_route
         for note in event.notes:
             result.add_error(note)
+        exchange = event.exchange
+        evidence = None if exchange is None else functools.partial(excerpt_of, exchange)
         for violation in event.violations:
-            result.add(violation, status=event.status, curl=event.curl, request_size=event.request_size)
+            result.add(
+                violation,
+                status=event.status,
+                curl=event.curl,
+                request_size=event.request_size,
+                request=event.request_kind or VALID,
+                evidence=evidence,
+            )
+        if exchange is not None:  # in the process that judged: its stream, with its timeline
+            stream = stream_record(event.source, exchange, (v.pointer for v in event.violations))
+            if stream is not None:
+                keep_stream(result.streams, stream)
 
     @property
     def unsupported(self) -> bool:
@@ -53,10 +83,9 @@ class OperationRecorder:
         A 404 that differs from the target's answer for a route that cannot exist (say, "no such
         assistant") means the route is there.
         """
-        statuses = self.result.statuses
-        answered = sum(statuses.values())
-        not_routed = statuses.get(405, 0) + statuses.get(404, 0)
-        return bool(answered) and not_routed == answered and self.result.bare_not_found == answered
+        result = self.result
+        answered = result.answered
+        return bool(answered) and result.bare_not_found == answered
 
     def finish(
         self,
@@ -66,35 +95,57 @@ class OperationRecorder:
         interrupted: str | None = None,
         capability: str | None = None,
     ) -> OperationResult:
-        """The result with its outcome decided.
-
-        ``error``: not a single request could be made. ``interrupted``: why the operation stopped
-        before its end (Ctrl-C); its outcome is decided from what was seen. ``capability``: the
-        --expect capability this operation belongs to, which makes "unsupported" a failure.
-        """
+        """The result with its outcome decided (see :func:`decide_outcome`)."""
         result = self.result
         result.duration = time.monotonic() - self._started
         if note and not result.note:
             result.note = note
-        if error:
-            result.outcome = Outcome.ERROR
-            return result
-        if interrupted is not None:
-            result.note = f"cut short: {interrupted}"
-            result.outcome = Outcome.SKIPPED
-            result.conclude()
-            return result
-        if self.unsupported:
-            result.outcome = Outcome.UNSUPPORTED
-            result.note = UNSUPPORTED_NOTE
-            result.findings.clear()
-        else:
-            result.outcome = Outcome.SKIPPED
-            result.conclude()
-        if capability is not None and result.outcome is Outcome.UNSUPPORTED:
-            result.outcome = Outcome.FAILED
-            result.findings[("capability.missing", "", "")] = _capability_finding(capability, result)
+        return decide_outcome(
+            result,
+            nothing_sent=error,
+            interrupted=interrupted,
+            unsupported=self.unsupported,
+            capability=capability,
+        )
+
+
+def decide_outcome(
+    result: OperationResult,
+    *,
+    nothing_sent: bool = False,
+    interrupted: str | None = None,
+    unsupported: bool = False,
+    capability: str | None = None,
+) -> OperationResult:
+    """The outcome of one operation, from what it showed; in the order the rules apply:
+
+    1. ``nothing_sent``: not a single request could be made → error (could not test).
+    2. ``interrupted`` (Ctrl-C): skipped, noted as cut short, with what was seen.
+    3. ``unsupported``: every answer was "no such route" → unsupported, never passed or failed;
+       with ``capability`` (the --expect capability it belongs to) that is a failure instead.
+    4. otherwise from the findings and answers (:meth:`OperationResult.conclude`): failed (an
+       error-level finding), warned, error (no answer at all), skipped (nothing sent), passed.
+    """
+    if nothing_sent:
+        result.outcome = Outcome.ERROR
         return result
+    if interrupted is not None:
+        result.note = f"cut short: {interrupted}"
+        result.outcome = Outcome.SKIPPED
+        result.conclude()
+        return result
+    if unsupported:
+        result.outcome = Outcome.UNSUPPORTED
+        result.note = UNSUPPORTED_NOTE
+        result.findings.clear()
+        if capability is not None:
+            result.outcome = Outcome.FAILED
+            finding = _capability_finding(capability, result)
+            result.findings[finding.key] = finding
+        return result
+    result.outcome = Outcome.SKIPPED
+    result.conclude()
+    return result
 
 
 def _capability_finding(capability: str, result: OperationResult) -> Finding:
@@ -106,12 +157,35 @@ def _capability_finding(capability: str, result: OperationResult) -> Finding:
     )
 
 
-def not_run(operation: Operation, note: str) -> OperationResult:
-    """The result of an operation that never ran."""
+def not_run(operation: Operation, note: str, *, outcome: Outcome = Outcome.SKIPPED) -> OperationResult:
+    """The result of an operation that never ran (skipped, or error when it could not be tested)."""
     result = OperationResult(operation.operation_id, operation.method, operation.path, operation.tags)
-    result.outcome = Outcome.SKIPPED
+    result.outcome = outcome
     result.note = note
+    if outcome is Outcome.ERROR:
+        result.add_error(note)
     return result
+
+
+def untestable_run(run: RunResult) -> str | None:
+    """Why a run that ran tested nothing, or None: nothing tested is never "conformant"."""
+    operations = run.operations
+    if not operations:
+        return None
+    if all(op.outcome is Outcome.ERROR for op in operations):
+        first = next((e for op in operations for e in op.errors), "every request failed")
+        return f"the target could not be tested: {first}"
+    answered = [op for op in operations if op.answered]
+    if answered and all(set(op.statuses) <= {401, 403} for op in answered):
+        return "the target refused every request (401/403): check --api-key / --header"
+    tested = [op for op in operations if op.outcome not in (Outcome.UNSUPPORTED, Outcome.SKIPPED)]
+    if answered and not tested:
+        return f"no operation of the spec was found at {_api_base(run.target)}: is the path prefix right?"
+    return None
+
+
+def _api_base(target: Target) -> str:
+    return target.api_base or target.base_url
 
 
 class RunCollector:
@@ -121,6 +195,8 @@ class RunCollector:
         self.runner = runner
         self._run: RunResult | None = None
         self._operations: Sequence[Operation] = ()
+        self._crashes: dict[tuple[str, str], list[TargetDown]] = {}  # for operations still running
+        self._down: list[str] = []  # the headline's sentences about the target going down
 
     @property
     def result(self) -> RunResult:
@@ -137,10 +213,25 @@ class RunCollector:
                 settings=Settings(options=dict(event.settings), runner=self.runner),
                 started_at=event.started_at,
             )
+        elif isinstance(event, TargetDown):
+            self._target_down(event)
         elif isinstance(event, OperationFinished):
-            self.result.operations.append(event.result)
+            result = event.result
+            for crash in self._crashes.pop((result.method, result.path), []):
+                _add_crash(result, crash)
+            self.result.operations.append(result)
         elif isinstance(event, RunFinished):
             self._finish(event)
+
+    def _target_down(self, event: TargetDown) -> None:
+        """The finding goes to the operation that sent the request, finished already or not."""
+        self._down.append(event.headline)
+        operation = event.operation
+        for result in self.result.operations:
+            if (result.method, result.path) == (operation.method, operation.path):
+                _add_crash(result, event)
+                return
+        self._crashes.setdefault((operation.method, operation.path), []).append(event)
 
     def _finish(self, event: RunFinished) -> None:
         run = self.result
@@ -149,16 +240,32 @@ class RunCollector:
         run.duration = event.duration
         run.finished_at = event.finished_at
         run.spec_findings = list(event.spec_findings)
+        run.diagnosis = [*self._down, *event.diagnosis]
         run.settings = Settings(
             options=run.settings.options, runner=run.settings.runner, drawing=event.drawing
         )
         done = {(op.method, op.path) for op in run.operations}
         if event.not_run:
+            outcome = Outcome.ERROR if event.not_run_untested else Outcome.SKIPPED
             run.operations.extend(
-                not_run(op, event.not_run) for op in self._operations if (op.method, op.path) not in done
+                not_run(op, event.not_run, outcome=outcome)
+                for op in self._operations
+                if (op.method, op.path) not in done
             )
         order = {(op.method, op.path): index for index, op in enumerate(self._operations)}
         run.operations.sort(key=lambda r: order.get((r.method, r.path), len(order)))
-        if not run.fatal and run.operations and all(op.outcome is Outcome.ERROR for op in run.operations):
-            first = next((e for op in run.operations for e in op.errors), "every request failed")
-            run.fatal = f"the target could not be tested: {first}"
+        if not run.fatal and not run.interrupted:
+            run.fatal = untestable_run(run)
+
+
+def _add_crash(result: OperationResult, event: TargetDown) -> None:
+    """The request after which the target went down is a defect of its operation."""
+    result.add(
+        event.violation,
+        status=0,
+        curl=event.curl,
+        request_size=event.request_size,
+        request=event.request_kind or VALID,
+    )
+    if result.outcome in (Outcome.PASSED, Outcome.WARNED, Outcome.UNSUPPORTED, Outcome.SKIPPED):
+        result.outcome = Outcome.FAILED if event.violation.severity == "error" else Outcome.WARNED

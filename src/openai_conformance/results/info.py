@@ -16,12 +16,16 @@ class Target:
     embedded: bool = False  # the reference server the run started itself
     faults: tuple[str, ...] = ()  # the reference server's deviations switched on (embedded only)
     models: tuple[str, ...] = ()  # the models requests named
+    api_base: str = ""  # where the spec's paths were sent: the base URL with or without /v1, as probed
+    example_request: str = ""  # one request as sent, "GET http://host/v1/models": where requests went
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"base_url": self.base_url, "embedded": self.embedded}
         if self.embedded:
             data["faults"] = list(self.faults)
         data["models"] = list(self.models)
+        data["api_base"] = self.api_base or None
+        data["example_request"] = self.example_request or None
         return data
 
     @classmethod
@@ -34,6 +38,8 @@ class Target:
             embedded=bool(data.get("embedded")),
             faults=tuple(str(f) for f in faults or ()),
             models=tuple(str(m) for m in data.get("models") or ()),
+            api_base=str(data.get("api_base") or ""),
+            example_request=str(data.get("example_request") or ""),
         )
 
 

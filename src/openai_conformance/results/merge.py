@@ -49,5 +49,6 @@ def merge_runs(runs: Iterable[RunResult]) -> RunResult:
         duration=max(r.duration for r in runs),
         interrupted="; ".join(r.interrupted for r in runs if r.interrupted) or None,
         fatal="; ".join(r.fatal for r in runs if r.fatal) or None,
+        diagnosis=list(dict.fromkeys(line for r in runs for line in r.diagnosis)),
     )
     return merged

@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from openai_conformance.results.evidence import Excerpt
+from openai_conformance.results.identity import BaselineMark, BaselineSummary, signature_of
 from openai_conformance.results.info import Settings, SpecInfo, Target
+from openai_conformance.results.streams import StreamRecord
 from openai_conformance.validation.violations import Severity, Violation, violation_key
 
-__all__ = ["REPORT_FORMAT", "Finding", "OperationResult", "Outcome", "RunResult"]
+__all__ = ["REPORT_FORMAT", "VALID", "Finding", "OperationResult", "Outcome", "RunResult", "UntestedRequest"]
 
 #: Its major part changes when the shape of report.json changes incompatibly; readers accept any 1.x.
 #: 1.1: ``target.faults`` (a list) replaces ``target.fault``; settings ``max_tokens``/``max_n``.
-REPORT_FORMAT = "1.1"
+#: 1.2: a violation's ``request`` and ``field``; an operation's ``untested``; the run's
+#: ``diagnosis``; ``target.api_base`` and ``target.example_request``.
+#: 1.3: per operation ``streams``; per violation ``signature``, ``excerpt``, ``baseline``; the run's
+#: ``baseline``; summary ``tested``, ``answered_2xx``, ``new_violations``, ``known``. The JSON Schema
+#: of the current format is ``openai-conformance report schema`` (results/schema.py).
+REPORT_FORMAT = "1.3"
+
+#: The kind of request of a finding whose request obeyed the schema and the API's rules.
+VALID = "valid"
+
+_REQUIRED = re.compile(r"^'(?P<name>[^']+)' is a required property")
+_UNEXPECTED = re.compile(r"\('(?P<name>[^']+)' (?:was|were) unexpected\)")
 
 
 class Outcome(enum.StrEnum):
@@ -28,9 +44,28 @@ class Outcome(enum.StrEnum):
     SKIPPED = "skipped"  # not run (deselected, or the run ran out of time)
 
 
+def field_of(keyword: str, message: str) -> str:
+    """The property a schema error names beyond its pointer: the missing or the unexpected one."""
+    pattern = (
+        _REQUIRED if keyword == "required" else _UNEXPECTED if keyword == "additionalProperties" else None
+    )
+    match = pattern.search(message) if pattern is not None else None
+    return match.group("name") if match else ""
+
+
+#: What makes two findings one defect (see :attr:`Finding.key`).
+FindingKey = tuple[str, str, str, str, str, int]
+
+
 @dataclass(slots=True)
 class Finding:
-    """One kind of violation on one operation, with the smallest request that showed it."""
+    """One distinct defect on one operation, with the smallest request that showed it.
+
+    ``request`` is the kind of request that showed it: ``valid`` (it obeyed the schema and the API's
+    rules), or what made it invalid (``invalid: malformed JSON``). ``field`` is the property a schema
+    error names beyond its pointer (the missing one of ``required``). ``status`` is the answer's
+    status (0: no answer at all).
+    """
 
     check: str
     severity: Severity
@@ -41,9 +76,15 @@ class Finding:
     curl: str
     occurrences: int = 1
     request_size: int = 0
+    request: str = VALID
+    field: str = ""
+    excerpt: Excerpt | None = None  # the part of the answer (of the kept reproduction) the pointer names
+    baseline: BaselineMark | None = None  # how the run's baseline saw it (None: no baseline given)
 
     @classmethod
-    def from_violation(cls, violation: Violation, *, status: int, curl: str, request_size: int) -> Finding:
+    def from_violation(
+        cls, violation: Violation, *, status: int, curl: str, request_size: int, request: str = VALID
+    ) -> Finding:
         return cls(
             check=violation.check,
             severity=violation.severity,
@@ -53,6 +94,8 @@ class Finding:
             status=status,
             curl=curl,
             request_size=request_size,
+            request=request or VALID,
+            field=field_of(violation.keyword, violation.message),
         )
 
     @classmethod
@@ -66,11 +109,33 @@ class Finding:
             status=int(data.get("status") or 0),
             curl=str(data.get("curl") or ""),
             occurrences=int(data.get("occurrences") or 1),
+            request=str(data.get("request") or VALID),
+            field=str(data.get("field") or ""),
+            excerpt=Excerpt.from_dict(data.get("excerpt")),
+            baseline=BaselineMark.from_dict(data.get("baseline")),
         )
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        return violation_key(self.check, self.pointer, self.keyword)
+    def key(self) -> FindingKey:
+        """What makes a defect distinct; the one definition of "the same finding".
+
+        The check, the pointer with array indices folded and the schema keyword (as
+        :func:`~openai_conformance.validation.violations.violation_key` says), the property a schema
+        error names (each missing field is a defect of its own), the kind of request (valid, or
+        which rule it broke) and the answer's status.
+        """
+        check, pointer, keyword = violation_key(self.check, self.pointer, self.keyword)
+        return (check, pointer, keyword, self.field, self.request, self.status)
+
+    @property
+    def signature(self) -> str:
+        """A stable digest of the finding's kind (:attr:`key`): baselines and run diffs match findings by it."""
+        return signature_of(self.key)
+
+    @property
+    def fails(self) -> bool:
+        """Whether it fails the run: an error that no (unexpired) baseline entry accounts for."""
+        return self.severity == "error" and (self.baseline is None or self.baseline.fails)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,10 +144,43 @@ class Finding:
             "message": self.message,
             "pointer": self.pointer,
             "keyword": self.keyword or None,
+            "field": self.field or None,
+            "request": self.request,
             "status": self.status,
             "occurrences": self.occurrences,
             "curl": self.curl,
+            "signature": self.signature,
+            "excerpt": self.excerpt.to_dict() if self.excerpt else None,
+            "baseline": self.baseline.to_dict() if self.baseline else None,
         }
+
+
+@dataclass(slots=True)
+class UntestedRequest:
+    """Requests of one kind that could not be tested (no answer: timed out, reset, refused; or an answer
+    that could not be judged), with a reproduction: recorded, never dropped."""
+
+    reason: str
+    curl: str
+    source: str = ""  # "generated", or the scenario that sent it
+    occurrences: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "source": self.source,
+            "occurrences": self.occurrences,
+            "curl": self.curl,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UntestedRequest:
+        return cls(
+            reason=str(data.get("reason") or ""),
+            curl=str(data.get("curl") or ""),
+            source=str(data.get("source") or ""),
+            occurrences=int(data.get("occurrences") or 1),
+        )
 
 
 @dataclass(slots=True)
@@ -93,52 +191,98 @@ class OperationResult:
     method: str
     path: str
     tags: tuple[str, ...] = ()
-    cases: int = 0
+    cases: int = 0  # requests sent, answered or not
     statuses: Counter[int] = field(default_factory=Counter)
-    findings: dict[tuple[str, str, str], Finding] = field(default_factory=dict)
+    findings: dict[FindingKey, Finding] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)  # could-not-test reasons, de-duplicated
+    untested: list[UntestedRequest] = field(
+        default_factory=list
+    )  # requests that could not be tested, by reason
     bare_not_found: int = 0  # 404/405 answers whose body is not an API error: no route at all
     duration: float = 0.0
     outcome: Outcome = Outcome.SKIPPED
     note: str = ""
+    streams: list[StreamRecord] = field(default_factory=list)  # one per streamed answer (results/streams.py)
 
     @property
     def label(self) -> str:
         return f"{self.method.upper()} {self.path}"
 
-    def add(self, violation: Violation, *, status: int, curl: str, request_size: int) -> None:
-        """Record a violation; of each kind only the smallest reproducing request is kept."""
-        key = violation.key
-        existing = self.findings.get(key)
+    def add(
+        self,
+        violation: Violation,
+        *,
+        status: int,
+        curl: str,
+        request_size: int,
+        request: str = VALID,
+        evidence: Callable[[str], Excerpt | None] | None = None,
+    ) -> None:
+        """Record a violation under its defect (:attr:`Finding.key`), keeping that defect's smallest
+        reproducing request.
+
+        ``evidence(pointer)`` gives the excerpt of the answer; it is asked only for the reproduction kept.
+        """
+        finding = Finding.from_violation(
+            violation, status=status, curl=curl, request_size=request_size, request=request
+        )
+        existing = self.findings.get(finding.key)
         if existing is None:
-            self.findings[key] = Finding.from_violation(
-                violation, status=status, curl=curl, request_size=request_size
-            )
+            finding.excerpt = evidence(violation.pointer) if evidence else None
+            self.findings[finding.key] = finding
             return
         existing.occurrences += 1
         if request_size < existing.request_size:
             existing.curl, existing.request_size = curl, request_size
-            existing.message, existing.pointer, existing.status = violation.message, violation.pointer, status
+            existing.message, existing.pointer = violation.message, violation.pointer
+            if evidence is not None:
+                existing.excerpt = evidence(violation.pointer)
 
     def add_error(self, message: str) -> None:
         if message not in self.errors and len(self.errors) < 20:
             self.errors.append(message)
 
+    def add_untested(self, reason: str, curl: str, source: str = "") -> None:
+        """A request that could not be tested, with its reproduction; one entry per reason and source."""
+        for entry in self.untested:
+            if entry.reason == reason and entry.source == source:
+                entry.occurrences += 1
+                if curl and (not entry.curl or len(curl) < len(entry.curl)):
+                    entry.curl = curl
+                return
+        if len(self.untested) < 20:
+            self.untested.append(UntestedRequest(reason, curl, source))
+
     @property
     def violations(self) -> list[Finding]:
         return sorted(self.findings.values(), key=lambda f: (f.severity != "error", f.check, f.pointer))
 
+    @property
+    def answered(self) -> int:
+        """How many requests got an answer (``cases`` counts every request sent)."""
+        return sum(self.statuses.values())
+
+    @property
+    def tested(self) -> bool:
+        """Whether its answers were judged (passed, failed or warned)."""
+        return self.outcome in (Outcome.PASSED, Outcome.FAILED, Outcome.WARNED)
+
+    @property
+    def answered_2xx(self) -> bool:
+        """Whether at least one answer was a success, so the success schemas were judged."""
+        return any(200 <= status < 300 for status in self.statuses)
+
     def conclude(self) -> None:
-        """Set the outcome from what was recorded."""
+        """Set the outcome from what was recorded: "passed" only on answers that were judged."""
         if self.outcome is not Outcome.SKIPPED and self.outcome is not Outcome.ERROR:
             return
         if any(f.severity == "error" for f in self.findings.values()):
             self.outcome = Outcome.FAILED
         elif self.findings:
             self.outcome = Outcome.WARNED
-        elif self.cases == 0 and self.errors:
+        elif self.answered == 0 and (self.errors or self.untested):
             self.outcome = Outcome.ERROR
-        elif self.cases == 0:
+        elif self.answered == 0:
             self.outcome = Outcome.SKIPPED
         else:
             self.outcome = Outcome.PASSED
@@ -156,6 +300,8 @@ class OperationResult:
             "duration_seconds": round(self.duration, 4),
             "violations": [f.to_dict() for f in self.violations],
             "errors": list(self.errors),
+            "untested": [u.to_dict() for u in self.untested],
+            "streams": [s.to_dict() for s in self.streams],
         }
 
     @classmethod
@@ -171,6 +317,10 @@ class OperationResult:
             duration=float(data.get("duration_seconds") or 0.0),
             outcome=Outcome(data.get("outcome", "skipped")),
             note=str(data.get("note") or ""),
+            untested=[
+                UntestedRequest.from_dict(u) for u in data.get("untested") or [] if isinstance(u, dict)
+            ],
+            streams=[StreamRecord.from_dict(s) for s in data.get("streams") or () if isinstance(s, dict)],
         )
         for item in data.get("violations") or []:
             finding = Finding.from_dict(item)
@@ -185,13 +335,15 @@ class RunResult:
     target: Target
     spec: SpecInfo
     settings: Settings
-    spec_findings: list[dict[str, str]] = field(default_factory=list)
+    spec_findings: list[dict[str, Any]] = field(default_factory=list)
     operations: list[OperationResult] = field(default_factory=list)
     started_at: str = ""
     finished_at: str = ""
     duration: float = 0.0
     interrupted: str | None = None  # why the run stopped early, if it did
     fatal: str | None = None  # why the target could not be tested at all
+    diagnosis: list[str] = field(default_factory=list)  # what the run saw of the target, in sentences
+    baseline: BaselineSummary | None = None  # what the run's --baseline said (results/baseline.py)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
@@ -209,6 +361,8 @@ class RunResult:
             duration=float(data.get("duration_seconds") or 0.0),
             interrupted=data.get("interrupted"),
             fatal=data.get("fatal"),
+            diagnosis=[str(line) for line in data.get("diagnosis") or []],
+            baseline=BaselineSummary.from_dict(data.get("baseline")),
         )
 
     def counts(self) -> Counter[str]:
@@ -223,6 +377,21 @@ class RunResult:
         return sum(1 for op in self.operations for f in op.findings.values() if f.severity == "warning")
 
     @property
+    def failing_violations(self) -> int:
+        """Error kinds that fail the run: all of them, less those the baseline accounts for."""
+        return sum(1 for op in self.operations for f in op.findings.values() if f.fails)
+
+    @property
+    def known_violations(self) -> int:
+        """Kinds (errors and warnings) the baseline accounts for."""
+        return sum(
+            1
+            for op in self.operations
+            for f in op.findings.values()
+            if f.baseline is not None and not f.baseline.fails and f.baseline.status != "added"
+        )
+
+    @property
     def exit_code(self) -> int:
         """0 conformant, 1 violations found, 2 not everything could be tested.
 
@@ -231,7 +400,7 @@ class RunResult:
         """
         if self.fatal:
             return 2
-        if self.error_violations:
+        if self.failing_violations:
             return 1
         if self.interrupted or any(op.outcome is Outcome.ERROR for op in self.operations):
             return 2
@@ -247,6 +416,7 @@ class RunResult:
             "duration_seconds": round(self.duration, 3),
             "interrupted": self.interrupted,
             "fatal": self.fatal,
+            "diagnosis": list(self.diagnosis),
             "exit_code": self.exit_code,
             "target": self.target.to_dict(),
             "spec": self.spec.to_dict(),
@@ -256,8 +426,13 @@ class RunResult:
                 "cases": sum(op.cases for op in self.operations),
                 "violations": self.error_violations,
                 "warnings": self.warning_violations,
+                "new_violations": self.failing_violations,
+                "known": self.known_violations,
+                "tested": sum(op.tested for op in self.operations),
+                "answered_2xx": sum(op.answered_2xx for op in self.operations),
                 **{outcome.value: counts.get(outcome.value, 0) for outcome in Outcome},
             },
+            "baseline": self.baseline.to_dict() if self.baseline else None,
             "spec_findings": self.spec_findings,
             "operations": [op.to_dict() for op in self.operations],
         }

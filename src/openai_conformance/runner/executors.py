@@ -43,8 +43,8 @@ class SerialExecutor:
 
     def run(self, operations: Sequence[Operation], budget: TimeBudget) -> Iterator[Event]:
         for operation in operations:
-            if budget.past():
-                return  # the rest is listed as not run by the collector
+            if budget.past() or self.runner.transport.down is not None:
+                return  # the rest is listed as not run (or as not testable) by the collector
             yield from self.runner.run(operation)
 
 
@@ -72,7 +72,9 @@ def _start_worker(
             embedded_target(contract, api_key=config.api_key, faults=config.faults)
         )
     worker_config = replace(config, models=tuple(models))
-    _worker = build_operation_runner(contract, worker_config, base_url, no_route=no_route)
+    # A target of the user's: ``base_url`` is where the parent's probes found the API (prefix and all).
+    prefix = None if config.base_url is None else ""
+    _worker = build_operation_runner(contract, worker_config, base_url, no_route=no_route, api_prefix=prefix)
 
 
 def _run_one(operation: Operation, deadline: float | None) -> list[Event]:

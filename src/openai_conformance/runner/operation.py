@@ -8,16 +8,23 @@ from typing import TYPE_CHECKING
 
 from openai_conformance.capabilities import capability_of
 from openai_conformance.errors import CaseError, TransportError
-from openai_conformance.events import GENERATED, CaseJudged, Event, OperationFinished, OperationStarted
+from openai_conformance.events import (
+    GENERATED,
+    CaseJudged,
+    Event,
+    OperationFinished,
+    OperationStarted,
+    TargetDown,
+)
 from openai_conformance.generation.request import GeneratedCase
 from openai_conformance.openapi.operations import Operation
 from openai_conformance.results.collector import OperationRecorder
 from openai_conformance.runner.budget import TimeBudget
 from openai_conformance.runner.drawing import CaseSource
+from openai_conformance.runner.health import WatchedTransport
 from openai_conformance.runner.target import NoRoute
 from openai_conformance.transport.curl import to_curl
 from openai_conformance.transport.exchange import Exchange, Request, StreamEnd, asks_for_stream
-from openai_conformance.transport.http import HttpTransport
 from openai_conformance.validation.judge import Judge
 from openai_conformance.validation.rejection import check_negative_answer
 from openai_conformance.validation.violations import Violation
@@ -36,13 +43,18 @@ INTERRUPTED = "interrupted by the user (Ctrl-C)"
 _NOTHING_TO_NEGATE = "no invalid request can be made: the operation takes no body and no query"
 
 
+def request_kind(request: Request) -> str:
+    """The kind of request a finding records: "" (valid), or what makes it invalid on purpose."""
+    return f"invalid: {request.about}" if request.about else ""
+
+
 class OperationRunner:
     """Runs one operation at a time against one target; every answer becomes a :class:`CaseJudged`."""
 
     def __init__(
         self,
         config: RunConfig,
-        transport: HttpTransport,
+        transport: WatchedTransport,
         judge: Judge,
         source: CaseSource,
         budget: TimeBudget,
@@ -58,13 +70,14 @@ class OperationRunner:
         self.secrets = secrets
         self.no_route = no_route or NoRoute()
 
-    def run(self, operation: Operation) -> Iterator[Event]:
+    def run(self, operation: Operation) -> Iterator[Event | TargetDown]:
         """The operation's events, ending with its :class:`OperationFinished`.
 
         On Ctrl-C the operation ends with what it had shown (noted as cut short), then the
         KeyboardInterrupt goes on.
         """
         yield OperationStarted(operation)
+        self.transport.operation = operation
         recorder = OperationRecorder(operation)
         config = self.config
         if config.negative and not (operation.request_media_types or operation.has_query_parameters):
@@ -76,17 +89,21 @@ class OperationRunner:
             drawn = self._generated(operation, recorder, told)
             yield from told
             told.clear()
+            yield from self.transport.take_events()
             if drawn.error:
                 recorder.result.add_error(drawn.error)
             if not drawn.fatal and config.probes and not config.negative and not recorder.unsupported:
                 for event in self._scenarios(operation):
                     recorder.record(event)
                     yield event
+                    yield from self.transport.take_events()
         except KeyboardInterrupt:
             yield from told
             if recorder.result.cases:
                 yield OperationFinished(operation, recorder.finish(interrupted=INTERRUPTED))
             raise
+        if self.transport.down is not None:
+            recorder.result.add_error(f"the rest was not sent: {self.transport.down}")
         if drawn.fatal:
             result = recorder.finish(error=True, note=drawn.note)
         else:
@@ -114,7 +131,7 @@ class OperationRunner:
         pending: list[concurrent.futures.Future[CaseJudged]] = []
 
         def emit(case: GeneratedCase) -> None:
-            if self.budget.past():
+            if self.budget.past() or self.transport.down is not None:
                 return
             if pool is None:
                 keep(self._judge_case(operation, case))
@@ -145,17 +162,19 @@ class OperationRunner:
             media_type=case.media_type,
         )
         streamed = asks_for_stream(case.body)
+        negative = self.config.negative
+        if negative:
+            request.about = "generated to break the schema"
         try:
             exchange = self.transport.send(request, stream=streamed)
         except TransportError as exc:
-            return self._failed(operation, GENERATED, request, exc.message)
-        negative = self.config.negative
+            return self.failed(operation, GENERATED, request, exc.message)
         try:
             violations = list(self.judge.judge(exchange, operation.operation_id, valid_request=not negative))
         except CaseError as exc:
-            return self._failed(operation, GENERATED, request, exc.message)
+            return self.failed(operation, GENERATED, request, exc.message)
         except Exception as exc:  # a validator that breaks on this answer: it could not be judged
-            return self._failed(
+            return self.failed(
                 operation, GENERATED, request, f"the answer could not be judged: {type(exc).__name__}: {exc}"
             )
         if negative:
@@ -182,11 +201,13 @@ class OperationRunner:
             request_size=len(request.content) + len(request.url),
             notes=notes,
             no_route=self.no_route.matches(exchange),
+            request_kind=request_kind(request),
             elapsed=exchange.elapsed,
             exchange=exchange,
         )
 
-    def _failed(self, operation: Operation, source: str, request: Request, message: str) -> CaseJudged:
+    def failed(self, operation: Operation, source: str, request: Request, message: str) -> CaseJudged:
+        """The event of a request that could not be tested, with its reproduction."""
         return CaseJudged(
             operation=operation,
             source=source,
@@ -194,6 +215,7 @@ class OperationRunner:
             error=message,
             curl=to_curl(request, self.secrets),
             request_size=len(request.content) + len(request.url),
+            request_kind=request_kind(request),
         )
 
     # -- hand-made scenarios ---------------------------------------------------------------------
@@ -211,10 +233,22 @@ def build_operation_runner(
     no_route: NoRoute | None = None,
     client: httpx.Client | None = None,
     feed: CaseFeed | None = None,
+    api_prefix: str | None = None,
 ) -> OperationRunner:
-    """The transport, judge and request source of one process, around one target."""
+    """The transport, judge and request source of one process, around one target.
+
+    ``api_prefix``: what to put between ``base_url`` and the spec's paths (None: the spec's own
+    ``/v1``, unless ``base_url`` ends with it; "" once the probes have found where the API is).
+    """
     secrets = secrets_of(config)
-    transport = HttpTransport(config, base_url, api_prefix=contract.server_base[1], client=client)
+    transport = WatchedTransport(
+        config,
+        base_url,
+        restart_wait=config.restart_wait,
+        secrets=secrets,
+        api_prefix=contract.server_base[1] if api_prefix is None else api_prefix,
+        client=client,
+    )
     judge = Judge(contract, secrets=secrets, profile=config.profile)
     source = CaseSource(contract, config, feed=feed)
     budget = TimeBudget(config.max_time)

@@ -17,9 +17,9 @@ from openai_conformance.openapi.operations import Operation
 from openai_conformance.results.info import SpecInfo, Target
 from openai_conformance.runner.budget import TimeBudget
 from openai_conformance.runner.executors import Executor, SerialExecutor, WorkerExecutor
+from openai_conformance.runner.health import WatchedTransport
 from openai_conformance.runner.operation import INTERRUPTED, build_operation_runner
-from openai_conformance.runner.target import NoRoute, discover_models
-from openai_conformance.transport.http import HttpTransport
+from openai_conformance.runner.probe import probe_target
 from openai_conformance.validation.judge import Judge
 
 if TYPE_CHECKING:
@@ -56,11 +56,12 @@ class Runner:
             contract, config, self.target.base_url, client=client, feed=feed
         )
         self.budget = self.operation_runner.budget
+        self.diagnosis: list[str] = []  # what the probes said of the target, for the headline
         self._started = time.monotonic()
 
     # -- the parts the runner is made of ---------------------------------------------------------
     @property
-    def transport(self) -> HttpTransport:
+    def transport(self) -> WatchedTransport:
         return self.operation_runner.transport
 
     @property
@@ -115,25 +116,32 @@ class Runner:
         yield self.finish()
 
     def start(self, operations: Sequence[Operation]) -> Generator[Event, None, bool]:
-        """Ask the target for its models and its answer for a missing route; then :class:`RunStarted`.
+        """Probe the target (runner/probe.py): where its API is, its models, its answer for a missing
+        route, whether it can be tested at all; then :class:`RunStarted`.
 
         Returns False (after :class:`RunStarted` and :class:`RunFinished`) when the target cannot be
-        reached at all.
+        tested at all: unreachable, refusing every request, or not an OpenAI API.
         """
         self._started = time.monotonic()
         self.budget = self.operation_runner.budget = TimeBudget(self.config.max_time, started=self._started)
         source = self.operation_runner.source
         fatal: str | None = None
+        api_base = example = ""
         try:
-            models = list(self.config.models) or discover_models(self.transport)
-            self.operation_runner.no_route = NoRoute.discover(self.transport)
+            probe = probe_target(self.transport, {op.method for op in operations}, self.config.models)
         except TargetError as exc:
             models, fatal = [], str(exc)
+        else:
+            models, api_base, example = probe.models, probe.api_base, probe.example_request
+            self.operation_runner.no_route = probe.no_route
+            self.diagnosis = probe.diagnosis
         self.target = Target(
             base_url=self.target.base_url,
             embedded=self.target.embedded,
             faults=self.target.faults,
             models=tuple(models),
+            api_base=api_base,
+            example_request=example,
         )
         if fatal is None:
             negative = self.config.negative
@@ -167,8 +175,11 @@ class Runner:
         """How the run ended (operations that never ran are listed as such by the collector)."""
         self.operation_runner.source.close()  # its work is done, or cut short: let the helper go
         not_run = ""
+        down = self.transport.down
         if interrupted is not None:
             not_run = "not run: interrupted"
+        elif down is not None:
+            not_run = f"could not test: {down}"
         elif self.budget.ran_out:
             interrupted = self.budget.reason
             not_run = "not run: time budget exhausted"
@@ -178,8 +189,10 @@ class Runner:
             interrupted=interrupted,
             fatal=fatal,
             not_run=not_run,
+            not_run_untested=down is not None and interrupted is None,
             drawing=self.drawing,
-            spec_findings=tuple(f.to_dict() for f in self.contract.findings),  # computed meanwhile, if new
+            spec_findings=tuple(self.contract.spec_findings()),  # computed meanwhile, if new
+            diagnosis=tuple(self.diagnosis),
         )
 
     def _executor(self) -> Executor:
@@ -187,7 +200,7 @@ class Runner:
         if workers > 1:
             return WorkerExecutor(
                 self.config,
-                self.target.base_url,
+                self.target.api_base or self.target.base_url,
                 list(self.target.models),
                 self.operation_runner.no_route,
                 self.contract.source.sha256,

@@ -9,7 +9,7 @@ from openai_conformance.errors import TransportError
 from openai_conformance.events import CaseJudged
 from openai_conformance.openapi.operations import Operation
 from openai_conformance.scenarios import ScenarioContext, fit_models, scenarios_for
-from openai_conformance.transport.exchange import Exchange
+from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.validation.violations import Violation
 
 if TYPE_CHECKING:
@@ -19,10 +19,12 @@ __all__ = ["run_scenarios"]
 
 
 def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[CaseJudged]:
-    """Every scenario of ``operation``: one event per answer, with the violations found in it, and one
-    per scenario whose request got no answer (or that broke), naming the scenario."""
+    """Every scenario of ``operation``: one event per answer, with the violations found in it, one per
+    request that got no answer (with its reproduction, naming the scenario), and one per scenario
+    that broke."""
     models = runner.source.models
     sent: list[Exchange] = []
+    unanswered: list[tuple[Request, str]] = []
     context = ScenarioContext(
         transport=runner.transport,
         judge=runner.judge,
@@ -30,11 +32,13 @@ def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[Cas
         max_tokens=runner.config.max_tokens,
         expect_auth=runner.config.expect_auth,
         on_answer=sent.append,
+        on_unanswered=lambda request, message: unanswered.append((request, message)),
     )
     for scenario in scenarios_for(operation.operation_id, models=bool(models)):
-        if runner.budget.past():
+        if runner.budget.past() or runner.transport.down is not None:
             return
         sent.clear()
+        unanswered.clear()
         found: dict[int, list[Violation]] = {}
         error: str | None = None
         try:
@@ -42,11 +46,13 @@ def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[Cas
                 found.setdefault(id(exchange), []).append(violation)
                 if not any(exchange is other for other in sent):
                     sent.append(exchange)
-        except TransportError as exc:  # named by the scenario: "errors.invalid.createChatCompletion: …"
-            error = f"{scenario.id}: {exc.message}"
+        except TransportError:  # the request is among ``unanswered``, with its reproduction
+            pass
         except Exception as exc:  # a scenario that breaks is a tool error, never a verdict
             error = f"{scenario.id} failed: {type(exc).__name__}: {exc}"
         for exchange in list(sent):
             yield runner.answered(operation, scenario.id, exchange, found.get(id(exchange), []))
+        for request, message in unanswered:  # named by the scenario: "errors.invalid.…: no answer …"
+            yield runner.failed(operation, scenario.id, request, f"{scenario.id}: {message}")
         if error is not None:
             yield CaseJudged(operation=operation, source=scenario.id, status=None, error=error)

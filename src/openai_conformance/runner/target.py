@@ -1,21 +1,52 @@
-"""The target: started (the embedded reference server) or reached, and what it tells before the run."""
+"""The target: started (the embedded reference server) or reached, and how it answers a route it lacks."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import json
+import re
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from openai_conformance.errors import TargetError, TransportError
+from openai_conformance.errors import TransportError
 from openai_conformance.openapi.loader import Contract
 from openai_conformance.results.info import Target
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.transport.http import HttpTransport
 
-__all__ = ["NoRoute", "discover_models", "embedded_target", "open_target"]
+__all__ = ["NO_SUCH_ROUTE", "NoRoute", "embedded_target", "framework_not_found", "open_target"]
 
-_NO_SUCH_ROUTE = "/openai-conformance-no-such-route"
-_MAX_MODELS = 50
+NO_SUCH_ROUTE = "/openai-conformance-no-such-route"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_SCANNED = 4096  # bytes of a body compared or searched
+
+# The "no such route" pages of web frameworks, JSON or not: what a server answers for a path (or a
+# method) it has no handler for, whatever the path. Each is matched against the start of the body.
+_FRAMEWORK_PAGES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # Express (HTML or JSON): "Cannot GET /v1/files"
+    ("Express", re.compile(r"Cannot (?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /")),
+    # FastAPI / Starlette: {"detail":"Not Found"} and {"detail":"Method Not Allowed"}, or plain text
+    (
+        "Starlette",
+        re.compile(
+            r'^\s*(?:\{\s*"detail"\s*:\s*"(?:Not Found|Method Not Allowed)"\s*\}|Not Found|Method Not Allowed)\s*$'
+        ),
+    ),
+    # Fastify: {"message":"Route GET:/v1/files not found","error":"Not Found","statusCode":404}
+    ("Fastify", re.compile(r"Route (?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS):/\S* not found")),
+    # Go net/http, aiohttp, Hono, Flask/Werkzeug, nginx
+    ("Go net/http", re.compile(r"^\s*404 page not found\s*$")),
+    ("aiohttp", re.compile(r"^\s*(?:404: Not Found|405: Method Not Allowed)\s*$")),
+    ("Hono", re.compile(r"^\s*404 Not Found\s*$")),
+    ("Werkzeug", re.compile(r"<title>(?:404 Not Found|405 Method Not Allowed)</title>")),
+    ("nginx", re.compile(r"<center>nginx[^<]*</center>")),
+    # Spring Boot: {"timestamp":…,"status":404,"error":"Not Found","path":"/v1/files"}
+    ("Spring", re.compile(r'"status"\s*:\s*404\s*,\s*"error"\s*:\s*"Not Found"\s*,\s*"path"')),
+    # Prism: "Route not resolved, no path matched" / NO_PATH_MATCHED_ERROR / NO_METHOD_MATCHED_ERROR
+    ("Prism", re.compile(r"NO_(?:PATH|METHOD)_MATCHED_ERROR|Route not resolved")),
+)
 
 
 @contextlib.contextmanager
@@ -41,39 +72,56 @@ def open_target(
         yield Target(base_url=url, embedded=True, faults=tuple(faults))
 
 
-def discover_models(transport: HttpTransport) -> list[str]:
-    """The models the target lists at GET /models (none when it lists none); TargetError when unreachable."""
-    request = transport.build("GET", "/models", "/models")
-    try:
-        exchange = transport.send(request)
-    except TransportError as exc:
-        raise TargetError(f"the target at {transport.base_url} cannot be reached: {exc.message}") from exc
-    if exchange.status != 200:
-        return []
-    try:
-        data = exchange.json().get("data", [])
-        return [str(m["id"]) for m in data if isinstance(m, dict) and "id" in m][:_MAX_MODELS]
-    except (ValueError, AttributeError, TypeError):
-        return []
+def framework_not_found(exchange: Exchange) -> str | None:
+    """The framework whose "no such route" page this 404/405 answer is, or None."""
+    if exchange.status not in (404, 405):
+        return None
+    text = exchange.body[:_SCANNED].decode("utf-8", "replace")
+    for name, pattern in _FRAMEWORK_PAGES:
+        if pattern.search(text):
+            return name
+    return None
 
 
 @dataclass(frozen=True, slots=True)
 class NoRoute:
-    """How the target answers a route it does not have, to tell "no such route" from "no such item"."""
+    """How the target answers a route it does not have, method by method.
 
-    status: int | None = None  # None: the target said nothing useful about a missing route
-    body: bytes = b""  # the answer with the request's path taken out
+    Frameworks put the method in their "no such route" page (Express: ``Cannot GET /v1/files``), so
+    the route that cannot exist is asked for with every method the spec uses, and an answer is
+    compared with the one for its own method. An answer that is a framework's "no such route" page
+    is one too, whatever the probes said; any other 404 (an API error: "no such file") means the
+    route is there.
+    """
+
+    answers: tuple[tuple[str, int, bytes], ...] = ()  # (method, status, body with the path taken out)
 
     @classmethod
-    def discover(cls, transport: HttpTransport) -> NoRoute:
-        """Ask for a route no server has."""
-        try:
-            exchange = transport.send(transport.build("POST", _NO_SUCH_ROUTE, _NO_SUCH_ROUTE, body={}))
-        except TransportError:
-            return cls()
-        if exchange.status in (404, 405):
-            return cls(exchange.status, _normalise(exchange, _NO_SUCH_ROUTE))
-        return cls()
+    def discover(
+        cls,
+        transport: HttpTransport,
+        methods: Iterable[str] = ("POST",),
+        seen: dict[str, Exchange] | None = None,
+    ) -> NoRoute:
+        """Ask for a route no server has, once per method (each answer is put into ``seen``)."""
+        answers = []
+        for method in sorted({m.upper() for m in methods}):
+            body: dict[str, object] | None = {} if method in _BODY_METHODS else None
+            try:
+                exchange = transport.send(transport.build(method, NO_SUCH_ROUTE, NO_SUCH_ROUTE, body=body))
+            except TransportError:
+                continue
+            if seen is not None:
+                seen[method] = exchange
+            if exchange.status in (404, 405):
+                answers.append((method, exchange.status, _normalise(exchange, NO_SUCH_ROUTE)))
+        return cls(tuple(answers))
+
+    def answer_for(self, method: str) -> tuple[int, bytes] | None:
+        for known, status, body in self.answers:
+            if known == method.upper():
+                return status, body
+        return None
 
     def matches(self, exchange: Exchange) -> bool:
         """Whether ``exchange`` looks like the answer for a route the target lacks."""
@@ -81,18 +129,54 @@ class NoRoute:
             return True
         if exchange.status != 404:
             return False
-        if self.status is not None:
-            return self.status == 404 and _normalise(exchange, exchange.request.path) == self.body
+        if framework_not_found(exchange) is not None:
+            return True
+        known = self.answer_for(exchange.request.method)
+        if known is not None:
+            return known == (404, _normalise(exchange, exchange.request.path))
+        if self.answers:  # no probe of this method: compare with the others, their method taken out
+            body = _without_method(_normalise(exchange, exchange.request.path), exchange.request.method)
+            return any(
+                status == 404 and _without_method(known_body, method) == body
+                for method, status, known_body in self.answers
+            )
         return not _api_error_body(exchange)
 
 
 def _normalise(exchange: Exchange, path: str) -> bytes:
-    """The body with the request's path taken out, so answers for different routes compare equal."""
-    body = exchange.body[:4096]
-    for text in (exchange.request.url, exchange.request.path, path):
-        if text:
-            body = body.replace(text.encode(), b"<path>")
-    return body
+    """The body with the request's path and numbers taken out, so answers for different routes compare
+    equal (a request id or a time stamp in a framework's page as well). A JSON body is compared by
+    its values, so that a path the server escaped in its JSON is taken out too."""
+    raw_path = exchange.request.url.split("://", 1)[-1].split("?", 1)[0]
+    raw_path = raw_path[raw_path.find("/") :] if "/" in raw_path else ""
+    texts = (exchange.request.url, raw_path, urllib.parse.unquote(raw_path), exchange.request.path, path)
+    ordered = sorted((t for t in texts if t), key=len, reverse=True)
+
+    def clean(text: str) -> str:
+        for known in ordered:
+            text = text.replace(known, "<path>")
+        return re.sub(r"\d+", "0", text)
+
+    body = exchange.body[:_SCANNED]
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return clean(body.decode("utf-8", "replace")).encode()
+    return json.dumps(_clean_strings(value, clean), sort_keys=True).encode()
+
+
+def _clean_strings(value: Any, clean: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {key: _clean_strings(item, clean) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean_strings(item, clean) for item in value]
+    return value
+
+
+def _without_method(body: bytes, method: str) -> bytes:
+    return body.replace(method.upper().encode(), b"<method>")
 
 
 def _api_error_body(exchange: Exchange) -> bool:

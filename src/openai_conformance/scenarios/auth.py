@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from openai_conformance.errors import TransportError
 from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding
+from openai_conformance.transport.curl import WRONG_KEY
 from openai_conformance.validation.registry import register
 
 __all__ = ["NOT_ENFORCED", "SCENARIOS"]
@@ -16,17 +18,19 @@ NOT_ENFORCED = register(
     "API reference, Authentication: requests carry `Authorization: Bearer KEY`",
 )
 
-_WRONG_KEY = "sk-openai-conformance-wrong-key"
-
 
 def _auth(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     if not ctx.expect_auth:
         return
-    for what, key in (("no key", None), ("a wrong key", _WRONG_KEY)):
-        request = ctx.request("GET", "/models", auth=False)
+    # The reproduction sends what was sent: no key, or the wrong key itself (never the valid one).
+    for what, key in (("no key", None), ("a wrong key", WRONG_KEY)):
+        request = ctx.request("GET", "/models", auth=False, about=what)
         if key:
             request.headers["Authorization"] = f"Bearer {key}"
-        exchange = ctx.send(request)
+        try:
+            exchange = ctx.send(request)
+        except TransportError:
+            continue
         if exchange.status != 401:
             yield NOT_ENFORCED.violation(f"a request with {what} got {exchange.status}, not 401"), exchange
         else:

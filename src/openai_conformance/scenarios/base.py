@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from openai_conformance.errors import TransportError
 from openai_conformance.generation.models import models_for
 from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.transport.http import HttpTransport
@@ -81,6 +82,7 @@ class ScenarioContext:
     max_tokens: int = 16  # the budget cap for generated tokens per choice
     expect_auth: bool = False  # the target must refuse requests without a valid key
     on_answer: Callable[[Exchange], None] | None = None  # told of every answer, for counting
+    on_unanswered: Callable[[Request, str], None] | None = None  # told of every request with no answer
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_tokens, int) or isinstance(self.max_tokens, bool) or self.max_tokens < 1:
@@ -104,34 +106,46 @@ class ScenarioContext:
         content: bytes | None = None,
         auth: bool = True,
         query: dict[str, Any] | None = None,
+        about: str = "",
     ) -> Request:
         """A request to the target, ready to send.
 
         ``body`` is encoded as ``media_type`` says (JSON unless multipart); ``content`` is sent as it
         is, under ``media_type`` as its Content-Type (malformed JSON, a body of another type).
         ``template`` is the spec's path when ``path`` fills in a parameter; ``auth=False`` leaves
-        the key out; ``query`` holds the query arguments.
+        the key out; ``query`` holds the query arguments. ``about`` says what makes the request
+        invalid on purpose ("malformed JSON"): findings of an invalid request are kept apart from
+        those of valid ones.
         """
         template = path if template is None else template
         if content is None:
-            return self.transport.build(
+            request = self.transport.build(
                 method, path, template, query=query, body=body, media_type=media_type, auth=auth
             )
-        request = self.transport.build(method, path, template, query=query, auth=auth)
-        request.content = content
-        request.headers["Content-Type"] = media_type or "application/octet-stream"
+        else:
+            request = self.transport.build(method, path, template, query=query, auth=auth)
+            request.content = content
+            request.headers["Content-Type"] = media_type or "application/octet-stream"
+        request.about = about
         return request
 
     def send(self, request: Request, *, stream: bool = False) -> Exchange:
-        """The target's answer; :class:`~openai_conformance.errors.TransportError` when there is none."""
-        exchange = self.transport.send(request, stream=stream)
+        """The target's answer; :class:`~openai_conformance.errors.TransportError` when there is none
+        (the engine is told of the request first, so that it is recorded with its reproduction)."""
+        try:
+            exchange = self.transport.send(request, stream=stream)
+        except TransportError as exc:
+            if self.on_unanswered is not None:
+                self.on_unanswered(request, exc.message)
+            raise
         if self.on_answer is not None:
             self.on_answer(exchange)
         return exchange
 
-    def post(self, path: str, body: Any, *, stream: bool = False) -> Exchange:
+    def post(self, path: str, body: Any, *, stream: bool = False, about: str = "") -> Exchange:
         """POST a JSON body and read the answer, as a stream when ``stream``."""
-        return self.send(self.request("POST", path, body, media_type="application/json"), stream=stream)
+        request = self.request("POST", path, body, media_type="application/json", about=about)
+        return self.send(request, stream=stream)
 
     def check(
         self, exchange: Exchange, operation_id: str, *, valid_request: bool = True

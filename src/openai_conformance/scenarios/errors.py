@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from openai_conformance.errors import TransportError
 from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, with_model
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.judge import SERVER_ERROR
@@ -91,16 +92,25 @@ def _judge_invalid(
 
 def _invalid_requests(operation_id: str) -> Callable[[ScenarioContext], Iterator[ScenarioFinding]]:
     def steps(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+        # Each request stands alone: one that gets no answer is recorded (ScenarioContext.send) and
+        # the others are still sent.
         path = _PATHS[operation_id]
         for what, make in _INVALID_BODIES[operation_id]:
-            exchange = ctx.post(path, make(model))
+            try:
+                exchange = ctx.post(path, make(model), about=what)
+            except TransportError:
+                continue
             yield from _judge_invalid(ctx, exchange, operation_id, what)
         # Malformed JSON, and a body that is not JSON at all.
         for what, content, content_type in (
             ("malformed JSON", b'{"model": ', "application/json"),
             ("a text/plain body", json.dumps(_VALID_BODIES[operation_id](model)).encode(), "text/plain"),
         ):
-            exchange = ctx.send(ctx.request("POST", path, content=content, media_type=content_type))
+            request = ctx.request("POST", path, content=content, media_type=content_type, about=what)
+            try:
+                exchange = ctx.send(request)
+            except TransportError:
+                continue
             yield from _judge_invalid(ctx, exchange, operation_id, what)
 
     return with_model(operation_id, steps)
@@ -108,7 +118,8 @@ def _invalid_requests(operation_id: str) -> Callable[[ScenarioContext], Iterator
 
 def _unknown_model(operation_id: str) -> Callable[[ScenarioContext], Iterator[ScenarioFinding]]:
     def run(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
-        exchange = ctx.post(_PATHS[operation_id], _VALID_BODIES[operation_id](UNKNOWN_MODEL_ID))
+        body = _VALID_BODIES[operation_id](UNKNOWN_MODEL_ID)
+        exchange = ctx.post(_PATHS[operation_id], body, about="an unknown model")
         if exchange.status != 404:
             message = f"a request for the unknown model {UNKNOWN_MODEL_ID!r} got {exchange.status}, not 404"
             yield UNKNOWN_MODEL.violation(message), exchange
@@ -122,7 +133,7 @@ def _unknown_model_streamed(operation_id: str) -> Callable[[ScenarioContext], It
     def run(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
         """A streamed request for an unknown model must fail with an HTTP error, not a 200 stream."""
         body = {**_VALID_BODIES[operation_id](UNKNOWN_MODEL_ID), "stream": True}
-        exchange = ctx.post(_PATHS[operation_id], body, stream=True)
+        exchange = ctx.post(_PATHS[operation_id], body, stream=True, about="an unknown model")
         # The stream checks judge a 200 (stream.error_status); a 4xx is judged like any error answer.
         # The request obeys the schema: only the model is unknown.
         yield from ctx.check(exchange, operation_id)

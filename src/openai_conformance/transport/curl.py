@@ -9,9 +9,13 @@ from collections.abc import Iterable
 from openai_conformance.transport.exchange import Request
 from openai_conformance.transport.http import redact_headers
 
-__all__ = ["redact", "to_curl"]
+__all__ = ["WRONG_KEY", "redact", "to_curl"]
 
 _MAX_INLINE_BODY = 4000
+
+#: The key the suite sends to see a wrong key refused: its own invention, never a user's, so a
+#: reproduction shows it as it was sent (a reproduction that sent the valid key would prove nothing).
+WRONG_KEY = "sk-openai-conformance-wrong-key"
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -28,6 +32,9 @@ def to_curl(request: Request, secrets: Iterable[str] = ()) -> str:
     if request.asks_stream:
         parts.insert(2, "-N")  # show a stream's events as they arrive
     headers = redact_headers(request.headers)
+    for name, value in request.headers.items():
+        if name.lower() == "authorization" and value == f"Bearer {WRONG_KEY}":
+            headers[name] = value
     for name, value in headers.items():
         if request.files is not None and name.lower() == "content-type":
             continue  # curl -F writes its own boundary

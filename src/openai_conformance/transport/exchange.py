@@ -38,6 +38,8 @@ class Request:
     json_body: Any = None  # the JSON body before encoding, when the body is JSON
     files: dict[str, Any] | None = None  # multipart fields, when the body is multipart
     media_type: str | None = None
+    # What makes the request invalid on purpose ("malformed JSON", "a wrong key"); "" for a valid one.
+    about: str = ""
 
     def body_field(self, name: str, default: Any = None) -> Any:
         """A top-level field of the JSON (or multipart) body, or ``default``."""

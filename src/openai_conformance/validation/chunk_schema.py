@@ -15,10 +15,11 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from openai_conformance.errors import SpecError
-from openai_conformance.validation.event_schema import ChunkValidator, SchemaSet
+from openai_conformance.validation.event_schema import COMPAT_NOTE, ChunkValidator, SchemaSet
 
 __all__ = [
     "CHUNK_SCHEMAS",
+    "COMPAT_NOTE",
     "ChunkKind",
     "ChunkValidator",
     "StreamKind",
@@ -100,10 +101,14 @@ def chunk_validator(schemas: SchemaSet, kind: ChunkKind, name: str | None = None
     return schemas.validator(relaxed_name)
 
 
-def create_chunk_validator(spec: Mapping[str, Any], kind: ChunkKind, *, fast: bool = True) -> ChunkValidator:
+def create_chunk_validator(
+    spec: Mapping[str, Any], kind: ChunkKind, *, fast: bool = True, compat: bool = False
+) -> ChunkValidator:
     """A validator of one streamed chunk against the spec's chunk schema (build it once, reuse it).
 
     ``spec`` is the parsed OpenAPI document (overlaid or not); ``#/components/schemas/...`` references
     resolve inside it. Raises :class:`SpecError` when the spec has no chunk schema for ``kind``.
+    ``compat``: a missing property that is required but nullable ends its message with
+    :data:`COMPAT_NOTE` (the stream checks report it as a warning), as for plain answers.
     """
-    return chunk_validator(SchemaSet(spec, fast=fast), kind)
+    return chunk_validator(SchemaSet(spec, fast=fast, compat=compat), kind)

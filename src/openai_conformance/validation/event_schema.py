@@ -24,12 +24,16 @@ from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from openai_conformance.errors import SpecError
 from openai_conformance.validation.fast import FastBodies
+from openai_conformance.validation.schema import missing_nullable
 from openai_conformance.validation.violations import pointer_from_path
 
-__all__ = ["ChunkValidator", "EventUnion", "SchemaSet", "event_types"]
+__all__ = ["COMPAT_NOTE", "ChunkValidator", "EventUnion", "SchemaSet", "event_types"]
 
 #: Schema errors of one event: (pointer inside the event, failing keyword, message).
 ChunkValidator = Callable[[Any], Iterator[tuple[str, str, str]]]
+
+#: Ends the message of a missing required-but-nullable property under ``--profile compat``: a warning.
+COMPAT_NOTE = " (compat profile: a nullable field, warning)"
 
 _SPEC_URI = "urn:openai-conformance:spec"
 _PREFIX = "#/components/schemas/"
@@ -110,12 +114,13 @@ def event_types(union: Any, schemas: Mapping[str, Any]) -> dict[str, str] | None
 class SchemaSet:
     """The spec's components made ready to validate single events, built once per run."""
 
-    def __init__(self, spec: Mapping[str, Any], *, fast: bool = True) -> None:
+    def __init__(self, spec: Mapping[str, Any], *, fast: bool = True, compat: bool = False) -> None:
         schemas = spec.get("components", {}).get("schemas")
         if not isinstance(schemas, dict):
             raise SpecError("the spec has no components.schemas: cannot validate stream events")
         self.openapi_31 = str(spec.get("openapi", "3.0")).startswith("3.1")
         self.raw: Mapping[str, Any] = schemas
+        self.compat = compat
         self.schemas: dict[str, Any] = normalize_nullable(schemas, self.openapi_31)
         self._fast: FastBodies | None = None
         if fast:  # one fast path for every validator: it converts the components once
@@ -142,7 +147,11 @@ class SchemaSet:
         return self._registry
 
     def validator(self, name: str) -> ChunkValidator:
-        """A validator of one value against component ``name``: every fault, one per place."""
+        """A validator of one value against component ``name``: every fault, one per place.
+
+        Under ``compat`` a missing property that is required but nullable ends its message with
+        :data:`COMPAT_NOTE` (the stream checks report it as a warning), as for plain answers.
+        """
         if not self.has(name):
             raise SpecError(f"the spec has no components.schemas.{name}: cannot validate stream events")
         root = {"$ref": f"{_SPEC_URI}{_PREFIX}{name}"}
@@ -153,6 +162,7 @@ class SchemaSet:
         else:
             checker = OAS30Validator(root, registry=self._resolver(), format_checker=oas30_format_checker)
         quick = self._fast.build(self.schemas[name]) if self._fast is not None else None
+        compat, schemas = self.compat, self.schemas
 
         def validate(instance: Any) -> Iterator[tuple[str, str, str]]:
             if quick is not None and quick.is_valid(instance):
@@ -170,6 +180,8 @@ class SchemaSet:
                     message = "null is not allowed here (the schema is not nullable)"
                 if len(message) > _MESSAGE_LIMIT:
                     message = message[:_MESSAGE_LIMIT] + "…"
+                if compat and missing_nullable(error, schemas):
+                    message += COMPAT_NOTE
                 yield pointer, str(error.validator), message
 
         return validate

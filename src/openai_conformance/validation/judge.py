@@ -11,7 +11,7 @@ from openai_conformance.validation.event_schema import EventUnion, SchemaSet
 from openai_conformance.validation.parsed_stream import ParsedStream, parse_stream
 from openai_conformance.validation.registry import register
 from openai_conformance.validation.responses_answer import check_response_answer
-from openai_conformance.validation.schema import MALFORMED_JSON, SchemaValidator
+from openai_conformance.validation.schema import CONTENT_TYPE, MALFORMED_JSON, SchemaValidator
 from openai_conformance.validation.semantics import check_semantics
 from openai_conformance.validation.stream import ChunkValidator, check_event_stream, check_stream
 from openai_conformance.validation.stream_kinds import stream_kinds
@@ -39,7 +39,7 @@ class Judge:
     def __init__(self, contract: Contract, *, secrets: tuple[str, ...] = (), profile: str = "strict") -> None:
         self._schema = SchemaValidator(contract, profile=profile)
         self._secrets = tuple(s for s in secrets if s and len(s) >= 8)
-        self._streams = _StreamChecks(contract)
+        self._streams = _StreamChecks(contract, compat=profile == "compat")
 
     def judge(
         self, exchange: Exchange, operation_id: str, *, valid_request: bool = True
@@ -58,9 +58,9 @@ class Judge:
         if exchange.stream_cut and not streamed:
             return
         for violation in self._schema.check(exchange):
-            # A stream served under another media type is stream.content_type's to report; that its
-            # event-stream body does not parse as JSON is the same fault, not a second one.
-            if streamed and violation.check == MALFORMED_JSON.id:
+            # A stream served under another media type is stream.content_type's to report, once;
+            # that its event-stream body does not parse as JSON is the same fault, not a second one.
+            if streamed and violation.check in (MALFORMED_JSON.id, CONTENT_TYPE.id):
                 continue
             yield violation
         if exchange.status >= 500:
@@ -87,8 +87,9 @@ class Judge:
 class _StreamChecks:
     """Stream checks by the operation's kind of stream (read from the spec), validators built once."""
 
-    def __init__(self, contract: Contract) -> None:
+    def __init__(self, contract: Contract, *, compat: bool = False) -> None:
         self._contract = contract
+        self._compat = compat
         self._kinds = stream_kinds(contract.document)
         self._schemas: SchemaSet | None = None
         self._chunks: dict[str, ChunkValidator] = {}
@@ -96,7 +97,7 @@ class _StreamChecks:
 
     def _schema_set(self) -> SchemaSet:
         if self._schemas is None:
-            self._schemas = SchemaSet(self._contract.document)
+            self._schemas = SchemaSet(self._contract.document, compat=self._compat)
         return self._schemas
 
     def served_plain(self, exchange: Exchange, operation_id: str) -> bool:

@@ -16,7 +16,15 @@ from typing import Any
 from openai_conformance.transport.exchange import Exchange, SseEvent, StreamEnd
 from openai_conformance.transport.sse import SseProblem, events_of, looks_merged
 
-__all__ = ["EVENT_STREAM", "ParsedStream", "StreamError", "choices_of", "parse_stream", "preview"]
+__all__ = [
+    "EVENT_STREAM",
+    "ParsedStream",
+    "StreamError",
+    "choices_of",
+    "looks_like_event_stream",
+    "parse_stream",
+    "preview",
+]
 
 EVENT_STREAM = "text/event-stream"
 
@@ -90,9 +98,19 @@ def _is_error(value: Any) -> bool:
     return isinstance(value, dict) and "error" in value and "choices" not in value
 
 
+def looks_like_event_stream(body: bytes) -> bool:
+    """Whether a body served under another media type is an event stream all the same."""
+    start = body[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return start.startswith((b"data:", b"event:", b"id:", b"retry:", b":"))
+
+
 def parse_stream(exchange: Exchange) -> ParsedStream:
-    """Read a streamed answer once; an answer that is not an event stream has no events."""
-    if exchange.content_type != EVENT_STREAM:
+    """Read a streamed answer once; an answer that is not an event stream has no events.
+
+    A body that is an event stream under another media type is still read as one, so that every
+    stream rule that can be judged is (its media type is stream.content_type's to report).
+    """
+    if exchange.content_type != EVENT_STREAM and not looks_like_event_stream(exchange.body):
         return ParsedStream(exchange)
     events, problems = events_of(exchange)
     values: list[tuple[int, Any]] = []

@@ -48,6 +48,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "openai_conformance.scenarios.chat",
     "openai_conformance.scenarios.responses",
     "openai_conformance.capabilities",
+    "openai_conformance.runner.health",
 )
 
 #: The part of a check id before the dot, in the order listings and reports speak of them.
@@ -60,6 +61,7 @@ AREAS: tuple[str, ...] = (
     "semantics",
     "capability",
     "state",
+    "target",
 )
 
 _ID = re.compile(r"^[a-z]+\.[a-z][a-z0-9_]*$")

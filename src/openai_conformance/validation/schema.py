@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -33,6 +33,7 @@ __all__ = [
     "MALFORMED_JSON",
     "STATUS_CODE",
     "SchemaValidator",
+    "missing_nullable",
 ]
 
 _COMPAT = (
@@ -124,6 +125,43 @@ def _binary_read_as_text(error: Any) -> bool:
     )
 
 
+def missing_nullable(error: Any, schemas: Mapping[str, Any]) -> bool:
+    """Whether a schema error is a missing required property whose schema allows null: the one
+    rule of ``--profile compat``, for plain answers and streamed chunks alike."""
+    if getattr(error, "validator", None) != "required":
+        return False
+    match = re.match(r"^'(.+)' is a required property$", str(getattr(error, "message", "")))
+    schema = getattr(error, "schema", None)
+    if not match or not isinstance(schema, dict):
+        return False
+    prop = (schema.get("properties") or {}).get(match.group(1))
+    for _ in range(8):  # follow a short chain of $refs
+        if isinstance(prop, dict) and isinstance(prop.get("$ref"), str):
+            prop = schemas.get(prop["$ref"].rsplit("/", 1)[-1])
+    if not isinstance(prop, dict):
+        return False
+    types = prop.get("type")
+    return (
+        prop.get("nullable") is True
+        or (isinstance(types, list) and "null" in types)
+        or any(isinstance(alt, dict) and alt.get("type") == "null" for alt in prop.get("anyOf") or ())
+    )
+
+
+def _closest(error: Any) -> list[Any]:
+    """The error itself, or for a oneOf/anyOf every error of the alternative that comes closest (the
+    one the message names): the compat rule holds there too when they are all nullable fields missing."""
+    context = getattr(error, "context", None)
+    if str(getattr(error, "validator", "")) in ("oneOf", "anyOf") and context:
+        from jsonschema.exceptions import best_match
+
+        best = best_match(context)
+        if best is not None:
+            branch = list(best.relative_schema_path)[:1]
+            return [e for e in context if list(e.relative_schema_path)[:1] == branch]
+    return [error]
+
+
 class SchemaValidator:
     """Validates answers against one contract with openapi-core; built once per run."""
 
@@ -178,17 +216,7 @@ class SchemaValidator:
 
     def _nullable_but_required(self, error: Any) -> bool:
         """A missing required property whose schema allows null (``message.refusal`` in 2.3.0)."""
-        if getattr(error, "validator", None) != "required":
-            return False
-        match = re.match(r"^'(.+)' is a required property$", str(getattr(error, "message", "")))
-        schema = getattr(error, "schema", None)
-        if not match or not isinstance(schema, dict):
-            return False
-        prop = (schema.get("properties") or {}).get(match.group(1))
-        for _ in range(8):  # follow a short chain of $refs
-            if isinstance(prop, dict) and isinstance(prop.get("$ref"), str):
-                prop = self._schemas.get(prop["$ref"].rsplit("/", 1)[-1])
-        return isinstance(prop, dict) and (prop.get("nullable") is True or "null" in (prop.get("type") or []))
+        return missing_nullable(error, self._schemas)
 
     def _translate(
         self, error: Exception, status: int, media_type: str, envelope: bool, parsed_ok: bool | None
@@ -231,7 +259,7 @@ class SchemaValidator:
     def _body_violation(self, error: Any, envelope: bool) -> Violation:
         """One schema error of a body; the compat profile lets a missing nullable field be a warning."""
         check = ENVELOPE if envelope else BODY
-        lenient = self._compat and self._nullable_but_required(error)
+        lenient = self._compat and all(self._nullable_but_required(e) for e in _closest(error))
         message = _schema_error_message(error) + (
             " (compat profile: a nullable field, warning)" if lenient else ""
         )

@@ -21,6 +21,7 @@ from typing import Any
 from openai_conformance.transport.exchange import StreamEnd
 from openai_conformance.validation.chunk_schema import (
     CHUNK_SCHEMAS,
+    COMPAT_NOTE,
     ChunkValidator,
     StreamKind,
     create_chunk_validator,
@@ -67,6 +68,10 @@ CHUNK_SCHEMA = register(
     "error",
     "Every event's JSON validates against the chunk schema.",
     "CreateChatCompletionStreamResponse / CreateCompletionResponse",
+    relaxed=(
+        "under --profile compat, a required property that is missing but whose schema allows null is a "
+        "warning, in chunks as in plain answers"
+    ),
 )
 DONE = register(
     "stream.done",
@@ -155,14 +160,16 @@ def _check_done(stream: ParsedStream) -> Iterator[Violation]:
 
 
 def _check_schema(stream: ParsedStream, validator: ChunkValidator) -> Iterator[Violation]:
-    reported: set[tuple[str, str]] = set()  # one report per kind of fault and stream
+    reported: set[tuple[str, str, str]] = set()  # one report per kind of fault and stream
     for i, value in stream.values:
         for pointer, keyword, message in validator(value):
             folded = "/".join("*" if part.isdigit() else part for part in pointer.split("/"))
-            if (folded, keyword) in reported or _owned_elsewhere(folded, keyword, message):
+            kind = (folded, keyword, message if keyword == "required" else "")  # each missing field
+            if kind in reported or _owned_elsewhere(folded, keyword, message):
                 continue
-            reported.add((folded, keyword))
-            yield CHUNK_SCHEMA.violation(message, f"/events/{i}{pointer}", keyword)
+            reported.add(kind)
+            lenient = message.endswith(COMPAT_NOTE)
+            yield CHUNK_SCHEMA.violation(message, f"/events/{i}{pointer}", keyword, warning=lenient)
 
 
 def _owned_elsewhere(folded: str, keyword: str, message: str) -> bool:
@@ -293,14 +300,14 @@ def _check_content_type(stream: ParsedStream) -> Iterator[Violation]:
 
 def _opening(stream: ParsedStream) -> tuple[list[Violation], bool]:
     """What every stream is held to first (how it is served, whether it stalled, its framing), and
-    whether the stream is one to judge further (a 2xx answer to a stream request, served as one)."""
+    whether the stream is one to judge further (a 2xx answer to a stream request that is an event
+    stream, whatever its media type: that is stream.content_type's to report, once)."""
     exchange = stream.exchange
     if not 200 <= exchange.status < 300:
         return [], False
-    served = list(_check_content_type(stream))
-    if served or not is_stream_request(exchange):
-        return served, False
-    found: list[Violation] = []
+    found = list(_check_content_type(stream))
+    if not is_stream_request(exchange) or not (stream.is_event_stream or stream.events):
+        return found, False  # not a stream asked for, or no event stream at all (whatever its media type)
     if stream.end is StreamEnd.IDLE:
         found.append(STALLED.violation(f"the stream went silent and was cut: {exchange.stream_note}"))
     return [*found, *_check_events(stream)], True

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from openai_conformance.validation.event_schema import EventUnion
+from openai_conformance.validation.event_schema import COMPAT_NOTE, EventUnion
 from openai_conformance.validation.parsed_stream import ParsedStream, preview
 from openai_conformance.validation.registry import register
 from openai_conformance.validation.violations import Violation
@@ -33,6 +33,10 @@ EVENT_SCHEMA = register(
     "error",
     "Every event of a typed stream validates against the member of the spec's event union its `type` names.",
     "the stream's event union in the spec (ResponseStreamEvent, CreateSpeechResponseStreamEvent, …)",
+    relaxed=(
+        "under --profile compat, a required property that is missing but whose schema allows null is a "
+        "warning, in events as in plain answers"
+    ),
 )
 
 _DEFAULT_EVENT = "message"  # the name SSE gives an event sent without an `event:` field
@@ -48,7 +52,7 @@ def check_typed_events(
     types and names are judged.
     """
     unknown: set[str] = set()
-    reported: set[tuple[str, str, str]] = set()  # one report per event type, place and keyword
+    reported: set[tuple[str, str, str, str]] = set()  # one report per event type, place and keyword
     named_wrong = False
     for i, value in stream.values:
         pointer = f"/events/{i}"
@@ -83,10 +87,12 @@ def check_typed_events(
             if _owned(where, keyword, message, owned):
                 continue
             folded = "/".join("*" if part.isdigit() else part for part in where.split("/"))
-            if (kind, folded, keyword) in reported:
+            fault = (kind, folded, keyword, message if keyword == "required" else "")  # each missing field
+            if fault in reported:
                 continue
-            reported.add((kind, folded, keyword))
-            yield EVENT_SCHEMA.violation(f"{kind}: {message}", f"{pointer}{where}", keyword)
+            reported.add(fault)
+            lenient = message.endswith(COMPAT_NOTE)
+            yield EVENT_SCHEMA.violation(f"{kind}: {message}", f"{pointer}{where}", keyword, warning=lenient)
 
 
 def _owned(where: str, keyword: str, message: str, owned: frozenset[str]) -> bool:
