@@ -2,14 +2,29 @@
 
 One mechanism for all of them (:mod:`.base`): a :class:`Scenario` is reported under one operation
 and runs with the :class:`ScenarioContext` the engine fills. They are grouped by area: ``errors``
-(invalid bodies, malformed JSON, an unknown model), ``auth``, ``state`` (the files lifecycle),
-``chat``, ``completions`` and ``embeddings`` (the semantics a fuzzer rarely reaches), ``responses``
-(the Responses API's workflows: stored, continued, listed, cancelled, deleted).
+(invalid bodies, malformed JSON, an unknown model), ``auth``, ``state`` (the files lifecycle), one
+module per inference operation for the parameters a fuzzer rarely sends: ``chat`` (with
+``chat_tools`` and ``chat_streams``), ``completions``, ``embeddings``, ``moderations``, ``images``,
+``audio``; and ``responses`` (the Responses API's workflows: stored, continued, listed, cancelled,
+deleted).
 """
 
 from __future__ import annotations
 
-from openai_conformance.scenarios import auth, chat, completions, embeddings, errors, responses, state
+from openai_conformance.scenarios import (
+    audio,
+    auth,
+    chat,
+    chat_streams,
+    chat_tools,
+    completions,
+    embeddings,
+    errors,
+    images,
+    moderations,
+    responses,
+    state,
+)
 from openai_conformance.scenarios.base import (
     AnswerJudge,
     Scenario,
@@ -35,8 +50,13 @@ SCENARIOS: tuple[Scenario, ...] = (
     *auth.SCENARIOS,
     *state.SCENARIOS,
     *chat.SCENARIOS,
+    *chat_tools.SCENARIOS,
+    *chat_streams.SCENARIOS,
     *completions.SCENARIOS,
     *embeddings.SCENARIOS,
+    *moderations.SCENARIOS,
+    *images.SCENARIOS,
+    *audio.SCENARIOS,
     *responses.SCENARIOS,
 )
 

@@ -43,12 +43,14 @@ RETRIEVE = register(
     "same id, status, output items and usage as the create answer or the stream's terminal event.",
     "CreateResponse.store: whether to store the generated model response for later retrieval via API; "
     "GET /responses/{response_id} retrieves a model response",
+    why="storage is the server's: what it returns is what it kept",
 )
 STORE = register(
     "responses.store",
     "error",
     "A response created with `store: false` cannot be retrieved.",
     "CreateResponse.store: whether to store the generated model response for later retrieval via API",
+    why="storage is the server's: `store: false` is a flag it honours, not a model's choice",
 )
 PREVIOUS_RESPONSE = register(
     "responses.previous_response",
@@ -57,6 +59,7 @@ PREVIOUS_RESPONSE = register(
     "and reads the earlier turn (more input tokens than the same input alone); an unknown id is a 4xx.",
     "CreateResponse.previous_response_id: the unique ID of the previous response to the model, used to "
     "create multi-turn conversations",
+    why="the server feeds the earlier turn to the model and counts its tokens; an unknown id is a lookup that fails",
 )
 INPUT_ITEMS = register(
     "responses.input_items",
@@ -65,6 +68,7 @@ INPUT_ITEMS = register(
     "order=asc, and page by page with limit and after (has_more, first_id, last_id telling the page).",
     "listInputItems: returns a list of input items for a given response; `order` default desc; `limit`, "
     "`after`; ResponseItemList has_more, first_id, last_id",
+    why="listing and paging stored inputs is the server's bookkeeping",
 )
 CANCEL = register(
     "responses.cancel",
@@ -73,6 +77,7 @@ CANCEL = register(
     "was, when it had finished already), and GET then says the same.",
     "CreateResponse.background: whether to run the model response in the background; cancelResponse: "
     "only responses created with background set to true can be cancelled",
+    why="cancelling a background response is the server's bookkeeping",
 )
 
 _CREATE = "createResponse"

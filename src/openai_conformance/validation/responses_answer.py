@@ -38,6 +38,7 @@ USAGE = register(
     "input_tokens, reasoning_tokens <= output_tokens.",
     "ResponseUsage: total_tokens is the total number of tokens used; the details are parts of "
     "input_tokens and output_tokens",
+    why="the server counts the tokens; its sums are arithmetic, not the model's choice",
 )
 STATUS = register(
     "responses.status",
@@ -47,6 +48,7 @@ STATUS = register(
     "`background` is finished (completed, incomplete or failed).",
     "Response.status, incomplete_details (why the response is incomplete), error (when the model "
     "fails to generate a response); background: run the model response in the background",
+    why="the server sets the status from how the response ended",
 )
 MAX_OUTPUT_TOKENS = register(
     "responses.max_output_tokens",
@@ -57,6 +59,7 @@ MAX_OUTPUT_TOKENS = register(
     "visible output and reasoning tokens included",
     relaxed="a completed response whose output_tokens equal max_output_tokens is a warning: the model "
     "may have ended there by itself",
+    why="the cap is enforced by the server's decoding loop, which stops there and says why",
 )
 FORCED_TOOL = register(
     "responses.forced_tool",
@@ -65,6 +68,7 @@ FORCED_TOOL = register(
     "function_call of that function, not text.",
     "ToolChoiceOptions: `required` means the model must call one or more tools; ToolChoiceFunction "
     "forces the model to call a specific function",
+    why="a forced tool choice constrains decoding to a call of that tool",
 )
 
 #: The operations that answer with a Response (their ``beta_`` twins too), and whether they create one.

@@ -29,6 +29,7 @@ ITEM_PAIRS = register(
     "output_index, content_index and item_id; a completed stream leaves none open.",
     "ResponseOutputItemAddedEvent / DoneEvent, ResponseContentPartAddedEvent / DoneEvent: the index of "
     "the output item (content part) and the ID of the item the event belongs to",
+    why="the server opens and closes items and parts and gives their indices and ids",
 )
 TEXT_DELTAS = register(
     "responses.text_deltas",
@@ -37,6 +38,7 @@ TEXT_DELTAS = register(
     "of that content part in content_part.done, output_item.done and the terminal response.",
     "ResponseTextDeltaEvent.delta: the text delta that was added; ResponseTextDoneEvent.text: the text "
     "content that is finalized",
+    why="the server splits one text into deltas and reports the same text as done; a model writes the text once",
 )
 FUNCTION_ARGUMENTS = register(
     "responses.function_arguments",
@@ -47,6 +49,7 @@ FUNCTION_ARGUMENTS = register(
     "the arguments to pass to the function",
     relaxed="arguments that do not parse as JSON are a warning unless the request declared the tool "
     "`strict: true`: without it a model may write what it likes",
+    why="the server splits one arguments string into deltas and reports it whole; under `strict: true` decoding is constrained to the schema",
 )
 
 # Delta events and their done event: (done type, field with the whole text, index field).

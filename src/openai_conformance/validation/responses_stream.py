@@ -44,6 +44,7 @@ CREATED_FIRST = register(
     "error",
     "A Responses stream opens with `response.created`, whose response is `queued` or `in_progress`.",
     "API reference, streaming events: response.created is emitted when a response is created",
+    why="the server opens the stream, before the model has written anything",
 )
 SEQUENCE_NUMBER = register(
     "responses.sequence_number",
@@ -51,6 +52,7 @@ SEQUENCE_NUMBER = register(
     "Every event of a Responses stream carries a top-level integer sequence_number: 0 for the first, "
     "then one more for each next event.",
     "ResponseStreamEvent members: `sequence_number` (required), the sequence number of this event",
+    why="the server numbers the events it sends; no model output changes the count",
 )
 TERMINAL = register(
     "responses.terminal",
@@ -60,6 +62,7 @@ TERMINAL = register(
     "response's status; every event's response is the one response.created announced.",
     "API reference, streaming events: response.completed / failed / incomplete are emitted when the "
     "response ends so; `error` when an error occurs",
+    why="the server ends the stream and states the response's status, whatever the model wrote",
 )
 OUTPUT_ITEMS = register(
     "responses.output_items",
@@ -71,6 +74,7 @@ OUTPUT_ITEMS = register(
     relaxed="an `output` left empty although items were streamed is a warning: OpenAI's own ChatGPT/"
     "Codex backend has been seen sending it (BerriAI/litellm#41009), clients that read the items from "
     "the events lose nothing",
+    why="the server assembles the terminal response from the very items it streamed",
 )
 
 TERMINAL_TYPES: dict[str, frozenset[str]] = {

@@ -27,6 +27,7 @@ EVENT_TYPE = register(
     "as `event: <type>` with `data:` the event, whose `type` is the same",
     relaxed="a `type` the spec's union does not define is a warning: newer versions of the API add "
     "event types, and clients skip those they do not know",
+    why="the server names and frames each event; a model writes only the text inside them",
 )
 EVENT_SCHEMA = register(
     "stream.event_schema",
@@ -37,6 +38,7 @@ EVENT_SCHEMA = register(
         "under --profile compat, a required property that is missing but whose schema allows null is a "
         "warning, in events as in plain answers"
     ),
+    why="the shape of each event is built by the server",
 )
 
 _DEFAULT_EVENT = "message"  # the name SSE gives an event sent without an `event:` field

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from openai_conformance.server.faults.errors import ERROR_FAULTS
 from openai_conformance.server.faults.fault import ALL, Fault
+from openai_conformance.server.faults.media import MEDIA_FAULTS
+from openai_conformance.server.faults.parameters import PARAMETER_FAULTS
 from openai_conformance.server.faults.responses import RESPONSES_FAULTS
 from openai_conformance.server.faults.schema import SCHEMA_FAULTS
 from openai_conformance.server.faults.selection import FaultSet
@@ -28,6 +30,8 @@ FAULTS: dict[str, Fault] = {
         *SCHEMA_FAULTS,
         *STREAMING_FAULTS,
         *SEMANTIC_FAULTS,
+        *PARAMETER_FAULTS,
+        *MEDIA_FAULTS,
         *ERROR_FAULTS,
         *STATE_FAULTS,
         *RESPONSES_FAULTS,

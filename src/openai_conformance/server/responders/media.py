@@ -9,21 +9,18 @@ says), images and image edits with ``stream: true`` (GPT image models only: a 40
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from openai_conformance.server.answers import Answer, Reply, StreamAnswer
 from openai_conformance.server.bodies import TIMESTAMP
 from openai_conformance.server.call import Call
 from openai_conformance.server.core import Server
-from openai_conformance.server.generate import digest, reply_words, split_tokens, tokens
+from openai_conformance.server.generate import digest, image_file, reply_words, split_tokens, tokens
 from openai_conformance.server.routing import RequestError
 
 __all__ = ["images", "moderations", "speech", "transcription"]
 
-# A valid 1x1 transparent PNG.
-_PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
 _AUDIO_MAGIC = {
     "mp3": b"ID3\x04\x00\x00",
     "opus": b"OggS\x00\x02",
@@ -32,6 +29,11 @@ _AUDIO_MAGIC = {
     "wav": b"RIFF\x24\x00\x00\x00WAVEfmt ",
     "pcm": b"\x00\x00",
 }
+
+
+# What the stand-in moderation model flags, by the words of an input.
+_FLAGGED_WORDS = {"kill": "violence", "hate you": "harassment", "hurt myself": "self-harm"}
+_SIZE = re.compile(r"^(\d{1,4})x(\d{1,4})$")
 
 
 def moderations(server: Server, call: Call) -> Reply:
@@ -46,9 +48,22 @@ def moderations(server: Server, call: Call) -> Reply:
     for item in inputs:
         result = server.instance(result_schema)
         scores = result.get("category_scores")
+        categories = result.get("categories")
         if isinstance(scores, dict):
             for index, name in enumerate(sorted(scores)):
                 scores[name] = round(int(digest(item, name)[:6], 16) / 0xFFFFFF * 0.001 + index * 1e-6, 8)
+        text = str(item).lower() if isinstance(item, str) else ""
+        for word, category in _FLAGGED_WORDS.items():
+            if (
+                word in text
+                and isinstance(categories, dict)
+                and isinstance(scores, dict)
+                and category in categories
+            ):
+                categories[category] = True
+                scores[category] = round(0.9 + int(digest(item, category)[:4], 16) / 0xFFFF * 0.09, 6)
+        if isinstance(categories, dict) and "flagged" in result:
+            result["flagged"] = any(value is True for value in categories.values())
         results.append(result)
     body.update(
         {
@@ -81,11 +96,14 @@ def _image_stream(call: Call, key: str) -> StreamAnswer:
         for name, allowed in _IMAGE_SETTINGS.items()
     }
     fmt = call.arg("output_format")
+    fmt = fmt if fmt in ("png", "webp", "jpeg") else "png"
+    found = _SIZE.match(str(call.arg("size", "")))
+    width, height = (int(found.group(1)), int(found.group(2))) if found else (1024, 1024)
     common = {
-        "b64_json": base64.b64encode(_PNG).decode(),
+        "b64_json": base64.b64encode(image_file(fmt, width, height)).decode(),
         "created_at": TIMESTAMP,
         **settings,
-        "output_format": fmt if fmt in ("png", "webp", "jpeg") else "png",
+        "output_format": fmt,
     }
     partial = call.arg("partial_images", 0)
     events: list[dict[str, Any]] = [
@@ -113,14 +131,21 @@ def images(server: Server, call: Call) -> Reply:
         return _image_stream(call, digest(call.operation_id, call.fields(), sorted(call.files)))
     n = call.arg("n", 1)
     n = int(n) if isinstance(n, int) else 1
-    want_b64 = call.arg("response_format") == "b64_json"
+    # gpt-image models answer base64 whatever is asked; dall-e models a URL unless b64_json is asked
+    model = str(call.arg("model", "dall-e-2"))
+    want_b64 = call.arg("response_format") == "b64_json" or (
+        model.startswith("gpt-image") and call.arg("response_format") is None
+    )
+    found = _SIZE.match(str(call.arg("size", "")))
+    width, height = (int(found.group(1)), int(found.group(2))) if found else (1024, 1024)
+    picture = image_file(str(call.arg("output_format", "png")), width, height)
     key = digest(call.operation_id, call.fields(), sorted(call.files))
     data = []
     for index in range(n):
         image_id = digest(key, index)[:24]
         item: dict[str, Any] = {}
         if want_b64:
-            item["b64_json"] = base64.b64encode(_PNG).decode()
+            item["b64_json"] = base64.b64encode(picture).decode()
         else:
             item["url"] = f"https://images.openai-conformance.invalid/img-{image_id}.png"
         if call.arg("model") == "dall-e-3" and isinstance(call.arg("prompt"), str):
