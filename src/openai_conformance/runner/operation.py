@@ -27,7 +27,7 @@ from openai_conformance.runner.drawing import CaseSource
 from openai_conformance.runner.health import WatchedTransport
 from openai_conformance.runner.target import NoRoute
 from openai_conformance.transport.curl import to_curl
-from openai_conformance.transport.exchange import Exchange, Request, StreamEnd
+from openai_conformance.transport.exchange import Exchange, Request, StreamEnd, asks_for_stream
 from openai_conformance.validation.judge import Judge
 from openai_conformance.validation.rejection import check_negative_answer
 from openai_conformance.validation.violations import Violation
@@ -165,7 +165,7 @@ class OperationRunner:
             body=case.body,
             media_type=case.media_type,
         )
-        streamed = isinstance(case.body, dict) and case.body.get("stream") is True
+        streamed = asks_for_stream(case.body)
         source = BOUNDARY if case.boundary else GENERATED
         negative = self.config.negative
         if negative:
