@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from openai_conformance.errors import TransportError
 from openai_conformance.events import CaseJudged
 from openai_conformance.openapi.operations import Operation
-from openai_conformance.scenarios import ScenarioContext, fit_models, scenarios_for
+from openai_conformance.scenarios import ScenarioContext, Stopped, fit_models, scenarios_for
 from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.validation.violations import Violation
 
@@ -31,6 +31,7 @@ def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[Cas
         models=fit_models(models),
         max_tokens=runner.config.max_tokens,
         expect_auth=runner.config.expect_auth,
+        max_wait=runner.config.max_wait,
         on_answer=sent.append,
         on_unanswered=lambda request, message: unanswered.append((request, message)),
     )
@@ -48,6 +49,8 @@ def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[Cas
                     sent.append(exchange)
         except TransportError:  # the request is among ``unanswered``, with its reproduction
             pass
+        except Stopped as stop:  # a workflow that could not go on: what it left untested is said
+            error = f"{scenario.id} stopped: {stop.reason}"
         except Exception as exc:  # a scenario that breaks is a tool error, never a verdict
             error = f"{scenario.id} failed: {type(exc).__name__}: {exc}"
         for exchange in list(sent):

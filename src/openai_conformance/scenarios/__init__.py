@@ -2,18 +2,28 @@
 
 One mechanism for all of them (:mod:`.base`): a :class:`Scenario` is reported under one operation
 and runs with the :class:`ScenarioContext` the engine fills. They are grouped by area: ``errors``
-(invalid bodies, malformed JSON, an unknown model), ``auth``, ``state`` (the files lifecycle),
-``chat``, ``completions`` and ``embeddings`` (the semantics a fuzzer rarely reaches).
+(invalid bodies, malformed JSON, an unknown model), ``auth``, the workflows judged across answers by the ``state`` rules (``files``, ``batches``,
+``resources``), ``chat``, ``completions`` and ``embeddings`` (the semantics a fuzzer rarely reaches).
 """
 
 from __future__ import annotations
 
-from openai_conformance.scenarios import auth, chat, completions, embeddings, errors, state
+from openai_conformance.scenarios import (
+    auth,
+    batches,
+    chat,
+    completions,
+    embeddings,
+    errors,
+    files,
+    resources,
+)
 from openai_conformance.scenarios.base import (
     AnswerJudge,
     Scenario,
     ScenarioContext,
     ScenarioFinding,
+    Stopped,
     fit_models,
 )
 
@@ -23,6 +33,7 @@ __all__ = [
     "Scenario",
     "ScenarioContext",
     "ScenarioFinding",
+    "Stopped",
     "fit_models",
     "get_scenario",
     "scenarios_for",
@@ -32,7 +43,9 @@ __all__ = [
 SCENARIOS: tuple[Scenario, ...] = (
     *errors.SCENARIOS,
     *auth.SCENARIOS,
-    *state.SCENARIOS,
+    *files.SCENARIOS,
+    *batches.SCENARIOS,
+    *resources.SCENARIOS,
     *chat.SCENARIOS,
     *completions.SCENARIOS,
     *embeddings.SCENARIOS,

@@ -27,6 +27,7 @@ __all__ = [
     "Scenario",
     "ScenarioContext",
     "ScenarioFinding",
+    "Stopped",
     "WithModel",
     "answer_body",
     "fit_models",
@@ -53,6 +54,17 @@ class AnswerJudge(Protocol):
 
     def judge_stream(self, stream: ParsedStream, operation_id: str) -> Iterator[Violation]:
         """Every violation in a streamed answer to a valid request, parsed already."""
+
+
+class Stopped(Exception):
+    """A workflow cannot go on: ``reason`` says where it stopped and what was left untested.
+
+    The engine records the reason against the operation (the answers before it were judged).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def answer_body(exchange: Exchange) -> dict[str, Any] | None:
@@ -83,6 +95,7 @@ class ScenarioContext:
     expect_auth: bool = False  # the target must refuse requests without a valid key
     on_answer: Callable[[Exchange], None] | None = None  # told of every answer, for counting
     on_unanswered: Callable[[Request, str], None] | None = None  # told of every request with no answer
+    max_wait: float = 5.0  # seconds a workflow waits for a lifecycle (polls) or a lagging list
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_tokens, int) or isinstance(self.max_tokens, bool) or self.max_tokens < 1:
@@ -106,6 +119,7 @@ class ScenarioContext:
         content: bytes | None = None,
         auth: bool = True,
         about: str = "",
+        query: dict[str, Any] | None = None,
     ) -> Request:
         """A request to the target, ready to send.
 
@@ -118,10 +132,10 @@ class ScenarioContext:
         template = path if template is None else template
         if content is None:
             request = self.transport.build(
-                method, path, template, body=body, media_type=media_type, auth=auth
+                method, path, template, query=query, body=body, media_type=media_type, auth=auth
             )
         else:
-            request = self.transport.build(method, path, template, auth=auth)
+            request = self.transport.build(method, path, template, query=query, auth=auth)
             request.content = content
             request.headers["Content-Type"] = media_type or "application/octet-stream"
         request.about = about

@@ -15,7 +15,7 @@ from openai_conformance.server.faults.fault import ALL, Fault
 from openai_conformance.server.faults.schema import SCHEMA_FAULTS
 from openai_conformance.server.faults.selection import FaultSet
 from openai_conformance.server.faults.semantics import SEMANTIC_FAULTS
-from openai_conformance.server.faults.state import STATE_FAULTS
+from openai_conformance.server.faults.state import LIFECYCLE_FAULTS, STATE_FAULTS
 from openai_conformance.server.faults.streaming import STREAMING_FAULTS
 
 __all__ = ["ALL", "FAULTS", "Fault", "FaultSet", "get_fault", "select"]
@@ -23,7 +23,14 @@ __all__ = ["ALL", "FAULTS", "Fault", "FaultSet", "get_fault", "select"]
 #: Every fault by id, in declaration order (the order their hooks run in).
 FAULTS: dict[str, Fault] = {
     fault.id: fault
-    for fault in (*SCHEMA_FAULTS, *STREAMING_FAULTS, *SEMANTIC_FAULTS, *ERROR_FAULTS, *STATE_FAULTS)
+    for fault in (
+        *SCHEMA_FAULTS,
+        *STREAMING_FAULTS,
+        *SEMANTIC_FAULTS,
+        *ERROR_FAULTS,
+        *STATE_FAULTS,
+        *LIFECYCLE_FAULTS,
+    )
 }
 
 
