@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 from openai_conformance.errors import TransportError
 from openai_conformance.events import CaseJudged
 from openai_conformance.openapi.operations import Operation
-from openai_conformance.scenarios import ScenarioContext, Stopped, fit_models, scenarios_for
+from openai_conformance.scenarios import (
+    ScenarioContext,
+    Stopped,
+    Unimplemented,
+    fit_models,
+    scenarios_for,
+)
 from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.validation.violations import Violation
 
@@ -32,6 +38,7 @@ def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[Cas
         max_tokens=runner.config.max_tokens,
         expect_auth=runner.config.expect_auth,
         max_wait=runner.config.max_wait,
+        no_route=runner.no_route.matches,
         on_answer=sent.append,
         on_unanswered=lambda request, message: unanswered.append((request, message)),
     )
@@ -48,6 +55,8 @@ def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[Cas
                 if not any(exchange is other for other in sent):
                     sent.append(exchange)
         except TransportError:  # the request is among ``unanswered``, with its reproduction
+            pass
+        except Unimplemented:  # that step's operation is reported unsupported by its own requests
             pass
         except Stopped as stop:  # a workflow that could not go on: what it left untested is said
             error = f"{scenario.id} stopped: {stop.reason}"

@@ -24,6 +24,7 @@ from openai_conformance.scenarios.base import (
     ScenarioContext,
     ScenarioFinding,
     Stopped,
+    Unimplemented,
     fit_models,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "ScenarioContext",
     "ScenarioFinding",
     "Stopped",
+    "Unimplemented",
     "fit_models",
     "get_scenario",
     "scenarios_for",

@@ -28,6 +28,7 @@ __all__ = [
     "ScenarioContext",
     "ScenarioFinding",
     "Stopped",
+    "Unimplemented",
     "WithModel",
     "answer_body",
     "fit_models",
@@ -67,6 +68,11 @@ class Stopped(Exception):
         self.reason = reason
 
 
+class Unimplemented(Exception):
+    """A workflow's step answered like a route the target lacks: the workflow ends there, quietly (that
+    step's operation is reported unsupported by its own requests; nothing of it could be judged)."""
+
+
 def answer_body(exchange: Exchange) -> dict[str, Any] | None:
     """The JSON object of a 200 answer, or None."""
     if exchange.status != 200:
@@ -96,6 +102,7 @@ class ScenarioContext:
     on_answer: Callable[[Exchange], None] | None = None  # told of every answer, for counting
     on_unanswered: Callable[[Request, str], None] | None = None  # told of every request with no answer
     max_wait: float = 5.0  # seconds a workflow waits for a lifecycle (polls) or a lagging list
+    no_route: Callable[[Exchange], bool] | None = None  # whether an answer is the target's "no such route"
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_tokens, int) or isinstance(self.max_tokens, bool) or self.max_tokens < 1:

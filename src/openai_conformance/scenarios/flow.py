@@ -13,12 +13,24 @@ import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
-from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Stopped
+from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Stopped, Unimplemented
 from openai_conformance.scenarios.state import LISTED, TERMINAL, check_gone, check_transition
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["Step", "gone", "ids_of", "listed", "need", "need_id", "object_of", "poll", "send", "tell"]
+__all__ = [
+    "Step",
+    "gone",
+    "ids_of",
+    "listed",
+    "need",
+    "need_id",
+    "no_route",
+    "object_of",
+    "poll",
+    "send",
+    "tell",
+]
 
 #: A step of a workflow: yields findings, returns its value.
 Step = Generator[ScenarioFinding, None, Any]
@@ -39,14 +51,25 @@ def send(
     multipart: bool = False,
     query: dict[str, Any] | None = None,
     judge: bool = True,
+    missing_route_ends: bool = True,
 ) -> Generator[ScenarioFinding, None, Exchange]:
-    """Send one request and judge its answer with ``operation_id``'s per-answer checks."""
+    """Send one request and judge its answer with ``operation_id``'s per-answer checks.
+
+    An answer like the target's for a route that does not exist ends the workflow
+    (:class:`Unimplemented`), unjudged, unless ``missing_route_ends`` is false."""
     media_type = "multipart/form-data" if multipart else "application/json" if body is not None else None
     request = ctx.request(method, path, body, template=template, media_type=media_type, query=query)
     exchange = ctx.send(request)
+    if missing_route_ends and no_route(ctx, exchange):
+        raise Unimplemented(f"{method} {template or path}")
     if judge:
         yield from ctx.check(exchange, operation_id)
     return exchange
+
+
+def no_route(ctx: ScenarioContext, exchange: Exchange) -> bool:
+    """Whether an answer is the target's answer for a route it lacks."""
+    return exchange.status in (404, 405) and ctx.no_route is not None and ctx.no_route(exchange)
 
 
 def object_of(exchange: Exchange) -> dict[str, Any] | None:
@@ -175,8 +198,10 @@ def gone(
 ) -> Generator[ScenarioFinding, None, bool]:
     """A look-up of a deleted resource: 404, with the error envelope (judged as any 4xx answer).
     Returns whether it was refused (a resource still there is found here, not again in its list)."""
-    exchange = yield from send(ctx, method, path, operation_id, template=template, judge=False)
-    if 400 <= exchange.status < 500:
+    exchange = yield from send(
+        ctx, method, path, operation_id, template=template, judge=False, missing_route_ends=False
+    )
+    if 400 <= exchange.status < 500 and not no_route(ctx, exchange):
         yield from ctx.check(exchange, operation_id)
     yield from tell(check_gone(exchange, f"{method} {path} ({what})"), exchange)
     return 400 <= exchange.status < 500

@@ -29,6 +29,9 @@ _DELETES = (
     "delete-project-service-account",
     "delete-project-api-key",
 )
+# The workflows that delete what they created and look it up again, and those that list it.
+_DELETING_WORKFLOWS = ("createFile", "createAssistant")
+_LISTING_WORKFLOWS = ("createFile", "createBatch", "createAssistant")
 _LISTS = (
     "listFiles",
     "listPaginatedFineTuningJobs",
@@ -52,15 +55,14 @@ STATE_FAULTS: tuple[Fault, ...] = (
         "delete-noop",
         "state.delete",
         "DELETE answers `deleted: true` but the resource stays retrievable.",
-        operations=_DELETES,
+        operations=(*_DELETES, *_DELETING_WORKFLOWS),
         removal=lambda obj: False,
     ),
     Fault(
         "list-misses-newest",
         "state.list",
         "List operations leave out the most recently created item.",
-        # The files lifecycle probe (under deleteFile) looks for its file in GET /files.
-        operations=(*_LISTS, "deleteFile"),
+        operations=(*_LISTS, *_LISTING_WORKFLOWS),
         listing=lambda items: items[:-1],
     ),
 )
