@@ -143,6 +143,76 @@ def _assistants() -> Iterator[Step]:
     yield Step(entry, "GET", "/assistants")
 
 
+def _threads() -> Iterator[Step]:
+    entry, thread, run = "createThread", "/threads/{wf_thread}", "/threads/{wf_thread}/runs/{wf_run}"
+    body = {"messages": [{"role": "user", "content": "Say hello"}], "metadata": {"workflow": "thread"}}
+    yield Step(entry, "POST", "/threads", body, save="wf_thread")
+    yield Step(entry, "GET", thread)
+    yield Step(
+        entry, "POST", thread + "/messages", {"role": "user", "content": "And goodbye"}, save="wf_message"
+    )
+    yield Step(entry, "GET", thread + "/messages")
+    yield Step(entry, "GET", thread + "/messages/{wf_message}")
+    yield Step(entry, "POST", "/assistants", {"model": "gpt-4o-mini"}, save="wf_runner")
+    yield Step(entry, "POST", thread + "/runs", {"assistant_id": "{wf_runner}"}, save="wf_run")
+    yield Step(entry, "GET", run)
+    yield Step(entry, "GET", run)
+    yield Step(entry, "GET", run + "/steps", save="wf_step", save_key="first_id")
+    yield Step(entry, "GET", run + "/steps/{wf_step}")
+    yield Step(entry, "POST", thread + "/runs", {"assistant_id": "{wf_runner}"}, save="wf_run2")
+    yield Step(entry, "POST", thread + "/runs/{wf_run2}/cancel")
+    yield Step(entry, "GET", thread + "/runs/{wf_run2}")
+    yield Step(entry, "DELETE", thread)
+    yield Step(entry, "GET", thread)
+    yield Step(entry, "DELETE", "/assistants/{wf_runner}")
+
+
+def _vector_stores() -> Iterator[Step]:
+    entry, store = "createVectorStore", "/vector_stores/{wf_vs}"
+    text = {"file": ("openai-conformance.txt", b"The reference answer is 42.\n")}
+    yield Step(entry, "POST", "/files", files=text, data={"purpose": "assistants"}, save="wf_vsfile")
+    yield Step(
+        entry,
+        "POST",
+        "/vector_stores",
+        {"name": "openai-conformance", "metadata": {"workflow": "created"}},
+        save="wf_vs",
+    )
+    yield Step(entry, "GET", store)
+    yield Step(entry, "POST", store, {"name": "openai-conformance (renamed)"})
+    yield Step(entry, "GET", store)
+    yield Step(entry, "POST", store + "/files", {"file_id": "{wf_vsfile}"})
+    yield Step(entry, "GET", store + "/files")
+    yield Step(entry, "GET", store + "/files/{wf_vsfile}")
+    yield Step(entry, "POST", store + "/file_batches", {"file_ids": ["{wf_vsfile}"]}, save="wf_vsb")
+    yield Step(entry, "GET", store + "/file_batches/{wf_vsb}")
+    yield Step(entry, "GET", store + "/file_batches/{wf_vsb}/files")
+    yield Step(entry, "DELETE", store + "/files/{wf_vsfile}")
+    yield Step(entry, "GET", store + "/files/{wf_vsfile}")
+    yield Step(entry, "DELETE", store)
+    yield Step(entry, "GET", store)
+    yield Step(entry, "DELETE", "/files/{wf_vsfile}")
+
+
+def _fine_tuning() -> Iterator[Step]:
+    entry, job = "createFineTuningJob", "/fine_tuning/jobs/{wf_job}"
+    training = {"file": ("openai-conformance-training.jsonl", b"".join(_PARTS))}
+    yield Step(entry, "POST", "/files", files=training, data={"purpose": "fine-tune"}, save="wf_train")
+    yield Step(
+        entry,
+        "POST",
+        "/fine_tuning/jobs",
+        {"model": "gpt-4o-mini", "training_file": "{wf_train}"},
+        save="wf_job",
+    )
+    yield Step(entry, "POST", job + "/cancel")
+    yield Step(entry, "GET", job)
+    yield Step(entry, "GET", "/fine_tuning/jobs")
+    yield Step(entry, "GET", job + "/events")
+    yield Step(entry, "GET", job + "/checkpoints")
+    yield Step(entry, "DELETE", "/files/{wf_train}")
+
+
 def workflows() -> Iterator[Step]:
     """Every workflow's requests, in the order the suite sends them."""
     yield from _files()
@@ -150,3 +220,6 @@ def workflows() -> Iterator[Step]:
     yield from _batches()
     yield from _models()
     yield from _assistants()
+    yield from _threads()
+    yield from _vector_stores()
+    yield from _fine_tuning()

@@ -20,7 +20,16 @@ from openai_conformance.validation.judge import Judge
 from openai_conformance.validation.violations import Violation
 from tests.conftest import SPEC_DIR
 
-WORKFLOWS = ("state.files", "state.uploads", "state.batches", "state.models", "state.assistants")
+WORKFLOWS = (
+    "state.files",
+    "state.uploads",
+    "state.batches",
+    "state.models",
+    "state.assistants",
+    "state.threads",
+    "state.vector_stores",
+    "state.fine_tuning",
+)
 
 
 @functools.cache
@@ -108,6 +117,18 @@ def test_each_workflow_runs_to_its_end_and_finds_nothing_on_the_reference_server
     }  # fmt: skip
     if scenario_id in expected:
         assert ran.requests() == expected[scenario_id]
+    elif scenario_id in ("state.threads", "state.vector_stores", "state.fine_tuning"):
+        reached = {
+            "state.threads": {"GET /threads/{thread_id}/runs/{run_id}/steps/{step_id}",
+                              "POST /threads/{thread_id}/runs/{run_id}/cancel"},
+            "state.vector_stores": {"GET /vector_stores/{vector_store_id}/file_batches/{batch_id}",
+                                    "DELETE /vector_stores/{vector_store_id}"},
+            "state.fine_tuning": {"POST /fine_tuning/jobs/{fine_tuning_job_id}/cancel",
+                                  "GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints"},
+        }[scenario_id]  # fmt: skip
+        assert reached <= set(ran.requests()) and all(
+            200 <= e.status < 300 or e.status == 404 for e in ran.sent
+        )
     elif scenario_id == "state.models":
         listed = ran.sent[0].json()["data"]
         assert len(listed) > 10 and ran.requests() == ["GET /models"] + ["GET /models/{model}"] * len(listed)
@@ -131,6 +152,11 @@ CAUGHT = [
     ("delete-noop", "state.assistants", "state.delete"),
     ("list-misses-newest", "state.files", "state.list"),
     ("list-misses-newest", "state.batches", "state.list"),
+    ("list-misses-newest", "state.threads", "state.list"),
+    ("list-misses-newest", "state.vector_stores", "state.list"),
+    ("list-misses-newest", "state.fine_tuning", "state.list"),
+    ("delete-noop", "state.threads", "state.delete"),
+    ("delete-noop", "state.vector_stores", "state.delete"),
     ("update-not-kept", "state.assistants", "state.update"),
     ("list-ignores-after", "state.batches", "state.pagination"),
     ("batch-status-regresses", "state.batches", "state.lifecycle"),

@@ -3,7 +3,7 @@
 One mechanism for all of them (:mod:`.base`): a :class:`Scenario` is reported under one operation
 and runs with the :class:`ScenarioContext` the engine fills. They are grouped by area: ``errors``
 (invalid bodies, malformed JSON, an unknown model), ``auth``, the workflows judged across answers by the ``state`` rules (``files``, ``batches``,
-``resources``), ``chat``, ``completions`` and ``embeddings`` (the semantics a fuzzer rarely reaches).
+``resources``, ``threads``), ``chat``, ``completions`` and ``embeddings`` (the semantics a fuzzer rarely reaches).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from openai_conformance.scenarios import (
     errors,
     files,
     resources,
+    threads,
 )
 from openai_conformance.scenarios.base import (
     AnswerJudge,
@@ -48,6 +49,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     *files.SCENARIOS,
     *batches.SCENARIOS,
     *resources.SCENARIOS,
+    *threads.SCENARIOS,
     *chat.SCENARIOS,
     *completions.SCENARIOS,
     *embeddings.SCENARIOS,

@@ -138,12 +138,15 @@ def poll(
     what: str,
     start: dict[str, Any],
     each: Callable[[dict[str, Any], Exchange], Iterator[ScenarioFinding]] | None = None,
+    until: Iterable[str] = (),
 ) -> Generator[ScenarioFinding, None, dict[str, Any]]:
-    """Retrieve the ``kind`` object at ``path`` until its status is final or ``ctx.max_wait`` is over;
-    every move is judged against the documented transitions. Returns the last answer's object."""
+    """Retrieve the ``kind`` object at ``path`` until its status is final (or one of ``until``) or
+    ``ctx.max_wait`` is over; every move is judged against the documented transitions. Returns the
+    last answer's object."""
     last = start
+    stop = TERMINAL | set(until)
     for _ in _pauses(ctx, _MAX_POLLS):
-        if last.get("status") in TERMINAL:
+        if last.get("status") in stop:
             break
         exchange = yield from send(ctx, "GET", path, operation_id, template=template)
         body = need(exchange, f"GET {template}", f"the rest of the {what}'s lifecycle")

@@ -70,8 +70,14 @@ SCHEMA_FAULTS: tuple[Fault, ...] = (
         "file-bytes-float",
         "schema.body",
         "File objects give their integer `bytes` as a float (`12.0`).",
-        # The batches and uploads workflows (under createBatch, createUpload) judge the files they make.
-        operations=(*_FILE_ANSWERS, "createBatch", "createUpload"),
+        # The workflows that upload a file (reported under their creates) judge it.
+        operations=(
+            *_FILE_ANSWERS,
+            "createBatch",
+            "createUpload",
+            "createVectorStore",
+            "createFineTuningJob",
+        ),
         answer=edit_body(_float_bytes),
     ),
     Fault(

@@ -30,8 +30,15 @@ _DELETES = (
     "delete-project-api-key",
 )
 # The workflows that delete what they created and look it up again, and those that list it.
-_DELETING_WORKFLOWS = ("createFile", "createAssistant")
-_LISTING_WORKFLOWS = ("createFile", "createBatch", "createAssistant")
+_DELETING_WORKFLOWS = ("createFile", "createAssistant", "createThread", "createVectorStore")
+_LISTING_WORKFLOWS = (
+    "createFile",
+    "createBatch",
+    "createAssistant",
+    "createThread",
+    "createVectorStore",
+    "createFineTuningJob",
+)
 _LISTS = (
     "listFiles",
     "listPaginatedFineTuningJobs",

@@ -221,6 +221,8 @@ class Resources:
                 obj[stamp] = self.store.timestamp()
         if kind.object_name == "batch":
             batches.on_status(self, obj, status, props)
+        if kind.object_name == "thread.run" and status == "completed":
+            threads.run_step(self, obj)
         if kind.object_name == "fine_tuning.job" and status == "succeeded":
             model = f"ft:{obj.get('model') or 'gpt-4o-mini-2024-07-18'}:openai-conformance::{obj['id'][-8:]}"
             if "fine_tuned_model" in props and self.server.builder.conforms(model, props["fine_tuned_model"]):
