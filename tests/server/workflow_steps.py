@@ -38,6 +38,12 @@ def _batch_input() -> bytes:
     return b"".join(json.dumps(line).encode() + b"\n" for line in lines)
 
 
+def _removed(entry: str, path: str) -> Iterator[Step]:
+    """A delete, then the look-up that must find it gone."""
+    yield Step(entry, "DELETE", path)
+    yield Step(entry, "GET", path)
+
+
 def _files() -> Iterator[Step]:
     entry, path = "createFile", "/files/{wf_file}"
     yield Step(
@@ -124,13 +130,8 @@ def _models() -> Iterator[Step]:
 
 def _assistants() -> Iterator[Step]:
     entry, path = "createAssistant", "/assistants/{wf_assistant}"
-    yield Step(
-        entry,
-        "POST",
-        "/assistants",
-        {"model": "gpt-4o-mini", "name": "openai-conformance", "metadata": {"workflow": "created"}},
-        save="wf_assistant",
-    )
+    body = {"model": "gpt-4o-mini", "name": "openai-conformance", "metadata": {"workflow": "created"}}
+    yield Step(entry, "POST", "/assistants", body, save="wf_assistant")
     yield Step(entry, "GET", path)
     yield Step(
         entry, "POST", path, {"name": "openai-conformance (renamed)", "metadata": {"workflow": "updated"}}
@@ -162,8 +163,7 @@ def _threads() -> Iterator[Step]:
     yield Step(entry, "POST", thread + "/runs", {"assistant_id": "{wf_runner}"}, save="wf_run2")
     yield Step(entry, "POST", thread + "/runs/{wf_run2}/cancel")
     yield Step(entry, "GET", thread + "/runs/{wf_run2}")
-    yield Step(entry, "DELETE", thread)
-    yield Step(entry, "GET", thread)
+    yield from _removed(entry, thread)
     yield Step(entry, "DELETE", "/assistants/{wf_runner}")
 
 
@@ -187,10 +187,8 @@ def _vector_stores() -> Iterator[Step]:
     yield Step(entry, "POST", store + "/file_batches", {"file_ids": ["{wf_vsfile}"]}, save="wf_vsb")
     yield Step(entry, "GET", store + "/file_batches/{wf_vsb}")
     yield Step(entry, "GET", store + "/file_batches/{wf_vsb}/files")
-    yield Step(entry, "DELETE", store + "/files/{wf_vsfile}")
-    yield Step(entry, "GET", store + "/files/{wf_vsfile}")
-    yield Step(entry, "DELETE", store)
-    yield Step(entry, "GET", store)
+    yield from _removed(entry, store + "/files/{wf_vsfile}")
+    yield from _removed(entry, store)
     yield Step(entry, "DELETE", "/files/{wf_vsfile}")
 
 

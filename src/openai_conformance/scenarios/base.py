@@ -32,6 +32,7 @@ __all__ = [
     "WithModel",
     "answer_body",
     "fit_models",
+    "json_object",
     "with_model",
 ]
 
@@ -73,15 +74,18 @@ class Unimplemented(Exception):
     step's operation is reported unsupported by its own requests; nothing of it could be judged)."""
 
 
-def answer_body(exchange: Exchange) -> dict[str, Any] | None:
-    """The JSON object of a 200 answer, or None."""
-    if exchange.status != 200:
-        return None
+def json_object(exchange: Exchange) -> dict[str, Any] | None:
+    """The JSON object an answer holds, whatever its status, or None."""
     try:
         body = exchange.json()
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
+
+
+def answer_body(exchange: Exchange) -> dict[str, Any] | None:
+    """The JSON object of a 200 answer, or None."""
+    return json_object(exchange) if exchange.status == 200 else None
 
 
 def fit_models(models: Sequence[str]) -> Callable[[str], list[str]]:

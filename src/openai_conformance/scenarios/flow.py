@@ -13,7 +13,13 @@ import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
-from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Stopped, Unimplemented
+from openai_conformance.scenarios.base import (
+    ScenarioContext,
+    ScenarioFinding,
+    Stopped,
+    Unimplemented,
+    json_object,
+)
 from openai_conformance.scenarios.state import LISTED, TERMINAL, check_gone, check_transition
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.violations import Violation
@@ -74,13 +80,7 @@ def no_route(ctx: ScenarioContext, exchange: Exchange) -> bool:
 
 def object_of(exchange: Exchange) -> dict[str, Any] | None:
     """The JSON object of a 2xx answer, or None."""
-    if not 200 <= exchange.status < 300:
-        return None
-    try:
-        body = exchange.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
+    return json_object(exchange) if 200 <= exchange.status < 300 else None
 
 
 def need(exchange: Exchange, step: str, untested: str) -> dict[str, Any]:

@@ -80,26 +80,22 @@ def _on(operation_id: str, hook: Callable[[Call, Answer], Answer]) -> Callable[[
     return lambda call, answer: hook(call, answer) if call.operation_id == operation_id else answer
 
 
-def _crlf(call: Call, answer: Answer) -> Answer:
-    """File content with every line ending turned into CRLF (raw bytes, or the JSON string a spec declares)."""
-    if answer.raw is not None:
-        return replace(answer, raw=answer.raw.replace(b"\n", b"\r\n"))
-    if isinstance(answer.body, str):
-        return replace(answer, body=answer.body.replace("\n", "\r\n"))
-    return answer
+def _on_text(edit: Callable[[str], str]) -> Callable[[Call, Answer], Answer]:
+    """An answer hook that edits file content: raw bytes, or the JSON string a spec declares."""
+
+    def hook(call: Call, answer: Answer) -> Answer:
+        if answer.raw is not None:
+            return replace(answer, raw=edit(answer.raw.decode("utf-8", errors="replace")).encode())
+        if isinstance(answer.body, str):
+            return replace(answer, body=edit(answer.body))
+        return answer
+
+    return hook
 
 
-def _drop_last_output_line(call: Call, answer: Answer) -> Answer:
+def _drop_last_output_line(text: str) -> str:
     """A batch output file (its lines name batch requests) without its last line."""
-
-    def cut(text: str) -> str:
-        return "".join(text.splitlines(keepends=True)[:-1]) if '"batch_req_' in text else text
-
-    if answer.raw is not None:
-        return replace(answer, raw=cut(answer.raw.decode("utf-8", errors="replace")).encode())
-    if isinstance(answer.body, str):
-        return replace(answer, body=cut(answer.body))
-    return answer
+    return "".join(text.splitlines(keepends=True)[:-1]) if '"batch_req_' in text else text
 
 
 def _without_after(call: Call) -> Call:
@@ -145,7 +141,7 @@ LIFECYCLE_FAULTS: tuple[Fault, ...] = (
         "state.content",
         "File content comes back with its line endings turned into CRLF.",
         operations=("downloadFile", "createFile", "createUpload", "createBatch"),
-        answer=_on("downloadFile", _crlf),
+        answer=_on("downloadFile", _on_text(lambda text: text.replace("\n", "\r\n"))),
     ),
     Fault(
         "batch-status-regresses",
@@ -159,6 +155,6 @@ LIFECYCLE_FAULTS: tuple[Fault, ...] = (
         "state.batch_output",
         "A completed batch's output file lacks its last request's line.",
         operations=("downloadFile", "createBatch"),
-        answer=_on("downloadFile", _drop_last_output_line),
+        answer=_on("downloadFile", _on_text(_drop_last_output_line)),
     ),
 )
