@@ -8,8 +8,7 @@ import json
 from collections.abc import Iterator
 
 from openai_conformance.server.store import FINE_TUNED_MODEL, MODELS
-
-from .battery import Step
+from tests.server.battery import Step
 
 __all__ = ["workflows"]
 

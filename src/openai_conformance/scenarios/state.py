@@ -43,6 +43,7 @@ DELETED = register(
     "error",
     "A deleted resource can no longer be retrieved.",
     "Delete operations: the resource is deleted",
+    why="state is the server's: a deleted object is gone",
     relaxed="A look-up of a deleted resource refused with a 4xx other than 404 (410 Gone, 400): "
     "the resource is gone, only the status differs from OpenAI's",
 )
@@ -51,6 +52,7 @@ LISTED = register(
     "error",
     "A created resource appears in its list.",
     "List operations return the resources",
+    why="state is the server's: a created object is listed",
     relaxed="Lists of real servers are eventually consistent (a new file can take seconds to be listed, "
     "a deleted one to vanish): a workflow re-reads the list until --max-wait, then speaks as a warning",
 )
@@ -60,6 +62,7 @@ RETRIEVED = register(
     "A retrieve answers what the create (or the list) answered: the same id and declared fields; "
     "generated fields present, with the same type.",
     "Retrieve operations: returns the object matching the specified ID",
+    why="state is the server's: an object's id and the fields its client set do not change by being read",
     relaxed="A generated field the create answered that the retrieve leaves out or types differently "
     "(servers omit null fields; a listed model id with a `/` may not route): a warning",
 )
@@ -68,6 +71,7 @@ UPDATED = register(
     "error",
     "An update is in its answer and visible on the next retrieve.",
     "Modify operations: returns the modified object",
+    why="state is the server's: a modify that answers 200 has made the change it was asked",
 )
 PAGES = register(
     "state.pagination",
@@ -75,6 +79,7 @@ PAGES = register(
     "Cursor pagination: `limit` honoured, `after` advances, `has_more`/`first_id`/`last_id` agree "
     "with the page, no item twice across pages.",
     "List operations: `limit`, `after`, `has_more`, `first_id`, `last_id`",
+    why="the server cuts the pages: a cursor is followed exactly, whatever the items are",
 )
 CONTENT = register(
     "state.content",
@@ -82,6 +87,7 @@ CONTENT = register(
     "A file's content comes back byte for byte, and its `bytes` is the uploaded size (the sum of an "
     "upload's parts).",
     "Files: retrieve file content; the File object's `bytes`; Uploads: complete",
+    why="the server stores the bytes it was sent: nothing a model does changes a file",
 )
 LIFECYCLE = register(
     "state.lifecycle",
@@ -89,6 +95,7 @@ LIFECYCLE = register(
     "Statuses move only along the documented transitions (a final status never changes; a cancel "
     "answers cancelling or cancelled, and a finished object refuses it); `request_counts` add up.",
     "Batch, Upload, Run, fine-tuning job and vector store file batch objects: `status`",
+    why="the server moves its objects' statuses; polls may skip statuses, never go back",
     relaxed="A cancel of a finished batch answered 2xx with the batch unchanged: the request did nothing, "
     "though OpenAI refuses it",
 )
@@ -97,6 +104,7 @@ BATCH_OUTPUT = register(
     "error",
     "A completed batch's output and error files answer every input `custom_id` exactly once.",
     "Batch API: the output file has one line per input request, matched by `custom_id`",
+    why="the server writes the output files: each input line gets one line, whatever the model answered",
 )
 
 #: The documented moves of each lifecycle (an object may skip ahead between two polls).

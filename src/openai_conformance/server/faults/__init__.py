@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from openai_conformance.server.faults.errors import ERROR_FAULTS
 from openai_conformance.server.faults.fault import ALL, Fault
+from openai_conformance.server.faults.media import MEDIA_FAULTS
+from openai_conformance.server.faults.parameters import PARAMETER_FAULTS
 from openai_conformance.server.faults.schema import SCHEMA_FAULTS
 from openai_conformance.server.faults.selection import FaultSet
 from openai_conformance.server.faults.semantics import SEMANTIC_FAULTS
@@ -27,6 +29,8 @@ FAULTS: dict[str, Fault] = {
         *SCHEMA_FAULTS,
         *STREAMING_FAULTS,
         *SEMANTIC_FAULTS,
+        *PARAMETER_FAULTS,
+        *MEDIA_FAULTS,
         *ERROR_FAULTS,
         *STATE_FAULTS,
         *LIFECYCLE_FAULTS,
