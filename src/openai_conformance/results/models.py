@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openai_conformance.results.evidence import Excerpt
+from openai_conformance.results.evidence import Excerpt, UpstreamEvidence
 from openai_conformance.results.identity import BaselineMark, BaselineSummary, signature_of
 from openai_conformance.results.info import Settings, SpecInfo, Target
 from openai_conformance.results.record import from_record, record_of
@@ -25,7 +25,8 @@ __all__ = ["REPORT_FORMAT", "VALID", "Finding", "OperationResult", "Outcome", "R
 #: 1.3: per operation ``streams``; per violation ``signature``, ``excerpt``, ``baseline``; the run's
 #: ``baseline``; summary ``tested``, ``answered_2xx``, ``new_violations``, ``known``. The JSON Schema
 #: of the current format is ``openai-conformance report schema`` (results/schema.py).
-REPORT_FORMAT = "1.3"
+#: 1.4: per violation ``upstream`` (with --upstream: the upstream's status, excerpt and reproduction).
+REPORT_FORMAT = "1.4"
 
 #: The kind of request of a finding whose request obeyed the schema and the API's rules.
 VALID = "valid"
@@ -82,6 +83,7 @@ class Finding:
     field: str = ""
     excerpt: Excerpt | None = None  # the part of the answer (of the kept reproduction) the pointer names
     baseline: BaselineMark | None = None  # how the run's baseline saw it (None: no baseline given)
+    upstream: UpstreamEvidence | None = None  # with --upstream: the upstream's answer to the same request
 
     @classmethod
     def from_violation(
@@ -108,6 +110,7 @@ class Finding:
             severity="warning" if data.get("severity") == "warning" else "error",
             excerpt=Excerpt.from_dict(data.get("excerpt")),
             baseline=BaselineMark.from_dict(data.get("baseline")),
+            upstream=UpstreamEvidence.from_dict(data.get("upstream")),
         )
 
     @property
@@ -197,11 +200,13 @@ class OperationResult:
         request_size: int,
         request: str = VALID,
         evidence: Callable[[str], Excerpt | None] | None = None,
+        upstream: Callable[[], UpstreamEvidence | None] | None = None,
     ) -> None:
         """Record a violation under its defect (:attr:`Finding.key`), keeping that defect's smallest
         reproducing request.
 
-        ``evidence(pointer)`` gives the excerpt of the answer; it is asked only for the reproduction kept.
+        ``evidence(pointer)`` gives the excerpt of the answer, ``upstream()`` the upstream's answer to
+        the same request; they are asked only for the reproduction kept.
         """
         finding = Finding.from_violation(
             violation, status=status, curl=curl, request_size=request_size, request=request
@@ -209,6 +214,7 @@ class OperationResult:
         existing = self.findings.get(finding.key)
         if existing is None:
             finding.excerpt = evidence(violation.pointer) if evidence else None
+            finding.upstream = upstream() if upstream else None
             self.findings[finding.key] = finding
             return
         existing.occurrences += 1
@@ -217,6 +223,7 @@ class OperationResult:
             existing.message, existing.pointer = violation.message, violation.pointer
             if evidence is not None:
                 existing.excerpt = evidence(violation.pointer)
+            existing.upstream = upstream() if upstream else None
 
     def add_error(self, message: str) -> None:
         if message not in self.errors and len(self.errors) < 20:
