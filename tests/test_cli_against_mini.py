@@ -46,6 +46,10 @@ def test_conformant_server_passes(serve_app: ServeApp, tmp_path: Path) -> None:
     assert report["summary"]["cases"] > 5
 
 
+# Where else a deviation shows: the models workflow (reported under listModels) retrieves every listed model.
+SEEN_THROUGH_A_WORKFLOW = {"retrieveModel": {"listModels"}}
+
+
 @pytest.mark.parametrize("deviation", sorted(DEVIATIONS))
 def test_each_deviation_is_caught(serve_app: ServeApp, tmp_path: Path, deviation: str) -> None:
     operation_id, check = DEVIATIONS[deviation]
@@ -58,7 +62,8 @@ def test_each_deviation_is_caught(serve_app: ServeApp, tmp_path: Path, deviation
         for v in op["violations"]
     ]
     assert (operation_id, check) in {(op, c) for op, c, _ in found}, found
-    assert all(op == operation_id for op, _, _ in found), f"other operations flagged too: {found}"
+    allowed = {operation_id, *SEEN_THROUGH_A_WORKFLOW.get(operation_id, ())}
+    assert all(op in allowed for op, _, _ in found), f"other operations flagged too: {found}"
 
 
 def test_pointers_name_the_offending_value(serve_app: ServeApp, tmp_path: Path) -> None:

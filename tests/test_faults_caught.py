@@ -62,6 +62,8 @@ def test_fault_is_caught_under_its_check_and_nothing_else(fault_id: str, tmp_pat
             "--expect-auth",
             "--stream-idle-timeout",
             "1",
+            "--max-wait",  # a list that misses an item is re-read this long before it is reported
+            "1",
         ),
     )
     found = run.found()

@@ -239,6 +239,12 @@ class RunConfig:
     max_time: float | None = number(
         "--max-time", None, "whole-run time budget in seconds; reports keep what was done", parse=float
     )
+    max_wait: float = number(
+        "--max-wait",
+        5.0,
+        "how long a workflow polls a lifecycle (a batch, a run) or waits for a lagging list (default 5 s)",
+        parse=float,
+    )
     report_dir: Path = text(
         "--report-dir",
         "where report.json, report.html, junit.xml and summary.md go (default reports/)",

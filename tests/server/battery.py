@@ -2,7 +2,7 @@
 
 The battery sends at least one valid request to every operation of the 6b8287f spec, plus the
 requests whose answers the faults change: streams, tools, JSON modes, logprobs, ``n``, unknown
-models, invalid bodies, missing and wrong keys, and the suite's files lifecycle.  Each answer is
+models, invalid bodies, missing and wrong keys, and the suite's workflows (workflow_steps.py).  Each answer is
 filed under an *entry*: the operation under which the suite would report what it shows (a
 lifecycle of several requests is one entry, as the suite's probe of it is one).  Deletes come last,
 each followed by a look-up of what it deleted, so that a delete that keeps its object shows in the
@@ -66,7 +66,8 @@ class Step:
     content: bytes | None = None  # a raw body, sent with ``content_type``
     content_type: str = ""
     key: str | None = API_KEY  # the bearer key; None sends no Authorization header
-    save: str | None = None  # remember the answer's "id" under this name
+    save: str | None = None  # remember the answer's "id" (or ``save_key``) under this name
+    save_key: str = "id"  # a dotted path into the answer: "file.id", "output_file_id"
 
     def request(self, ids: dict[str, str]) -> httpx.Request:
         path = _fill(self.path, ids)
@@ -156,7 +157,10 @@ async def _record(app: ASGIApp, battery: list[Step]) -> list[tuple[Step, Answer]
         answer = await _send(app, step.request(ids))
         if step.save is not None:
             try:
-                ids[step.save] = str(answer.json()["id"])
+                value = answer.json()
+                for key in step.save_key.split("."):
+                    value = value[key]
+                ids[step.save] = str(value)
             except (ValueError, KeyError, TypeError):
                 ids[step.save] = "missing"
         answers.append((step, answer))
@@ -304,8 +308,12 @@ def _vector_stores_and_jobs(spec: dict[str, Any]) -> Iterator[Step]:
     yield Step("createBatch", "POST", "/batches", batch, save="batch")
     yield Step("createBatch", "POST", "/batches", batch, save="batch2")
     yield Step("listBatches", "GET", "/batches")
-    yield Step("retrieveBatch", "GET", "/batches/{batch}")
+    yield Step("listBatches", "GET", "/batches?limit=1&after={batch}")
     yield Step("cancelBatch", "POST", "/batches/{batch2}/cancel")
+    for _ in range(2):  # each retrieve advances the batch: in progress, finalizing
+        yield Step("retrieveBatch", "GET", "/batches/{batch}")
+    yield Step("retrieveBatch", "GET", "/batches/{batch}", save="output", save_key="output_file_id")
+    yield Step("downloadFile", "GET", "/files/{output}/content")
 
 
 def _organization(spec: dict[str, Any]) -> Iterator[Step]:
@@ -360,26 +368,16 @@ def _deletes() -> Iterator[Step]:
         ("delete-project-service-account", org + "/projects/proj_ref0001/service_accounts/svc_acct_ref0001"),
         ("delete-project-api-key", org + "/projects/proj_ref0001/api_keys/key_ref0001"),
         ("delete-user", org + "/users/user-ref0001"),
+        ("deleteFile", "/files/{file2}"),
     ):
         yield Step(entry, "DELETE", path)
         yield Step(entry, "GET", path)
-    # The suite's files lifecycle: upload, find it listed, delete it, see it gone.
-    yield Step(
-        "deleteFile",
-        "POST",
-        "/files",
-        files={"file": ("l.jsonl", _JSONL)},
-        data={"purpose": "batch"},
-        save="doomed",
-    )
-    yield Step("deleteFile", "GET", "/files")
-    yield Step("deleteFile", "DELETE", "/files/{doomed}")
-    yield Step("deleteFile", "GET", "/files/{doomed}")
 
 
 def steps(spec: dict[str, Any]) -> list[Step]:
     """The whole battery, in the order it is sent."""
     from tests.server.battery_inference import inference  # it builds Steps of this module
+    from tests.server.workflow_steps import workflows  # they are made of this module's steps
 
     return [
         *inference(),
@@ -388,5 +386,6 @@ def steps(spec: dict[str, Any]) -> list[Step]:
         *_assistants_and_threads(spec),
         *_vector_stores_and_jobs(spec),
         *_organization(spec),
+        *workflows(),
         *_deletes(),
     ]

@@ -315,22 +315,60 @@ def test_file_content_as_bytes_when_declared(spec: dict[str, Any]) -> None:
     assert response.headers["content-type"] == "application/octet-stream"
 
 
+def _batch_input(client: TestClient, *lines: bytes) -> str:
+    file = client.post("/v1/files", files={"file": ("in.jsonl", b"".join(lines))}, data={"purpose": "batch"})
+    return str(file.json()["id"])
+
+
 def test_batch_lifecycle_and_lists(client: TestClient) -> None:
+    chat = b'{"custom_id": "%s", "method": "POST", "url": "/v1/chat/completions", "body": {}}\n'
+    input_id = _batch_input(client, chat % b"a", chat % b"b", b"not json\n")
+    _error(client.post("/v1/batches", json={"input_file_id": "file-x", "endpoint": "/v1/chat/completions",
+                                            "completion_window": "24h"}), 404)  # fmt: skip
     batch = client.post(
         "/v1/batches",
-        json={"input_file_id": "file-x", "endpoint": "/v1/chat/completions", "completion_window": "24h"},
+        json={"input_file_id": input_id, "endpoint": "/v1/chat/completions", "completion_window": "24h"},
     ).json()
-    statuses = [client.get(f"/v1/batches/{batch['id']}").json()["status"] for _ in range(4)]
-    assert statuses == ["in_progress", "finalizing", "completed", "completed"]
+    answers = [client.get(f"/v1/batches/{batch['id']}").json() for _ in range(4)]
+    assert [a["status"] for a in answers] == ["in_progress", "finalizing", "completed", "completed"]
+    assert [a["request_counts"] for a in answers[:3]] == [
+        {"total": 3, "completed": 0, "failed": 0},
+        {"total": 3, "completed": 2, "failed": 1},
+        {"total": 3, "completed": 2, "failed": 1},
+    ]
+    done = answers[2]
+    output = client.get(f"/v1/files/{done['output_file_id']}/content").json()
+    errors = client.get(f"/v1/files/{done['error_file_id']}/content").json()
+    assert [json.loads(line)["custom_id"] for line in output.splitlines()] == ["a", "b"]
+    assert [json.loads(line)["response"]["status_code"] for line in output.splitlines()] == [200, 200]
+    assert [json.loads(line)["error"]["code"] for line in errors.splitlines()] == ["invalid_request"]
     _error(client.post(f"/v1/batches/{batch['id']}/cancel"), 400)
     other = client.post(
         "/v1/batches",
-        json={"input_file_id": "file-y", "endpoint": "/v1/embeddings", "completion_window": "24h"},
+        json={
+            "input_file_id": _batch_input(client, chat % b"c"),
+            "endpoint": "/v1/embeddings",
+            "completion_window": "24h",
+        },
     ).json()
     assert client.post(f"/v1/batches/{other['id']}/cancel").json()["status"] == "cancelling"
     assert client.get(f"/v1/batches/{other['id']}").json()["status"] == "cancelled"
     listed = client.get("/v1/batches", params={"limit": 1}).json()
     assert len(listed["data"]) == 1 and listed["has_more"] is True
+    after = client.get("/v1/batches", params={"limit": 1, "after": listed["data"][0]["id"]}).json()
+    assert after["data"][0]["id"] != listed["data"][0]["id"]
+
+
+def test_an_upload_completes_only_with_the_bytes_it_declared(client: TestClient) -> None:
+    body = {"filename": "u.txt", "purpose": "assistants", "bytes": 5, "mime_type": "text/plain"}
+    upload = client.post("/v1/uploads", json=body).json()
+    part = client.post(f"/v1/uploads/{upload['id']}/parts", files={"data": ("d", b"abc")}).json()
+    _error(client.post(f"/v1/uploads/{upload['id']}/complete", json={"part_ids": [part["id"]]}), 400)
+    other = client.post(f"/v1/uploads/{upload['id']}/parts", files={"data": ("d", b"de")}).json()
+    done = client.post(
+        f"/v1/uploads/{upload['id']}/complete", json={"part_ids": [part["id"], other["id"]]}
+    ).json()
+    assert done["status"] == "completed" and done["file"]["bytes"] == 5
 
 
 def test_assistant_crud(client: TestClient) -> None:

@@ -141,6 +141,54 @@ def _list_misses(c: TestClient) -> bool:
     return assistant not in [a["id"] for a in c.get("/v1/assistants").json()["data"]]
 
 
+def _renamed(c: TestClient) -> bool:
+    file = _upload(c)
+    return bool(c.get(f"/v1/files/{file['id']}").json()["filename"] != file["filename"])
+
+
+def _update_lost(c: TestClient) -> bool:
+    assistant = c.post("/v1/assistants", json={"model": "gpt-4o-mini", "name": "a"}).json()["id"]
+    c.post(f"/v1/assistants/{assistant}", json={"name": "b"})
+    return bool(c.get(f"/v1/assistants/{assistant}").json()["name"] != "b")
+
+
+_BATCH_INPUT = b"".join(
+    json.dumps({"custom_id": str(n), "method": "POST", "url": "/v1/chat/completions", "body": {}}).encode()
+    + b"\n"
+    for n in (1, 2)
+)
+
+
+def _batch(c: TestClient) -> str:
+    file = c.post("/v1/files", files={"file": ("b.jsonl", _BATCH_INPUT)}, data={"purpose": "batch"}).json()
+    body = {"input_file_id": file["id"], "endpoint": "/v1/chat/completions", "completion_window": "24h"}
+    return str(c.post("/v1/batches", json=body).json()["id"])
+
+
+def _after_ignored(c: TestClient) -> bool:
+    first, _ = _batch(c), _batch(c)
+    page = c.get("/v1/batches", params={"limit": 1, "after": first}).json()
+    return bool([item["id"] for item in page["data"]] == [first])
+
+
+def _crlf(c: TestClient) -> bool:
+    file = c.post("/v1/files", files={"file": ("a.txt", b"a\nb\n")}, data={"purpose": "assistants"}).json()
+    return bool(c.get(f"/v1/files/{file['id']}/content").json() != "a\nb\n")
+
+
+def _statuses(c: TestClient) -> list[str]:
+    batch = _batch(c)
+    return [c.get(f"/v1/batches/{batch}").json()["status"] for _ in range(3)]
+
+
+def _output_short(c: TestClient) -> bool:
+    batch = _batch(c)
+    for _ in range(3):
+        answer = c.get(f"/v1/batches/{batch}").json()
+    output = str(c.get(f"/v1/files/{answer['output_file_id']}/content").json())
+    return len(output.splitlines()) != 2
+
+
 def _stalls(_: TestClient) -> bool:
     raise NotImplementedError  # tested over a real socket below
 
@@ -206,6 +254,12 @@ PROBES: dict[str, Probe] = {
     "key-echoed": _key_echoed,
     "delete-noop": _delete_kept,
     "list-misses-newest": _list_misses,
+    "retrieve-renames-file": _renamed,
+    "update-not-kept": _update_lost,
+    "list-ignores-after": _after_ignored,
+    "content-crlf": _crlf,
+    "batch-status-regresses": lambda c: _statuses(c) != ["in_progress", "finalizing", "completed"],
+    "batch-output-drops-line": _output_short,
     **PARAMETER_PROBES,
 }
 

@@ -64,6 +64,7 @@ def test_a_check_is_lowered_to_a_warning_only_where_its_declaration_says(source:
         *("semantics.logprobs", "semantics.json_schema"),
         *("proxy.status", "proxy.field_dropped", "proxy.null_dropped", "proxy.field_added"),
         *("proxy.value_changed", "proxy.stream_chunks"),
+        *("state.delete", "state.list", "state.retrieve", "state.lifecycle"),
     }
     assert source.warned == relaxed
 

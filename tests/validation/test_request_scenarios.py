@@ -1,4 +1,4 @@
-"""The scenarios of refused requests, auth and state, over the real HTTP transport and a mock target.
+"""The scenarios of refused requests and auth, over the real HTTP transport and a mock target.
 
 They share one mechanism with the semantic scenarios (test_scenarios.py): a request that gets no
 answer raises out of its scenario, and the run records it against the operation, by name.
@@ -183,44 +183,6 @@ def test_a_credential_header_is_left_out_of_the_keyless_request() -> None:
     assert "api-key" not in target.requests[0].headers and "authorization" not in target.requests[0].headers
 
 
-# --- state ---------------------------------------------------------------------------------------------------
-
-
-def _files(*, listed: bool = True, deletes: bool = True) -> Handler:
-    files: dict[str, dict[str, Any]] = {}
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        path = request.url.path.removeprefix("/v1")
-        if request.method == "POST":
-            file_id = f"file-{len(files)}"
-            files[file_id] = {"id": file_id, "object": "file"}
-            return httpx.Response(200, json=files[file_id])
-        if request.method == "GET" and path == "/files":
-            return httpx.Response(200, json={"data": list(files.values()) if listed else []})
-        file_id = path.rsplit("/", 1)[-1]
-        if request.method == "DELETE":
-            if deletes:
-                files.pop(file_id, None)
-            return httpx.Response(200, json={"id": file_id, "deleted": True})
-        return (
-            httpx.Response(200, json=files[file_id]) if file_id in files else httpx.Response(404, json=ERROR)
-        )
-
-    return handle
-
-
-@pytest.mark.parametrize(
-    ("options", "expected"),
-    [({}, []), ({"listed": False}, ["state.list"]), ({"deletes": False}, ["state.delete"])],
-)
-def test_files_lifecycle(options: dict[str, bool], expected: list[str]) -> None:
-    found, target, judge = _run("state.files", _files(**options))
-    assert found == expected
-    assert [r.method for r in target.requests] == ["POST", "GET", "DELETE", "GET"]
-    assert target.requests[0].headers["content-type"].startswith("multipart/form-data")
-    assert judge.calls == [(200, "createFile", True)]
-
-
 # --- no request vanishes ---------------------------------------------------------------------------------------
 
 
@@ -273,4 +235,5 @@ def test_scenarios_for_an_operation() -> None:
     assert ids[3:] and all(scenario_id.startswith("chat.") for scenario_id in ids[3:])
     without_models = [scenario.id for scenario in scenarios_for("createChatCompletion", models=False)]
     assert without_models == ids[1:3]
-    assert [scenario.id for scenario in scenarios_for("deleteFile", models=False)] == ["state.files"]
+    assert [scenario.id for scenario in scenarios_for("createFile", models=False)] == ["state.files"]
+    assert scenarios_for("deleteFile", models=False) == []  # the files workflow is reported under its create

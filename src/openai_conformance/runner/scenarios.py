@@ -10,7 +10,14 @@ from openai_conformance.errors import TransportError
 from openai_conformance.events import CaseJudged
 from openai_conformance.openapi.operations import Operation
 from openai_conformance.runner.compare import Replay
-from openai_conformance.scenarios import Scenario, ScenarioContext, fit_models, scenarios_for
+from openai_conformance.scenarios import (
+    Scenario,
+    ScenarioContext,
+    Stopped,
+    Unimplemented,
+    fit_models,
+    scenarios_for,
+)
 from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.validation.violations import Violation
 
@@ -35,6 +42,8 @@ def run_scenarios(
         models=fit_models(models),
         max_tokens=runner.config.max_tokens,
         expect_auth=runner.config.expect_auth,
+        max_wait=runner.config.max_wait,
+        no_route=runner.no_route.matches,
         on_answer=sent.append,
         notes=notes if notes is not None else [],
         on_unanswered=lambda request, message: unanswered.append((request, message)),
@@ -54,6 +63,10 @@ def run_scenarios(
                     sent.append(exchange)
         except TransportError as exc:  # the request is among ``unanswered``, with its reproduction
             refused = exc if exc.exchange is not None else None
+        except Unimplemented:  # that step's operation is reported unsupported by its own requests
+            pass
+        except Stopped as stop:  # a workflow that could not go on: what it left untested is said
+            error = f"{scenario.id} stopped: {stop.reason}"
         except Exception as exc:  # a scenario that breaks is a tool error, never a verdict
             error = f"{scenario.id} failed: {type(exc).__name__}: {exc}"
         theirs = _replayed(runner, scenario, context, sent) if runner.transport.pairing is not None else {}

@@ -2,11 +2,11 @@
 
 One mechanism for all of them (:mod:`.base`): a :class:`Scenario` is reported under one operation
 and runs with the :class:`ScenarioContext` the engine fills. They are grouped by area: ``errors``
-(invalid bodies, malformed JSON, an unknown model), ``auth``, ``state`` (the files lifecycle), one
-module per inference operation for the parameters a fuzzer rarely sends: ``chat`` (with
-``chat_tools`` and ``chat_streams``), ``completions``, ``embeddings``, ``moderations``, ``images``,
-``audio``; and ``responses`` (the Responses API's workflows: stored, continued, listed, cancelled,
-deleted).
+(invalid bodies, malformed JSON, an unknown model), ``auth``, the workflows judged across answers by
+the ``state`` rules (``files``, ``batches``, ``resources``, ``threads``), one module per inference
+operation for the parameters a fuzzer rarely sends: ``chat`` (with ``chat_tools`` and
+``chat_streams``), ``completions``, ``embeddings``, ``moderations``, ``images``, ``audio``; and
+``responses`` (the Responses API's workflows: stored, continued, listed, cancelled, deleted).
 """
 
 from __future__ import annotations
@@ -14,22 +14,27 @@ from __future__ import annotations
 from openai_conformance.scenarios import (
     audio,
     auth,
+    batches,
     chat,
     chat_streams,
     chat_tools,
     completions,
     embeddings,
     errors,
+    files,
     images,
     moderations,
+    resources,
     responses,
-    state,
+    threads,
 )
 from openai_conformance.scenarios.base import (
     AnswerJudge,
     Scenario,
     ScenarioContext,
     ScenarioFinding,
+    Stopped,
+    Unimplemented,
     fit_models,
 )
 
@@ -39,6 +44,8 @@ __all__ = [
     "Scenario",
     "ScenarioContext",
     "ScenarioFinding",
+    "Stopped",
+    "Unimplemented",
     "fit_models",
     "get_scenario",
     "scenarios_for",
@@ -48,7 +55,10 @@ __all__ = [
 SCENARIOS: tuple[Scenario, ...] = (
     *errors.SCENARIOS,
     *auth.SCENARIOS,
-    *state.SCENARIOS,
+    *files.SCENARIOS,
+    *batches.SCENARIOS,
+    *resources.SCENARIOS,
+    *threads.SCENARIOS,
     *chat.SCENARIOS,
     *chat_tools.SCENARIOS,
     *chat_streams.SCENARIOS,

@@ -27,9 +27,12 @@ __all__ = [
     "Scenario",
     "ScenarioContext",
     "ScenarioFinding",
+    "Stopped",
+    "Unimplemented",
     "WithModel",
     "answer_body",
     "fit_models",
+    "json_object",
     "with_model",
 ]
 
@@ -55,15 +58,34 @@ class AnswerJudge(Protocol):
         """Every violation in a streamed answer to a valid request, parsed already."""
 
 
-def answer_body(exchange: Exchange) -> dict[str, Any] | None:
-    """The JSON object of a 200 answer, or None."""
-    if exchange.status != 200:
-        return None
+class Stopped(Exception):
+    """A workflow cannot go on: ``reason`` says where it stopped and what was left untested.
+
+    The engine records the reason against the operation (the answers before it were judged).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Unimplemented(Exception):
+    """A workflow's step answered like a route the target lacks: the workflow ends there, quietly (that
+    step's operation is reported unsupported by its own requests; nothing of it could be judged)."""
+
+
+def json_object(exchange: Exchange) -> dict[str, Any] | None:
+    """The JSON object an answer holds, whatever its status, or None."""
     try:
         body = exchange.json()
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
+
+
+def answer_body(exchange: Exchange) -> dict[str, Any] | None:
+    """The JSON object of a 200 answer, or None."""
+    return json_object(exchange) if exchange.status == 200 else None
 
 
 def fit_models(models: Sequence[str]) -> Callable[[str], list[str]]:
@@ -84,6 +106,8 @@ class ScenarioContext:
     on_answer: Callable[[Exchange], None] | None = None  # told of every answer, for counting
     notes: list[str] = field(default_factory=list)  # what the scenarios say about the target, for the report
     on_unanswered: Callable[[Request, str], None] | None = None  # told of every request with no answer
+    max_wait: float = 5.0  # seconds a workflow waits for a lifecycle (polls) or a lagging list
+    no_route: Callable[[Exchange], bool] | None = None  # whether an answer is the target's "no such route"
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_tokens, int) or isinstance(self.max_tokens, bool) or self.max_tokens < 1:

@@ -33,6 +33,9 @@ class SchemaBuilder:
     def __init__(self, root: Any) -> None:
         self.root = root
         self._ref_cache: dict[str, Any] = {}
+        # ``nullable`` is OpenAPI 3.0's; a 3.1 document (JSON Schema) admits null only by its type.
+        version = str(root.get("openapi", "")) if isinstance(root, dict) else ""
+        self._nullable_keyword = not version.startswith("3.1")
 
     # -- references -------------------------------------------------------------------------
     def resolve(self, schema: Any) -> Any:
@@ -94,7 +97,7 @@ class SchemaBuilder:
             if isinstance(branches, list) and branches:
                 return self._build_choice(schema, key, branches, name, depth)
         stype = self._main_type(schema)
-        if schema.get("nullable") is True and not has_ref:
+        if self._nullable_keyword and schema.get("nullable") is True and not has_ref:
             return None
         if stype == "null":
             return None
@@ -257,7 +260,7 @@ class SchemaBuilder:
         schema = self.resolve(schema)
         if not isinstance(schema, dict):
             return True
-        if value is None and schema.get("nullable") is True and not has_ref:
+        if value is None and self._nullable_keyword and schema.get("nullable") is True and not has_ref:
             return True
         if "const" in schema and value != schema["const"]:
             return False

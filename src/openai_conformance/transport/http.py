@@ -59,7 +59,9 @@ def _multipart(fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[st
         values = value if isinstance(value, list) else [value]
         for item in values:
             raw = getattr(item, "data", item)  # schemathesis wraps binary values
-            if isinstance(raw, bytes | bytearray):
+            if isinstance(raw, tuple) and len(raw) == 2 and isinstance(raw[1], bytes):  # (filename, data)
+                files.append((name, (str(raw[0]), raw[1], "application/octet-stream")))
+            elif isinstance(raw, bytes | bytearray):
                 files.append((name, (f"{name}.bin", bytes(raw), "application/octet-stream")))
             elif isinstance(raw, bool):
                 data.setdefault(name, []).append("true" if raw else "false")

@@ -18,7 +18,7 @@ from openai_conformance.server.faults.responses import RESPONSES_FAULTS
 from openai_conformance.server.faults.schema import SCHEMA_FAULTS
 from openai_conformance.server.faults.selection import FaultSet
 from openai_conformance.server.faults.semantics import SEMANTIC_FAULTS
-from openai_conformance.server.faults.state import STATE_FAULTS
+from openai_conformance.server.faults.state import LIFECYCLE_FAULTS, STATE_FAULTS
 from openai_conformance.server.faults.streaming import STREAMING_FAULTS
 
 __all__ = ["ALL", "FAULTS", "Fault", "FaultSet", "get_fault", "select"]
@@ -35,6 +35,7 @@ FAULTS: dict[str, Fault] = {
         *ERROR_FAULTS,
         *STATE_FAULTS,
         *RESPONSES_FAULTS,
+        *LIFECYCLE_FAULTS,
     )
 }
 

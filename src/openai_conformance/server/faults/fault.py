@@ -52,9 +52,11 @@ class Fault:
     """One deliberate deviation of the reference server, and where it makes it.
 
     ``operations`` are the operationIds whose answers the fault changes: every one where the suite
-    may see it, including the operation a hand-made probe reports under (the files lifecycle is
-    reported under deleteFile, the auth probe under listModels), or ``ALL``.  The hook fields are
-    the hook points of hooks.py; a fault sets those it needs.
+    may see it, including the operation a hand-made probe reports under (a workflow is reported
+    under its create, the auth probe under listModels), or ``ALL``.  The hook fields are the hook
+    points of hooks.py; a fault sets those it needs.  Hooks act on the requests of every declared
+    operation, so a fault seen through a workflow acts only on the step it breaks (it checks
+    ``call.operation_id``).
     """
 
     id: str

@@ -70,8 +70,14 @@ SCHEMA_FAULTS: tuple[Fault, ...] = (
         "file-bytes-float",
         "schema.body",
         "File objects give their integer `bytes` as a float (`12.0`).",
-        # The files lifecycle probe (under deleteFile) judges the file it uploads.
-        operations=(*_FILE_ANSWERS, "deleteFile"),
+        # The workflows that upload a file (reported under their creates) judge it.
+        operations=(
+            *_FILE_ANSWERS,
+            "createBatch",
+            "createUpload",
+            "createVectorStore",
+            "createFineTuningJob",
+        ),
         answer=edit_body(_float_bytes),
     ),
     Fault(
@@ -106,7 +112,10 @@ SCHEMA_FAULTS: tuple[Fault, ...] = (
         "model-truncated-json",
         "schema.malformed_json",
         "GET /models/{model} answers a body cut off in the middle, which does not parse as JSON.",
-        operations=("retrieveModel",),
-        answer=_truncated,
+        # The models workflow (under listModels) retrieves every listed model; the list stays whole.
+        operations=("retrieveModel", "listModels"),
+        answer=lambda call, answer: (
+            _truncated(call, answer) if call.operation_id == "retrieveModel" else answer
+        ),
     ),
 )

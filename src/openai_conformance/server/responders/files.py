@@ -121,6 +121,13 @@ def complete_upload(resources: Resources, call: Call) -> Reply:
                 400, f"Part '{str(part_id)[:200]}' does not belong to this upload.", param="part_ids"
             )
         chunks.append(data)
+    size = sum(len(chunk) for chunk in chunks)
+    if size != upload.get("bytes"):
+        raise RequestError(
+            400,
+            f"The parts add up to {size} bytes, not the {upload.get('bytes')} the upload declared.",
+            param="part_ids",
+        )
     file_obj = _store_file(resources, b"".join(chunks), upload["filename"], upload["purpose"])
     upload["status"] = "completed"
     upload["file"] = dict(file_obj)

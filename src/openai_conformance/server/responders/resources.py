@@ -17,7 +17,7 @@ from typing import Any
 from openai_conformance.server.answers import Answer, Reply
 from openai_conformance.server.call import Call
 from openai_conformance.server.core import Server
-from openai_conformance.server.responders import threads
+from openai_conformance.server.responders import batches, threads
 from openai_conformance.server.routing import Operation, RequestError
 from openai_conformance.server.store import OWNER
 
@@ -219,6 +219,10 @@ class Resources:
         for stamp in _STAMPS.get(status, ()):
             if stamp in props and self.server.builder.conforms(0, props[stamp]):
                 obj[stamp] = self.store.timestamp()
+        if kind.object_name == "batch":
+            batches.on_status(self, obj, status, props)
+        if kind.object_name == "thread.run" and status == "completed":
+            threads.run_step(self, obj)
         if kind.object_name == "fine_tuning.job" and status == "succeeded":
             model = f"ft:{obj.get('model') or 'gpt-4o-mini-2024-07-18'}:openai-conformance::{obj['id'][-8:]}"
             if "fine_tuned_model" in props and self.server.builder.conforms(model, props["fine_tuned_model"]):
@@ -240,6 +244,8 @@ class Resources:
                 )
         if kind.object_name == "thread.run":
             threads.check_assistant(self, body)
+        if kind.object_name == "batch":
+            batches.check_input(self, body)
         obj = self.new_object(kind, call.path_args, body, item_id)
         if kind.object_name == "thread.message":
             threads.message_content(self, obj, body)

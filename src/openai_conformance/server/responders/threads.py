@@ -23,6 +23,7 @@ __all__ = [
     "list_batch_files",
     "message_content",
     "run_from_assistant",
+    "run_step",
     "seed_organization",
 ]
 
@@ -74,6 +75,18 @@ def run_from_assistant(resources: Resources, obj: dict[str, Any], body: dict[str
             props = resources.props(resources.kinds["/threads/{thread_id}/runs"].item_schema)
             if resources.server.builder.conforms(value, props.get(name)):
                 obj[name] = value
+
+
+def run_step(resources: Resources, run: dict[str, Any]) -> None:
+    """A run that completes has taken one step: the message it wrote."""
+    kind = resources.kinds.get("/threads/{thread_id}/runs/{run_id}/steps")
+    if kind is None or not isinstance(run.get("thread_id"), str):
+        return
+    args = {"thread_id": run["thread_id"], "run_id": run["id"]}
+    step = resources.new_object(kind, args, {"assistant_id": run.get("assistant_id"), "status": "completed"})
+    for name in ("completed_at", "created_at"):
+        if name in step and isinstance(run.get("completed_at"), int):
+            step[name] = run["completed_at"]
 
 
 def message_content(resources: Resources, obj: dict[str, Any], body: dict[str, Any]) -> None:
