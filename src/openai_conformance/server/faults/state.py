@@ -28,6 +28,7 @@ _LISTS = (
     "listAssistants",
     "listMessages",
     "listRuns",
+    "listRunSteps",  # a run has its steps
     "listVectorStores",
     "listVectorStoreFiles",
     "listFilesInVectorStoreBatch",

@@ -255,7 +255,8 @@ class Resources:
         if not isinstance(template, dict) or set(template) <= set(obj):
             return copy.deepcopy(obj)
         props = self.props(op.success_schema)
-        template["id"] = obj["id"]
+        if "id" in props:  # a page of search results, say, has no id of its own
+            template["id"] = obj["id"]
         self.copy_fields(template, props, obj)
         return template
 

@@ -63,7 +63,9 @@ def check_assistant(resources: Resources, body: dict[str, Any]) -> None:
 
 
 def run_from_assistant(resources: Resources, obj: dict[str, Any], body: dict[str, Any]) -> None:
-    """A new run takes the model, instructions and tools of its assistant unless the request sets them."""
+    """A new run takes the model, instructions and tools of its assistant unless the request sets them;
+    it has its first step (creating the assistant's message)."""
+    _first_step(resources, obj)
     kind = resources.kinds.get("/assistants")
     assistant = resources.objects(kind, {}).get(str(body.get("assistant_id"))) if kind else None
     if assistant is None:
@@ -74,6 +76,17 @@ def run_from_assistant(resources: Resources, obj: dict[str, Any], body: dict[str
             props = resources.props(resources.kinds["/threads/{thread_id}/runs"].item_schema)
             if resources.server.builder.conforms(value, props.get(name)):
                 obj[name] = value
+
+
+def _first_step(resources: Resources, run: dict[str, Any]) -> None:
+    steps = resources.kinds.get("/threads/{thread_id}/runs/{run_id}/steps")
+    if steps is None or not isinstance(run.get("thread_id"), str):
+        return
+    args = {"thread_id": run["thread_id"], "run_id": run["id"]}
+    message = resources.store.new_id("msg_", run["id"])
+    details = {"type": "message_creation", "message_creation": {"message_id": message}}
+    fields = {**args, "assistant_id": run.get("assistant_id"), "type": "message_creation"}
+    resources.new_object(steps, args, {**fields, "status": "completed", "step_details": details})
 
 
 def message_content(resources: Resources, obj: dict[str, Any], body: dict[str, Any]) -> None:
