@@ -151,15 +151,15 @@ class ResourceGraph:
             self.fields[name] = min(found, key=lambda k: len(k.parents)).key
         for op in operations:
             slots = self.slots(op)
+            if op.method == "delete" and op.path.endswith("}"):
+                self._consumers.add((op.method, op.path))  # a model too, though the target names those
             if not slots:
                 continue
             own = self.kinds[slots[-1].kind]
             verb = op.path.rsplit("/", 1)[-1]
             acts = op.method == "post" and op.path.endswith("}/" + verb) and "{" not in verb
-            if (
-                (op.method == "delete"
-                and op.path.endswith("}"))
-                or (acts and objects[(op.method, op.path)] == own.object and own.object)
+            if (op.method == "delete" and op.path.endswith("}")) or (
+                acts and objects[(op.method, op.path)] == own.object and own.object
             ):
                 self._consumers.add((op.method, op.path))
 

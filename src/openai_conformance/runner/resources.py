@@ -91,8 +91,12 @@ class Resources:
         if index % RANDOM_SHARE == 1:
             self.coverage.kept += 1
             return case
+        made = self.graph.creates(operation)
+        # What a create under a parent names (a vector store's file) is made anew for it: naming one
+        # that another request added already would be a conflict (409), not a success.
+        fresh = made is not None and bool(made.parents)
         with self._lock:
-            filled = self._substitute(operation, case, dedicated=self.graph.consumes(operation))
+            filled = self._substitute(operation, case, dedicated=self.graph.consumes(operation), fresh=fresh)
         if isinstance(filled, str):
             self.coverage.miss(filled)
             self.coverage.kept += 1
@@ -221,8 +225,9 @@ class Resources:
         if parents is not None or not kind.parents:
             return [parents or ()]
         parent = self.ensure(kind.parents[-1])
-        if isinstance(parent, str):
-            return parent
+        if isinstance(parent, str):  # none to be had: the parents of those of its kind the run saw
+            seen = [e.parents for e in reversed(self._pool.entries.get(kind.key, []))]
+            return seen[:1] or parent
         # The newest parents, and the oldest (made before the run: it may have children already).
         chains = [(*e.parents, e.id) for e in reversed(self._pool.entries.get(kind.parents[-1], []))]
         chains = list(dict.fromkeys([*chains[: _LIST_PARENTS - 1], *chains[-1:]]))
