@@ -159,9 +159,9 @@ class OperationRunner:
                 keep(future.result())
         return drawn
 
-    def _judge_case(self, operation: Operation, case: GeneratedCase) -> CaseJudged:
-        """Send one generated request and judge the answer."""
-        request = self.transport.build(
+    def request_of(self, operation: Operation, case: GeneratedCase) -> Request:
+        """The request a generated case makes, ready to send."""
+        return self.transport.build(
             case.method,
             case.path,
             operation.path,
@@ -170,6 +170,10 @@ class OperationRunner:
             body=case.body,
             media_type=case.media_type,
         )
+
+    def _judge_case(self, operation: Operation, case: GeneratedCase) -> CaseJudged:
+        """Send one generated request and judge the answer."""
+        request = self.request_of(operation, case)
         streamed = isinstance(case.body, dict) and case.body.get("stream") is True
         negative = self.config.negative
         if negative:

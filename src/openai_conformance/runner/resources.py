@@ -330,17 +330,8 @@ class Resources:
         made = self.graph.creates(operation)
         if made is not None and made.stored and isinstance(filled.body, dict):
             filled = replace(filled, body={**filled.body, "store": True})  # else it cannot be fetched
-        request = runner.transport.build(
-            filled.method,
-            filled.path,
-            operation.path,
-            query=filled.query,
-            headers=filled.headers,
-            body=filled.body,
-            media_type=filled.media_type,
-        )
         try:
-            exchange = runner.transport.send(request)
+            exchange = runner.transport.send(runner.request_of(operation, filled))
         except TransportError as exc:
             return f"{operation.label} got no answer: {exc.message}"
         if not self.graph.creates(operation):
