@@ -122,6 +122,8 @@ def test_the_helper_sends_the_very_requests_drawn_in_process(negative: bool) -> 
     assert run_ahead.settings["drawing"] == "in a helper process"
     assert run_here.settings["drawing"] == "in this process"
     assert len(_generated(here)) >= 12  # chat completions and files at least, in both modes
+    if not negative:  # the requests at the schemas' boundaries come after the drawn ones, in both
+        assert len(_generated(here)) > config.max_examples * len(OPERATIONS)
     assert ahead == here
     assert _verdicts(run_ahead) == _verdicts(run_here)
     assert _gone(feed), "the helper process outlived the run"
@@ -157,7 +159,7 @@ def test_a_helper_that_cannot_draw_hands_over_to_the_engine() -> None:
 
 
 def test_ctrl_c_stops_the_helper_and_keeps_what_was_done() -> None:
-    config = _config()
+    config = _config(max_boundaries=0)  # max_examples requests per operation, exactly
     feed = _feed(config)
 
     def interrupt(result: Any) -> None:
@@ -342,7 +344,7 @@ def test_the_same_seed_draws_the_same_requests_in_another_process_and_folder(tmp
 
 @pytest.mark.parametrize("ahead", [False, True], ids=["in-process", "helper"])
 def test_ctrl_c_in_the_middle_of_an_operation_keeps_what_it_showed(ahead: bool) -> None:
-    config = _config()
+    config = _config(max_boundaries=0)  # max_examples requests per operation, exactly
     feed = _feed(config) if ahead else None
 
     def interrupt_on_the_thirteenth(count: int) -> None:

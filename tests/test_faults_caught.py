@@ -19,6 +19,10 @@ from tests.cli import assert_no_secret, run_cli
 
 KEY = "sk-reference-secret-0042"
 # A fault that reaches every operation runs over these: models, a JSON body, streams, multipart.
+# Ignoring `dimensions` on the request at input's maxItems (2048 inputs, dimensions=1) makes an answer
+# of 2048 full-length vectors, some 60 MB: over --max-body-bytes, that one answer cannot be judged, as
+# with a real server that ignores it. The scenario (dimensions=8) catches the fault all the same.
+_TOO_LARGE = {"dimensions-ignored": "bytes (decoded) and was cut"}
 _EVERYWHERE = ("listModels", "retrieveModel", "createChatCompletion", "createEmbedding", "createFile")
 
 
@@ -51,7 +55,9 @@ def test_fault_is_caught_under_its_check_and_nothing_else(fault_id: str, tmp_pat
     found = run.found()
     assert fault.check in found, f"{fault_id} was not caught: {dict(found)}"
     assert set(found) == {fault.check}, f"{fault_id} also tripped {dict(found)}"
-    assert run.errors() == []
+    allowed = _TOO_LARGE.get(fault_id)
+    unexpected = [(op, [e for e in errors if not (allowed and allowed in e)]) for op, errors in run.errors()]
+    assert all(not errors for _, errors in unexpected), unexpected
     errors = [v for v in run.violations if v["severity"] == "error"]
     assert run.code == (1 if errors else 0)  # a check may speak as a warning where a model could be at fault
     assert_no_secret(run, KEY)

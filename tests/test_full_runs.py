@@ -48,7 +48,8 @@ def test_compat_profile_is_conformant_too(tmp_path: Path) -> None:
 
 
 def test_newest_spec_runs_over_all_its_operations_with_no_tool_error_and_no_violation(tmp_path: Path) -> None:
-    run = run_cli(tmp_path, "--spec", "f85dbe2", "--max-examples", "1")
+    # Ten requests at the boundaries of each of its 288 operations, spread over all it has.
+    run = run_cli(tmp_path, "--spec", "f85dbe2", "--max-examples", "1", "--max-boundaries", "10")
     code, report = run.code, run.report
     assert report["summary"]["operations"] == 288
     assert report["fatal"] is None
@@ -106,6 +107,8 @@ def test_pytest_entry_point_fails_on_a_fault(pytester: pytest.Pytester, tmp_path
         fault.id,
         "--max-examples",
         "3",
+        "--max-boundaries",
+        "0",  # the drawn requests show it: what is tested here is how pytest reports it
     )
     assert result.ret == 1
     report = _report(tmp_path)
@@ -212,7 +215,7 @@ def test_the_cli_and_pytest_give_the_same_operations_and_violations(
     """The same options, two faults at once, one shard: both entry points consume the same events."""
     args = (
         *("--include", "Models,Chat,Embeddings,Moderations,Completions", "--shard", "1/2"),
-        *("--seed", "4", "--max-examples", "2", "--fault", "ignore-n", "--fault", "moderations-status-418"),
+        *("--seed", "4", "--max-examples", "2", "--fault", "ignore-n", "--fault", "moderations-status-203"),
     )
     cli = run_cli(tmp_path / "cli", *args)
     suites = _suites(pytester, tmp_path / "pytest", *args)
@@ -241,7 +244,7 @@ def test_the_cli_and_pytest_give_the_same_operations_and_violations(
     assert cli.code == 1 and suites.ret == 1
     assert by_pytest["settings"]["shard"] == "1/2" and by_pytest["target"]["faults"] == [
         "ignore-n",
-        "moderations-status-418",
+        "moderations-status-203",
     ]
 
 

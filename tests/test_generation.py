@@ -35,6 +35,7 @@ def _sent(
         models=models,
         include=(include,),
         probes=False,
+        max_boundaries=0,  # the drawn requests only (the boundaries: tests/test_boundaries.py)
     )
     runner = Runner(
         CONTRACT, config, "http://127.0.0.1:1", client=httpx.Client(transport=httpx.MockTransport(handler))

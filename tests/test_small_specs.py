@@ -154,7 +154,7 @@ def test_binary_answers_of_an_openapi_31_spec_are_bytes_not_text(serve_app: Serv
     code, report = _judge(serve_app, tmp_path, SPEC_31, app, 3)
     results = {op["operation_id"]: op for op in report["operations"]}
     assert results["createSpeech"]["outcome"] == "passed", results["createSpeech"]
-    assert results["createSpeech"]["cases"] == 3
+    assert results["createSpeech"]["cases"] >= 3  # the drawn ones, and those at input's boundaries
     assert [v["check"] for v in results["getVoice"]["violations"]] == ["schema.body"]
     assert code == 1
 

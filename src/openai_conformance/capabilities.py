@@ -11,6 +11,7 @@ MISSING = register(
     "error",
     "An operation named by --expect is implemented by the target.",
     "the user's --expect list",
+    why="the user named the capability with --expect: its absence is the finding",
 )
 
 #: capability → the operationIds that make it up (6b8287f names; later specs keep them).

@@ -303,6 +303,10 @@ def _checks(args: argparse.Namespace) -> int:
                         "description": c.description,
                         "reference": c.reference,
                         "relaxed": c.relaxed or None,
+                        "why": c.why,
+                        "parameters": [
+                            {"operation": p.operation, "name": p.name, "how": p.how} for p in c.parameters
+                        ],
                     }
                     for c in CHECKS.values()
                 ],

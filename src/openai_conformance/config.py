@@ -8,7 +8,7 @@ from what either parsed, and :meth:`RunConfig.describe` is the settings section 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,9 +35,18 @@ from openai_conformance.options import (
 if TYPE_CHECKING:
     from openai_conformance.openapi.loader import Contract
 
-__all__ = ["DRAW_AHEAD_MODES", "PROFILES", "REPORT_FORMATS", "RunConfig", "add_options", "selected_operations"]
+__all__ = [
+    "DRAW_AHEAD_MODES",
+    "FAIL_ON",
+    "PROFILES",
+    "REPORT_FORMATS",
+    "RunConfig",
+    "add_options",
+    "selected_operations",
+]
 
 PROFILES = ("strict", "compat")
+FAIL_ON = ("error", "warning")
 DRAW_AHEAD_MODES = ("auto", "always", "never")
 _CAPABILITY_NAMES = (
     "models, chat, completions, embeddings, moderations, files, images, audio, batches, uploads, "
@@ -45,14 +54,18 @@ _CAPABILITY_NAMES = (
 )
 
 
+def _known_names(flag: str, values: Any, known: Collection[str], what: str) -> tuple[str, ...]:
+    names = comma_list(flag, values)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigError(f"{flag}: unknown {what} {unknown[0]!r}; known: {', '.join(known)}")
+    return names
+
+
 def _capabilities(flag: str, values: Any) -> tuple[str, ...]:
     from openai_conformance.capabilities import CAPABILITIES
 
-    names = comma_list(flag, values)
-    unknown = [name for name in names if name not in CAPABILITIES]
-    if unknown:
-        raise ConfigError(f"{flag}: unknown capability {unknown[0]!r}; known: {', '.join(CAPABILITIES)}")
-    return names
+    return _known_names(flag, values, CAPABILITIES, "capability")
 
 
 def _path(flag: str, value: Any) -> Path:
@@ -72,11 +85,7 @@ REPORT_FORMATS = ("github", "none")
 
 
 def _reports(flag: str, values: Any) -> tuple[str, ...]:
-    names = comma_list(flag, values)
-    unknown = [name for name in names if name not in REPORT_FORMATS]
-    if unknown:
-        raise ConfigError(f"{flag}: unknown output {unknown[0]!r}; known: {', '.join(REPORT_FORMATS)}")
-    return names
+    return _known_names(flag, values, REPORT_FORMATS, "output")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +182,13 @@ class RunConfig:
     probes: bool = switch(
         "--no-probes", "send only generated requests, not the hand-picked probes and scenarios", on=True
     )
+    max_boundaries: int = number(
+        "--max-boundaries",
+        100,
+        "valid requests at each schema's boundaries (every enum member and default, minimum, maximum, "
+        "minItems/maxItems, min/maxLength) per operation, besides the drawn ones; 0 sends none (default 100)",
+        convert=at_least(0),
+    )
     models: tuple[str, ...] = listed(
         "--model", "model id to use in requests (repeatable; default: what GET /models lists)", metavar="ID"
     )
@@ -252,6 +268,13 @@ class RunConfig:
         default="strict",
         metavar="NAME",
         choices=PROFILES,
+    )
+    fail_on: str = text(
+        "--fail-on",
+        "the least severe violation that fails the run (exit status 1): error (default) or warning",
+        default="error",
+        metavar="SEVERITY",
+        choices=FAIL_ON,
     )
     faults: tuple[str, ...] = listed(
         "--fault",

@@ -19,7 +19,10 @@ Each carries a one-line message meant for the user; the CLI prints it and exits 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from openai_conformance.transport.exchange import Exchange
 
 __all__ = [
     "CaseError",
@@ -73,9 +76,10 @@ class CaseError(ConformanceError):
 class TransportError(CaseError):
     """The request could not be completed; ``kind`` says how it failed."""
 
-    def __init__(self, kind: TransportErrorKind, message: str) -> None:
+    def __init__(self, kind: TransportErrorKind, message: str, *, exchange: Exchange | None = None) -> None:
         super().__init__(message)
         self.kind: TransportErrorKind = kind
+        self.exchange = exchange  # the answer that made it fail, when one came (a 429 that remains)
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}"

@@ -41,8 +41,10 @@ __all__ = [
     "drive",
 ]
 
-#: Where a case came from: a request drawn from the spec, or the id of a hand-made scenario.
+#: Where a case came from: a request drawn from the spec, one at the boundaries its schema allows,
+#: or the id of a hand-made scenario.
 GENERATED = "generated"
+BOUNDARY = "boundary"
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,7 +117,10 @@ def create_app(deviation: str | None = None) -> Starlette:
                 "content": '{"reply": "hello"}' if kind == "json_object" else "hello",
                 "refusal": None,
             },
-            "finish_reason": "stop",
+            # one token ("hello"): a cap of one token stops it, a larger one does not
+            "finish_reason": "length"
+            if 1 in (body.get("max_tokens"), body.get("max_completion_tokens"))
+            else "stop",
             "logprobs": None,
         }
         if deviation == "missing-required":

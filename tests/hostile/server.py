@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
+import gzip
 import json
 import socket
 import struct
@@ -43,6 +44,10 @@ BEHAVIOURS = frozenset(
         "slow",  # answers correctly, but each answer takes a while (for --max-time)
         "429",  # always 429 with Retry-After: 1
         "429-long",  # always 429 with Retry-After: 3600
+        "429-flat",  # always 429 with Retry-After: 3600 and a flat `{"detail": …}` body, no envelope
+        "502-html",  # a proxy's 502 page: text/html, an undeclared status
+        "gzip",  # a valid answer, gzip-encoded (twice: `Content-Encoding: gzip, gzip`)
+        "gzip-bomb",  # a few KB that inflate (gzip inside gzip) to `huge_bytes` of JSON whitespace
         "redirect",  # 307 to the same path on 127.0.0.2 (another host)
         "huge",  # a chunked body that goes on well past any sane size cap
         "trickle",  # a body that arrives one byte at a time, each just inside the read timeout
@@ -125,6 +130,11 @@ def _chunk(text: str, index: int) -> bytes:
     return b"data: " + json.dumps(chunk).encode() + b"\n\n"
 
 
+def _inflating(size: int) -> bytes:
+    """``{"a": `` and ``size`` bytes of spaces: gzip makes a few KB of it, twice over a few hundred bytes."""
+    return b'{"a": ' + b" " * size
+
+
 @dataclass(frozen=True, slots=True)
 class _Parsed:
     method: str
@@ -188,6 +198,11 @@ class HostileServer:
         self.delay = min(delay, _HANG_LIMIT)
         self.event_interval = max(event_interval, 0.001)
         self.huge_bytes = huge_bytes
+        # Encoded once, here: a test may measure the memory the client takes while the server answers.
+        self._encoded = b""
+        if behaviour in ("gzip", "gzip-bomb"):
+            body = _model_list() if behaviour == "gzip" else _inflating(huge_bytes)
+            self._encoded = gzip.compress(gzip.compress(body))
         self.seen = _Seen()
         self.other_host_seen = _Seen()  # what the 127.0.0.2 listener received
         self.port = 0
@@ -328,6 +343,13 @@ class HostileServer:
             retry_after = "1" if behaviour == "429" else "3600"
             body = _error_body("Rate limit reached; slow down", "requests", "rate_limit_exceeded")
             writer.write(_response(429, body, **{"Retry-After": retry_after}))
+        elif behaviour == "429-flat":
+            body = json.dumps({"detail": "Too many requests"}).encode()
+            writer.write(_response(429, body, **{"Retry-After": "3600"}))
+        elif behaviour == "502-html":
+            writer.write(_response(502, b"<html><body>502 Bad Gateway</body></html>", "text/html"))
+        elif behaviour in ("gzip", "gzip-bomb"):
+            writer.write(_response(200, self._encoded, **{"Content-Encoding": "gzip, gzip"}))
         elif behaviour == "redirect":
             location = f"http://127.0.0.2:{self.other_port}{request.path}"
             writer.write(_response(307, b"", "text/plain", Location=location))

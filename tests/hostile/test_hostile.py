@@ -69,6 +69,9 @@ def _run(
             "1",
             "--stream-idle-timeout",
             "1",
+            # two requests at the boundaries per operation: each request to a slow target costs seconds
+            "--max-boundaries",
+            "2",
             "--report-dir",
             str(report_dir),
             *extra,
@@ -155,7 +158,15 @@ def test_a_429_storm_is_retried_a_bounded_number_of_times(
     capfd: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     with HostileServer("429", EMBEDDINGS) as server:
-        run = _run(capfd, server.base_url, tmp_path, "listModels,createEmbedding", "--no-probes")
+        run = _run(
+            capfd,
+            server.base_url,
+            tmp_path,
+            "listModels,createEmbedding",
+            "--no-probes",
+            "--max-boundaries",
+            "0",
+        )
     _could_not_test(run, "createEmbedding", "still 429 after 3 attempts")
     _control_kept(run)
     sent = server.seen.requests["POST /v1/embeddings"]

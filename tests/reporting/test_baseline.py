@@ -180,11 +180,17 @@ def test_junit_and_summary_tell_known_from_new(tmp_path: Path) -> None:
     apply_baseline(worse, baseline, today=TODAY)
     suite = ET.fromstring(to_junit(worse))
     assert suite.get("failures") == "1"
-    assert [f.get("type") for f in suite.iter("failure")] == ["schema.body"], "only the new finding fails its case"
+    assert [f.get("type") for f in suite.iter("failure")] == ["schema.body"], (
+        "only the new finding fails its case"
+    )
     out = "".join(e.text or "" for e in suite.iter("system-out"))
     assert "known stream.done" in out and "known semantics.choices_count" in out
     summary = to_markdown(worse)
-    assert "**stream.done** (error — known)" in summary and "- Baseline `" in summary and "1 new failing" in summary
+    assert (
+        "**stream.done** (error — known)" in summary
+        and "- Baseline `" in summary
+        and "1 new failing" in summary
+    )
 
 
 def test_entry_ids_are_stable() -> None:
@@ -225,3 +231,17 @@ def test_baseline_update_needs_a_file(tmp_path: Path) -> None:
     from openai_conformance.cli import main
 
     assert main(["run", "--baseline-update", "--report-dir", str(tmp_path)]) == 2
+
+
+def test_fail_on_warning_fails_on_a_new_warning_but_not_on_a_known_one(tmp_path: Path) -> None:
+    baseline = _recorded(tmp_path)  # it knows SLOW_WARNING, a warning
+    fresh = run(operation("createChatCompletion", "/chat/completions", SLOW_WARNING))
+    fresh.settings.options["fail_on"] = "warning"
+    assert fresh.exit_code == 1 and fresh.failing_warnings == 1  # no baseline: the warning fails the run
+    known = run(operation("createChatCompletion", "/chat/completions", SLOW_WARNING))
+    known.settings.options["fail_on"] = "warning"
+    apply_baseline(known, baseline, today=TODAY)
+    assert known.failing_warnings == 0 and known.exit_code == 0
+    (finding,) = known.operations[0].findings.values()
+    assert not finding.fails_under("warning") and fresh.operations[0].violations[0].fails_under("warning")
+    assert not fresh.operations[0].violations[0].fails  # a warning fails only under --fail-on warning

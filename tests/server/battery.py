@@ -173,31 +173,7 @@ def record(app: ASGIApp, battery: list[Step]) -> list[tuple[Step, Answer]]:
 _CHAT = "createChatCompletion"
 _COMPLETION = "createCompletion"
 _EMBEDDING = "createEmbedding"
-_HELLO = [{"role": "user", "content": "Say hello"}]
-_WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}, "days": {"type": "integer", "minimum": 1}},
-            "required": ["city", "days"],
-        },
-    },
-}
-_FORCED = {"tools": [_WEATHER], "tool_choice": {"type": "function", "function": {"name": "get_weather"}}}
-_PERSON = {
-    "type": "object",
-    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
-    "required": ["name", "age"],
-    "additionalProperties": False,
-}
-_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
 _JSONL = b'{"custom_id": "1", "method": "POST", "url": "/v1/chat/completions", "body": {}}\n'
-
-
-def _chat(**extra: Any) -> dict[str, Any]:
-    return {"model": "gpt-4o-mini", "messages": _HELLO, **extra}
 
 
 def _minimal(spec: dict[str, Any], method: str, path: str, **fields: Any) -> dict[str, Any]:
@@ -207,119 +183,6 @@ def _minimal(spec: dict[str, Any], method: str, path: str, **fields: Any) -> dic
     schema = ((body.get("content") or {}).get("application/json") or {}).get("schema")
     built = builder.build(schema) if schema is not None else {}
     return {**(built if isinstance(built, dict) else {}), **fields}
-
-
-def _inference() -> Iterator[Step]:
-    chat = "/chat/completions"
-    extras: tuple[dict[str, Any], ...] = (
-        {},
-        {"n": 2},
-        {"max_tokens": 2},
-        {"max_completion_tokens": 1},
-        {"logprobs": True, "top_logprobs": 2},
-        _FORCED,
-        {**_FORCED, "n": 2},
-        {"tools": [_WEATHER], "tool_choice": "required"},
-        {"tools": [_WEATHER]},
-        {"functions": [_WEATHER["function"]], "function_call": {"name": "get_weather"}},
-        {"response_format": {"type": "json_object"}},
-        {"response_format": {"type": "json_object"}, "max_tokens": 3},
-        {
-            "response_format": {"type": "json_schema", "json_schema": {"name": "person", "schema": _PERSON}},
-            "n": 2,
-        },
-        {"stop": ["server"], "max_tokens": 50},
-        {"stream_options": {"include_usage": True}},
-    )
-    for extra in extras:
-        yield Step(_CHAT, "POST", chat, _chat(**extra))
-    extras = (
-        {},
-        {"n": 2},
-        {"max_tokens": 2},
-        {"stream_options": {"include_usage": True}},
-        {"stream_options": {"include_usage": True}, "n": 2},
-        {"logprobs": True, "top_logprobs": 2},
-        _FORCED,
-        {**_FORCED, "n": 2, "stream_options": {"include_usage": True}},
-        {"functions": [_WEATHER["function"]], "function_call": {"name": "get_weather"}},
-        {"response_format": {"type": "json_object"}},
-    )
-    for extra in extras:
-        yield Step(_CHAT, "POST", chat, _chat(stream=True, **extra))
-    # The suite's probes: unknown models (plain and streamed) and invalid requests.
-    yield Step(_CHAT, "POST", chat, _chat(model="openai-conformance-no-such-model", max_tokens=4))
-    yield Step(_CHAT, "POST", chat, _chat(model="openai-conformance-no-such-model", stream=True))
-    yield Step(_CHAT, "POST", chat, {"model": "gpt-4o-mini"})
-    yield Step(_CHAT, "POST", chat, {"model": "gpt-4o-mini", "messages": "hello"})
-    yield Step(_CHAT, "POST", chat, _chat(temperature=5))
-    yield Step(_CHAT, "POST", chat, _chat(max_tokens=0))
-    yield Step(_CHAT, "POST", chat, content=b'{"model": ', content_type="application/json")
-    yield Step(_CHAT, "POST", chat, content=json.dumps(_chat()).encode(), content_type="text/plain")
-
-    completions = "/completions"
-    model = "gpt-3.5-turbo-instruct"
-    extras = (
-        {},
-        {"prompt": ["Once upon a time", "The capital of France is"], "n": 2, "max_tokens": 4},
-        {"logprobs": 2, "echo": True},
-        {"stream": True},
-        {"stream": True, "stream_options": {"include_usage": True}, "logprobs": 1},
-        {"model": "openai-conformance-no-such-model"},
-        {"prompt": "hi", "max_tokens": "many"},
-    )
-    for extra in extras:
-        yield Step(_COMPLETION, "POST", completions, {"model": model, "prompt": "Once upon a time", **extra})
-    yield Step(_COMPLETION, "POST", completions, {"model": model})
-
-    embeddings = "/embeddings"
-    model = "text-embedding-3-small"
-    extras = (
-        {},
-        {"encoding_format": "float", "input": "The quick brown fox"},
-        {"encoding_format": "base64"},
-        {"dimensions": 8},
-        {"dimensions": 8, "encoding_format": "base64"},
-        {"dimensions": 5000},
-        {"input": ["red", "green", "blue"]},
-        {"input": [1, 2, 3]},
-        {"model": "openai-conformance-no-such-model"},
-        {"encoding_format": "hex"},
-    )
-    for extra in extras:
-        yield Step(_EMBEDDING, "POST", embeddings, {"model": model, "input": "hello", **extra})
-    yield Step(_EMBEDDING, "POST", embeddings, {"model": model})
-
-    yield Step("createModeration", "POST", "/moderations", {"input": "x"})
-    yield Step(
-        "createModeration", "POST", "/moderations", {"input": ["a", "b"], "model": "text-moderation-latest"}
-    )
-    yield Step("createImage", "POST", "/images/generations", {"prompt": "a cat"})
-    yield Step(
-        "createImage",
-        "POST",
-        "/images/generations",
-        {"prompt": "a cat", "model": "dall-e-3", "response_format": "b64_json"},
-    )
-    yield Step(
-        "createImageEdit", "POST", "/images/edits", files={"image": ("a.png", _PNG)}, data={"prompt": "a hat"}
-    )
-    yield Step("createImageVariation", "POST", "/images/variations", files={"image": ("a.png", _PNG)})
-    yield Step(
-        "createSpeech", "POST", "/audio/speech", {"model": "tts-1", "input": "hello", "voice": "alloy"}
-    )
-    for op, path in (
-        ("createTranscription", "/audio/transcriptions"),
-        ("createTranslation", "/audio/translations"),
-    ):
-        for fmt in ("json", "text", "srt", "verbose_json"):
-            yield Step(
-                op,
-                "POST",
-                path,
-                files={"file": ("a.mp3", b"ID3 audio")},
-                data={"model": "whisper-1", "response_format": fmt},
-            )
 
 
 def _models() -> Iterator[Step]:
@@ -516,8 +379,10 @@ def _deletes() -> Iterator[Step]:
 
 def steps(spec: dict[str, Any]) -> list[Step]:
     """The whole battery, in the order it is sent."""
+    from tests.server.battery_inference import inference  # it builds Steps of this module
+
     return [
-        *_inference(),
+        *inference(),
         *_models(),
         *_files_and_uploads(spec),
         *_assistants_and_threads(spec),

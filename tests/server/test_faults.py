@@ -15,6 +15,7 @@ from openai_conformance.server import FAULTS, create_app, serve_in_thread
 from openai_conformance.validation.catalogue import CHECKS
 
 from .helpers import API_KEY
+from .parameter_probes import PARAMETER_PROBES
 
 Probe = Callable[[TestClient], bool]
 
@@ -150,7 +151,7 @@ PROBES: dict[str, Probe] = {
     "file-bytes-float": lambda c: isinstance(_upload(c)["bytes"], float),
     "model-owner-missing": lambda c: any("owned_by" not in m for m in c.get("/v1/models").json()["data"]),
     "models-status-201": lambda c: c.get("/v1/models").status_code != 200,
-    "moderations-status-418": lambda c: c.post("/v1/moderations", json={"input": "x"}).status_code == 418,
+    "moderations-status-203": lambda c: c.post("/v1/moderations", json={"input": "x"}).status_code == 203,
     "models-text-plain": lambda c: (
         not c.get("/v1/models").headers["content-type"].startswith("application/json")
     ),
@@ -204,6 +205,7 @@ PROBES: dict[str, Probe] = {
     "key-echoed": _key_echoed,
     "delete-noop": _delete_kept,
     "list-misses-newest": _list_misses,
+    **PARAMETER_PROBES,
 }
 
 

@@ -57,7 +57,14 @@ def test_the_modules_that_declare_checks_are_exactly_check_modules(source: Scan)
 
 def test_a_check_is_lowered_to_a_warning_only_where_its_declaration_says(source: Scan) -> None:
     relaxed = {check.id for check in all_checks() if check.relaxed}
-    assert relaxed == {"schema.body", "errors.envelope", "stream.chunk_schema", "stream.tool_call_arguments"}
+    assert relaxed == {
+        "schema.body",
+        "errors.envelope",
+        "stream.chunk_schema",
+        "stream.tool_call_arguments",
+        "semantics.logprobs",
+        "semantics.json_schema",
+    }
     assert source.warned == relaxed
 
 
@@ -252,3 +259,24 @@ def test_scan_finds_a_declaration_it_cannot_read(tmp_path: Path) -> None:
     )
     assert found.odd_declarations == ["openai_conformance.loop"]
     assert found.registering == {"openai_conformance.loop"}
+
+
+# --- the severity policy ---------------------------------------------------------------------------------
+
+
+def test_every_declaration_says_why_it_has_its_severity() -> None:
+    assert registry.policy_gaps() == []
+    assert all(check.why for check in all_checks())
+
+
+def test_the_policy_finds_a_declaration_without_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "CHECK_MODULES", (*CHECK_MODULES, __name__))
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    monkeypatch.setattr(registry, "_DECLARED_IN", dict(registry._DECLARED_IN))
+    register("stream.unexplained", "error", "d", "r")
+    register("stream.lenient", "warning", "d", "r", relaxed="never", why="a model may")
+    gaps = registry.policy_gaps()
+    assert gaps == [
+        "stream.unexplained (error) does not say why a correct server cannot break it",
+        "stream.lenient is a warning already: `relaxed` says nothing",
+    ]

@@ -119,17 +119,68 @@ def test_unknown_model_streamed_is_judged_as_a_stream() -> None:
 # --- auth ----------------------------------------------------------------------------------------------------
 
 
-def test_auth_is_probed_only_when_expected() -> None:
-    found, target, _ = _run("auth.required", _status(200, {"data": []}))
-    assert (found, target.requests) == ([], [])
+def _keyed(request: httpx.Request) -> httpx.Response:
+    """A target that refuses a request without a key, and lets any key in (it only looks for one)."""
+    if "authorization" not in request.headers:
+        return httpx.Response(401, json=ERROR)
+    return httpx.Response(200, json={"object": "list", "data": []})
+
+
+def test_a_target_that_refuses_no_key_must_refuse_a_wrong_key_on_every_run() -> None:
+    target, judge = Target(_keyed), RecordingJudge()
+    ctx = _context(target, judge)
+    found = [v for v, _ in get_scenario("auth.required").run(ctx)]
+    assert [v.check for v in found] == ["auth.not_enforced"]
+    assert "a wrong key got 200, not 401, although a request without a key was refused" in found[0].message
+    assert [r.headers.get("authorization") for r in target.requests] == [
+        None,
+        "Bearer sk-openai-conformance-wrong-key",
+    ]
+    assert judge.calls == [(401, "listModels", False)]  # the refusal is judged as an error answer
+    assert ctx.notes == []
+
+
+def test_a_target_that_refuses_both_passes_and_both_refusals_are_judged() -> None:
+    found, _, judge = _run("auth.required", _status(401))
+    assert (found, judge.calls) == ([], [(401, "listModels", False)] * 2)
+
+
+def test_a_target_that_needs_no_key_is_said_so_and_is_no_violation() -> None:
+    target, judge = Target(_status(200, {"data": []})), RecordingJudge()
+    ctx = _context(target, judge)
+    assert list(get_scenario("auth.required").run(ctx)) == []
+    assert ctx.notes == ["the target does not require a key: a request without one was accepted"]
+    assert [r.headers.get("authorization") for r in target.requests] == [None]  # the key was left out
+
+
+def test_without_a_key_nothing_is_said_about_needing_one() -> None:
+    target = Target(_status(200, {"data": []}))
+    transport = HttpTransport(
+        RunConfig(), "http://target.test/v1", client=httpx.Client(transport=httpx.MockTransport(target))
+    )
+    ctx = ScenarioContext(transport, RecordingJudge(), fit_models([]))
+    assert list(get_scenario("auth.required").run(ctx)) == [] and ctx.notes == []
+
+
+def test_expect_auth_wants_both_refused() -> None:
     found, target, _ = _run("auth.required", _status(200, {"data": []}), expect_auth=True)
     assert found == ["auth.not_enforced", "auth.not_enforced"]
     assert [r.headers.get("authorization") for r in target.requests] == [
         None,
         "Bearer sk-openai-conformance-wrong-key",
     ]
-    found, _, judge = _run("auth.required", _status(401), expect_auth=True)
-    assert (found, judge.calls) == ([], [(401, "listModels", False)] * 2)
+
+
+def test_a_credential_header_is_left_out_of_the_keyless_request() -> None:
+    target = Target(_keyed)
+    settings = RunConfig(headers={"Authorization": f"Bearer {KEY}", "api-key": KEY})
+    transport = HttpTransport(
+        settings, "http://target.test/v1", client=httpx.Client(transport=httpx.MockTransport(target))
+    )
+    ctx = ScenarioContext(transport, RecordingJudge(), fit_models([]))
+    assert ctx.keyed
+    list(get_scenario("auth.required").run(ctx))
+    assert "api-key" not in target.requests[0].headers and "authorization" not in target.requests[0].headers
 
 
 # --- state ---------------------------------------------------------------------------------------------------

@@ -245,6 +245,7 @@ def _serve(conn: Connection, config: RunConfig, sha256: str) -> None:
             negative=config.negative,
             max_examples=config.max_examples,
             seed_value=config.seed,
+            boundaries=config.max_boundaries,
         )
         conn.send(("end", index, drawn))
 

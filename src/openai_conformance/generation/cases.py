@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +23,7 @@ from openai_conformance.openapi.operations import Operation
 __all__ = ["GeneratedCase", "Generator", "close_object_schemas"]
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_MOST_SEEN = 2000  # coverage cases looked at per operation, at most (the largest union of the newest specs)
 
 
 def _all_of_refs(node: Any, found: set[str]) -> set[str]:
@@ -161,22 +163,141 @@ class Generator:
 
         def to_case(pair: tuple[Any, str | None]) -> GeneratedCase:
             case, model = pair
-            path = case.formatted_path
-            params = dict(case.path_parameters or {})
-            if not negative and model is not None and "model" in params:
-                params["model"] = model  # a model the target serves, so retrieval can succeed
-                path = _format_path(operation.path, params)
-            return GeneratedCase(
-                method=case.method.upper(),
-                path=path,
-                query=dict(case.query or {}),
-                headers={str(k): str(v) for k, v in (case.headers or {}).items()},
-                body=hint(_plain_body(case.body), model),
-                media_type=case.media_type,
-                invalid_body=negative and _body_mutated(case),
-            )
+            return self._to_case(operation, case, model, hint, negative=negative)
 
         return st.tuples(cases, models).map(to_case)
+
+    def _to_case(
+        self,
+        operation: Operation,
+        case: Any,
+        model: str | None,
+        hint: Callable[[Any, str | None], Any],
+        *,
+        negative: bool = False,
+        boundary: str = "",
+    ) -> GeneratedCase:
+        path = case.formatted_path
+        params = dict(case.path_parameters or {})
+        if not negative and model is not None and "model" in params:
+            params["model"] = model  # a model the target serves, so retrieval can succeed
+            path = _format_path(operation.path, params)
+        return GeneratedCase(
+            method=case.method.upper(),
+            path=path,
+            query=dict(case.query or {}),
+            headers={str(k): str(v) for k, v in (case.headers or {}).items()},
+            body=hint(_plain_body(case.body), model),
+            media_type=case.media_type,
+            invalid_body=negative and _body_mutated(case),
+            boundary=boundary,
+        )
+
+    def boundaries(self, operation: Operation, *, limit: int = 100) -> list[GeneratedCase]:
+        """Valid requests at the boundaries the operation's schemas allow: each enum member (and each
+        boolean, and null where allowed), minimum and maximum, minItems/maxItems, min/maxLength
+        (the cases of schemathesis's coverage phase, positive mode, that are at a boundary).
+
+        Within the budget (the same hints as drawn requests: the target's models, taken in turn, and
+        capped sizes); requests that the hints make identical are sent once; at most ``limit``, spread
+        evenly over what the phase finds when it finds more; in a fixed order, the same in every process.
+        """
+        from schemathesis.generation.coverage import GenerationSession
+
+        fit = models_for(operation.operation_id, self._models)
+        budget = self._budget
+
+        def hint(body: Any, model: str | None) -> Any:
+            return apply_hints(body, model=model, budget=budget, operation_id=operation.operation_id)
+
+        found: list[GeneratedCase] = []
+        seen: set[str] = set()
+        session = GenerationSession()
+        try:
+            cases = self._schema.iter_coverage_cases(
+                self._api_operation(operation),
+                generation_modes=[GenerationMode.POSITIVE],
+                generation_config=self._config.projects.default.generation,
+                session=session,
+            )
+            for case in cases:
+                if not _at_a_boundary(case):
+                    continue
+                model = fit[len(found) % len(fit)] if fit else None
+                built = self._to_case(operation, case, model, hint, boundary=_boundary_of(case))
+                key = _request_key(built)
+                if key not in seen:
+                    seen.add(key)
+                    found.append(built)
+                if len(found) >= _MOST_SEEN:
+                    break
+        finally:
+            session.close()
+        return _spread(found, limit)
+
+
+# What makes a coverage case a boundary (its scenario, or the last words of its description for a
+# value inside a body: "Object with valid 'n' value: Maximum value"); the other cases of the phase
+# (optional properties taken one by one, examples, defaults) are what the drawn requests already vary.
+_BOUNDARY_SCENARIOS = frozenset(
+    {
+        "default_positive_test",  # every default: the first member of each enum
+        "enum_value",
+        "const_value",
+        "valid_boolean",
+        "null_value",
+        "minimum_length_string",
+        "maximum_length_string",
+        "near_boundary_length_string",
+        "minimum_value",
+        "maximum_value",
+        "near_boundary_number",
+        "maximum_items_array",
+        "near_boundary_items_array",
+        "enum_value_items_array",
+    }
+)
+_BOUNDARY_WORDS = (
+    "enum value",
+    "const value",
+    "boolean value",
+    "null value",
+    "near-boundary",
+    "minimum value",
+    "maximum value",
+    "minimum length",
+    "maximum length",
+    "minimum items",
+    "maximum items",
+)
+
+
+def _spread(cases: list[GeneratedCase], limit: int) -> list[GeneratedCase]:
+    """At most ``limit`` of ``cases``, evenly spaced, in order (all of them when they are fewer)."""
+    if len(cases) <= limit:
+        return cases
+    return [cases[index * len(cases) // limit] for index in range(limit)]
+
+
+def _at_a_boundary(case: Any) -> bool:
+    data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
+    scenario = getattr(getattr(data, "scenario", None), "value", "")
+    tail = str(getattr(data, "description", "") or "").rsplit(":", 1)[-1].lower()
+    return scenario in _BOUNDARY_SCENARIOS or any(words in tail for words in _BOUNDARY_WORDS)
+
+
+def _boundary_of(case: Any) -> str:
+    """What the coverage phase says a case is ("Object with valid 'n' value: Maximum value")."""
+    data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
+    return str(getattr(data, "description", "") or "a boundary of the schema")
+
+
+def _request_key(case: GeneratedCase) -> str:
+    return json.dumps(
+        [case.method, case.path, case.query, case.headers, case.body, case.media_type],
+        sort_keys=True,
+        default=lambda value: repr(getattr(value, "data", value)),
+    )
 
 
 def _body_mutated(case: Any) -> bool:

@@ -33,13 +33,39 @@ def explore(
     negative: bool,
     max_examples: int,
     seed_value: int,
+    boundaries: int = 0,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> Drawn:
-    """Draw up to ``max_examples`` requests for ``operation`` and hand each to ``emit``, in order.
+    """Draw up to ``max_examples`` requests for ``operation`` and hand each to ``emit``, in order;
+    then (valid requests only) up to ``boundaries`` requests at the boundaries its schemas allow.
 
     The same seed gives the same requests in the same order, wherever this runs. ``emit`` never
     fails the hypothesis test, so what is drawn does not depend on what the target answers.
     KeyboardInterrupt propagates; any other failure of schemathesis or hypothesis becomes a :class:`Drawn`.
     """
+    drawn = _explore(generator, operation, emit, negative, max_examples, seed_value)
+    if not boundaries or negative or drawn.fatal or should_stop():
+        return drawn  # (``should_stop``: the run's time budget is spent, nothing more would be sent)
+    try:
+        at_boundaries = generator.boundaries(operation, limit=boundaries)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # the coverage phase gave up on this operation: the drawn ones stand
+        error = f"cannot build the requests at its schema's boundaries: {type(exc).__name__}: {exc}"
+        return Drawn(error=drawn.error or error.splitlines()[0], note=drawn.note)
+    for case in at_boundaries:
+        emit(case)
+    return drawn
+
+
+def _explore(
+    generator: Generator,
+    operation: Operation,
+    emit: Callable[[GeneratedCase], None],
+    negative: bool,
+    max_examples: int,
+    seed_value: int,
+) -> Drawn:
     try:
         strategy = generator.strategy(operation, negative=negative)
     except Exception as exc:  # schemathesis could not build requests for this operation

@@ -19,3 +19,4 @@ class GeneratedCase:
     body: Any  # JSON value, multipart fields, or None
     media_type: str | None
     invalid_body: bool = False  # negative mode: the body itself was made to break the schema
+    boundary: str = ""  # a request at the boundaries its schema allows: which one ("maximum of n", …)

@@ -97,9 +97,10 @@ class ConsoleReporter:
             self.say(line, "magenta")
         known = f" ({run.known_violations} known to the baseline)" if run.known_violations else ""
         self.say(run.coverage_line + _unreached(run))
+        failing = run.failing_violations + (run.failing_warnings if run.fails_on_warnings else 0)
         verdict = {
             0: f"[green]conformant: no {'new ' if known else ''}violations{known}[/green]",
-            1: f"[red]{run.failing_violations} {'new ' if known else ''}violation kind(s) found{known}[/red]",
+            1: f"[red]{failing} {'new ' if known else ''}violation kind(s) found{known}[/red]",
         }.get(run.exit_code) or _untested_verdict(run)
         self.console.print(
             f"{verdict} — {sum(op.cases for op in run.operations)} cases in {run.duration:.1f} s"

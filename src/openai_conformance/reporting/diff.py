@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openai_conformance.results.models import Finding, OperationResult, Outcome, RunResult
+from openai_conformance.results.record import record_of
 
 __all__ = ["RunDiff", "diff_runs"]
 
@@ -47,15 +48,7 @@ class Kind:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "operation": self.operation,
-            "label": self.label,
-            "check": self.check,
-            "severity": self.severity,
-            "pointer": self.pointer,
-            "message": self.message,
-            "signature": self.signature,
-        }
+        return record_of(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +63,7 @@ class Change:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "operation": self.operation,
-            "label": self.label,
-            "old": self.old,
-            "new": self.new,
-            "regression": self.regression,
-            "note": self.note or None,
-        }
+        return record_of(self, blank_as_none=("note",))
 
 
 @dataclass(frozen=True, slots=True)

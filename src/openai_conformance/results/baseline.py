@@ -48,8 +48,16 @@ from openai_conformance.results.identity import (
     BaselineSummary,
 )
 from openai_conformance.results.models import Finding, OperationResult, RunResult
+from openai_conformance.results.record import record_of
 
-__all__ = ["BASELINE_FORMAT", "Baseline", "BaselineEntry", "apply_baseline", "load_baseline", "mark_operation"]
+__all__ = [
+    "BASELINE_FORMAT",
+    "Baseline",
+    "BaselineEntry",
+    "apply_baseline",
+    "load_baseline",
+    "mark_operation",
+]
 
 BASELINE_FORMAT = 1
 _OWN = ("id", "operation", "check", "signature", "pointer", "message", "reason", "issue", "expires", "added")
@@ -139,18 +147,8 @@ class BaselineEntry:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": self.id,
-            "operation": self.operation,
-            "check": self.check,
-            "signature": self.signature,
-            "pointer": self.pointer,
-            "message": self.message,
-            "reason": self.reason,
-            "issue": self.issue,
-            "expires": self.expires,
-            "added": self.added,
-        }
+        data = {"id": self.id, **record_of(self)}
+        del data["extra"]
         data.update(sorted(self.extra.items()))
         return data
 

@@ -105,12 +105,15 @@ class _Printer:
         if on_target:
             self.span = (start, self.length)
 
+    def _folded(self, value: dict[str, Any] | list[Any], depth: int, toward: bool, brackets: str) -> bool:
+        """Write an empty container, or one too deep to show away from the target, on one line."""
+        if value and (depth < _MAX_DEPTH or toward):
+            return False
+        self.write(brackets if not value else brackets[0] + "…" + brackets[1])
+        return True
+
     def _object(self, value: dict[str, Any], path: list[str | int], depth: int, toward: bool) -> None:
-        if not value:
-            self.write("{}")
-            return
-        if depth >= _MAX_DEPTH and not toward:
-            self.write("{…}")
+        if self._folded(value, depth, toward, "{}"):
             return
         keys = list(value)
         shown = keys[:_MAX_ITEMS]
@@ -129,11 +132,7 @@ class _Printer:
         self.write("  " * depth + "}")
 
     def _array(self, value: list[Any], path: list[str | int], depth: int, toward: bool) -> None:
-        if not value:
-            self.write("[]")
-            return
-        if depth >= _MAX_DEPTH and not toward:
-            self.write("[…]")
+        if self._folded(value, depth, toward, "[]"):
             return
         indices = list(range(min(len(value), _MAX_ITEMS)))
         if toward:

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .record import from_record, record_of, records_of
+
 __all__ = ["BaselineEntryRef", "BaselineMark", "BaselineStatus", "BaselineSummary", "signature_of"]
 
 #: known: the baseline accounts for it; new: it does not; expired: its entry's date has passed (it
@@ -43,25 +45,13 @@ class BaselineMark:
         return self.status in ("new", "expired")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "entry": self.entry,
-            "reason": self.reason or None,
-            "issue": self.issue,
-            "expires": self.expires,
-        }
+        return record_of(self, blank_as_none=("reason",))
 
     @classmethod
     def from_dict(cls, data: Any) -> BaselineMark | None:
         if not isinstance(data, dict) or data.get("status") not in STATUSES:
             return None
-        return cls(
-            status=data["status"],
-            entry=data.get("entry"),
-            reason=str(data.get("reason") or ""),
-            issue=data.get("issue"),
-            expires=data.get("expires"),
-        )
+        return from_record(cls, data, status=data["status"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,31 +69,11 @@ class BaselineEntryRef:
     expires: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "operation": self.operation,
-            "check": self.check,
-            "signature": self.signature,
-            "pointer": self.pointer,
-            "message": self.message,
-            "reason": self.reason or None,
-            "issue": self.issue,
-            "expires": self.expires,
-        }
+        return record_of(self, blank_as_none=("reason",))
 
     @classmethod
     def from_dict(cls, data: Any) -> BaselineEntryRef:
-        return cls(
-            id=str(data.get("id") or ""),
-            operation=str(data.get("operation") or ""),
-            check=str(data.get("check") or ""),
-            signature=str(data.get("signature") or ""),
-            pointer=str(data.get("pointer") or ""),
-            message=str(data.get("message") or ""),
-            reason=str(data.get("reason") or ""),
-            issue=data.get("issue"),
-            expires=data.get("expires"),
-        )
+        return from_record(cls, data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,36 +92,15 @@ class BaselineSummary:
     dropped: int = 0  # fixed entries --baseline-update dropped
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "entries": self.entries,
-            "known": self.known,
-            "new": self.new,
-            "expired": [entry.to_dict() for entry in self.expired],
-            "fixed": [entry.to_dict() for entry in self.fixed],
-            "untested": self.untested,
-            "updated": self.updated,
-            "added": self.added,
-            "dropped": self.dropped,
-        }
+        return record_of(self)
 
     @classmethod
     def from_dict(cls, data: Any) -> BaselineSummary | None:
         if not isinstance(data, dict):
             return None
-        return cls(
-            file=str(data.get("file") or ""),
-            entries=int(data.get("entries") or 0),
-            known=int(data.get("known") or 0),
-            new=int(data.get("new") or 0),
-            expired=tuple(
-                BaselineEntryRef.from_dict(e) for e in data.get("expired") or () if isinstance(e, dict)
-            ),
-            fixed=tuple(
-                BaselineEntryRef.from_dict(e) for e in data.get("fixed") or () if isinstance(e, dict)
-            ),
-            untested=int(data.get("untested") or 0),
-            updated=bool(data.get("updated")),
-            added=int(data.get("added") or 0),
-            dropped=int(data.get("dropped") or 0),
+        return from_record(
+            cls,
+            data,
+            expired=records_of(BaselineEntryRef, data.get("expired")),
+            fixed=records_of(BaselineEntryRef, data.get("fixed")),
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
+
+from .record import from_record, record_of, records_of
 
 __all__ = ["OverlayInfo", "Settings", "SpecInfo", "Target"]
 
@@ -20,12 +22,9 @@ class Target:
     example_request: str = ""  # one request as sent, "GET http://host/v1/models": where requests went
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"base_url": self.base_url, "embedded": self.embedded}
-        if self.embedded:
-            data["faults"] = list(self.faults)
-        data["models"] = list(self.models)
-        data["api_base"] = self.api_base or None
-        data["example_request"] = self.example_request or None
+        data = record_of(self, blank_as_none=("api_base", "example_request"))
+        if not self.embedded:
+            del data["faults"]
         return data
 
     @classmethod
@@ -33,14 +32,7 @@ class Target:
         faults = data.get("faults")
         if faults is None and data.get("fault"):  # reports of format 1.0 named one fault
             faults = [data["fault"]]
-        return cls(
-            base_url=str(data.get("base_url") or ""),
-            embedded=bool(data.get("embedded")),
-            faults=tuple(str(f) for f in faults or ()),
-            models=tuple(str(m) for m in data.get("models") or ()),
-            api_base=str(data.get("api_base") or ""),
-            example_request=str(data.get("example_request") or ""),
-        )
+        return from_record(cls, {**data, "faults": faults})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +41,8 @@ class OverlayInfo:
     title: str
     sha256: str
 
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "title": self.title, "sha256": self.sha256}
+    def to_dict(self) -> dict[str, Any]:
+        return record_of(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,28 +60,11 @@ class SpecInfo:
     overlay_notes: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        data = {field.name: getattr(self, field.name) for field in fields(self)}
-        data["overlays"] = [overlay.to_dict() for overlay in self.overlays]
-        data["overlay_notes"] = list(self.overlay_notes)
-        return data
+        return record_of(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SpecInfo:
-        return cls(
-            title=str(data.get("title") or ""),
-            openapi=str(data.get("openapi") or ""),
-            sha256=str(data.get("sha256") or ""),
-            origin=str(data.get("origin") or ""),
-            location=str(data.get("location") or ""),
-            pin=data.get("pin"),
-            commit=data.get("commit"),
-            overlays=tuple(
-                OverlayInfo(str(o.get("name", "")), str(o.get("title", "")), str(o.get("sha256", "")))
-                for o in data.get("overlays") or ()
-                if isinstance(o, dict)
-            ),
-            overlay_notes=tuple(str(n) for n in data.get("overlay_notes") or ()),
-        )
+        return from_record(cls, data, overlays=records_of(OverlayInfo, data.get("overlays")))
 
 
 @dataclass(frozen=True, slots=True)

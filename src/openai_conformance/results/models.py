@@ -12,6 +12,7 @@ from typing import Any
 from openai_conformance.results.evidence import Excerpt
 from openai_conformance.results.identity import BaselineMark, BaselineSummary, signature_of
 from openai_conformance.results.info import Settings, SpecInfo, Target
+from openai_conformance.results.record import from_record, record_of
 from openai_conformance.results.streams import StreamRecord
 from openai_conformance.validation.violations import Severity, Violation, violation_key
 
@@ -42,6 +43,7 @@ VALID = "valid"
 
 _REQUIRED = re.compile(r"^'(?P<name>[^']+)' is a required property")
 _UNEXPECTED = re.compile(r"\('(?P<name>[^']+)' (?:was|were) unexpected\)")
+_UNTESTED_ENTRIES = 48  # distinct (reason, source) entries kept per operation
 
 
 class Outcome(enum.StrEnum):
@@ -122,17 +124,10 @@ class Finding:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
-        return cls(
-            check=str(data["check"]),
+        return from_record(
+            cls,
+            data,
             severity="warning" if data.get("severity") == "warning" else "error",
-            message=str(data["message"]),
-            pointer=str(data.get("pointer") or ""),
-            keyword=str(data.get("keyword") or ""),
-            status=int(data.get("status") or 0),
-            curl=str(data.get("curl") or ""),
-            occurrences=int(data.get("occurrences") or 1),
-            request=str(data.get("request") or VALID),
-            field=str(data.get("field") or ""),
             excerpt=Excerpt.from_dict(data.get("excerpt")),
             baseline=BaselineMark.from_dict(data.get("baseline")),
         )
@@ -157,24 +152,19 @@ class Finding:
     @property
     def fails(self) -> bool:
         """Whether it fails the run: an error that no (unexpired) baseline entry accounts for."""
-        return self.severity == "error" and (self.baseline is None or self.baseline.fails)
+        return self.fails_under("error")
+
+    def fails_under(self, fail_on: str) -> bool:
+        """Whether it fails a run of ``--fail-on fail_on``: an error (a warning too under ``warning``)
+        that no (unexpired) baseline entry accounts for."""
+        failing = self.severity == "error" or (fail_on == "warning" and self.severity == "warning")
+        return failing and (self.baseline is None or self.baseline.fails)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "check": self.check,
-            "severity": self.severity,
-            "message": self.message,
-            "pointer": self.pointer,
-            "keyword": self.keyword or None,
-            "field": self.field or None,
-            "request": self.request,
-            "status": self.status,
-            "occurrences": self.occurrences,
-            "curl": self.curl,
-            "signature": self.signature,
-            "excerpt": self.excerpt.to_dict() if self.excerpt else None,
-            "baseline": self.baseline.to_dict() if self.baseline else None,
-        }
+        data = record_of(self, blank_as_none=("keyword", "field"))
+        del data["request_size"]  # how the smallest reproduction was chosen, not part of the finding
+        data["signature"] = self.signature
+        return data
 
 
 @dataclass(slots=True)
@@ -188,21 +178,11 @@ class UntestedRequest:
     occurrences: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "reason": self.reason,
-            "source": self.source,
-            "occurrences": self.occurrences,
-            "curl": self.curl,
-        }
+        return record_of(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> UntestedRequest:
-        return cls(
-            reason=str(data.get("reason") or ""),
-            curl=str(data.get("curl") or ""),
-            source=str(data.get("source") or ""),
-            occurrences=int(data.get("occurrences") or 1),
-        )
+        return from_record(cls, data)
 
 
 @dataclass(slots=True)
@@ -266,14 +246,15 @@ class OperationResult:
             self.errors.append(message)
 
     def add_untested(self, reason: str, curl: str, source: str = "") -> None:
-        """A request that could not be tested, with its reproduction; one entry per reason and source."""
+        """A request that could not be tested, with its reproduction; one entry per reason and source
+        (up to 48: room for every scenario of an operation, each with a reason or two)."""
         for entry in self.untested:
             if entry.reason == reason and entry.source == source:
                 entry.occurrences += 1
                 if curl and (not entry.curl or len(curl) < len(entry.curl)):
                     entry.curl = curl
                 return
-        if len(self.untested) < 20:
+        if len(self.untested) < _UNTESTED_ENTRIES:
             self.untested.append(UntestedRequest(reason, curl, source))
 
     @property
@@ -414,9 +395,24 @@ class RunResult:
         return sum(1 for op in self.operations for f in op.findings.values() if f.severity == "warning")
 
     @property
+    def fails_on_warnings(self) -> bool:
+        """Whether the run was asked to fail on warnings too (``--fail-on warning``)."""
+        return self.settings.options.get("fail_on") == "warning"
+
+    @property
     def failing_violations(self) -> int:
         """Error kinds that fail the run: all of them, less those the baseline accounts for."""
         return sum(1 for op in self.operations for f in op.findings.values() if f.fails)
+
+    @property
+    def failing_warnings(self) -> int:
+        """Warning kinds no baseline accounts for: they fail the run with ``--fail-on warning``."""
+        return sum(
+            1
+            for op in self.operations
+            for f in op.findings.values()
+            if f.severity == "warning" and f.fails_under("warning")
+        )
 
     @property
     def known_violations(self) -> int:
@@ -430,14 +426,15 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """0 conformant, 1 violations found, 2 not everything could be tested.
+        """0 conformant, 1 violations found (warnings too with ``--fail-on warning``), 2 not everything
+        could be tested.
 
         "Not everything": the target could not be reached, an operation could not be tested, or the run
         was interrupted. A nightly gate must not pass on a run that tested half of what it was asked.
         """
         if self.fatal:
             return 2
-        if self.failing_violations:
+        if self.failing_violations or (self.fails_on_warnings and self.failing_warnings):
             return 1
         if self.interrupted or any(op.outcome is Outcome.ERROR for op in self.operations):
             return 2

@@ -95,4 +95,6 @@ class CaseSource:
             negative=config.negative,
             max_examples=config.max_examples,
             seed_value=config.seed,
+            boundaries=config.max_boundaries,
+            should_stop=should_stop,
         )

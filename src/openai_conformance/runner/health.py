@@ -33,6 +33,8 @@ TARGET_CRASHED = register(
     "error",
     "No request, valid or invalid, makes the target stop answering.",
     "a request must never bring the server down: the next requests were refused",
+    why="staying up is the server's, whatever a model would write; the finding needs connections "
+    "refused after the request and not before it",
 )
 
 _POLL = 0.2  # seconds between two attempts to connect while waiting for the target

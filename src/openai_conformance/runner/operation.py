@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from openai_conformance.capabilities import capability_of
 from openai_conformance.errors import CaseError, TransportError
 from openai_conformance.events import (
+    BOUNDARY,
     GENERATED,
     CaseJudged,
     Event,
@@ -97,8 +99,9 @@ class OperationRunner:
             yield from self.transport.take_events()
             if drawn.error:
                 recorder.result.add_error(drawn.error)
+            said: list[str] = []  # what the scenarios say about the target, for the operation's note
             if not drawn.fatal and config.probes and not config.negative and not recorder.unsupported:
-                for event in self._scenarios(operation):
+                for event in self._scenarios(operation, said):
                     recorder.record(event)
                     yield event
                     yield from self.transport.take_events()
@@ -112,7 +115,7 @@ class OperationRunner:
         if drawn.fatal:
             result = recorder.finish(error=True, note=drawn.note)
         else:
-            note = drawn.note
+            note = drawn.note or "; ".join(said)
             if not note and self.budget.past():
                 note = "cut short: the run's time budget ran out"
             capability = capability_of(operation.operation_id)
@@ -175,25 +178,29 @@ class OperationRunner:
         """Send one generated request and judge the answer."""
         request = self.request_of(operation, case)
         streamed = isinstance(case.body, dict) and case.body.get("stream") is True
+        source = BOUNDARY if case.boundary else GENERATED
         negative = self.config.negative
         if negative:
             request.about = "generated to break the schema"
         try:
             exchange = self.transport.send(request, stream=streamed)
         except TransportError as exc:
-            return self.failed(operation, GENERATED, request, exc.message)
+            return self.unusable(operation, source, exc, request)
         self.resources.capture(operation, exchange, case)
+        # A 5xx says which request broke the server: one at a boundary says which boundary.
+        what = f"a valid request at a boundary of its schema ({case.boundary})" if case.boundary else ""
         try:
-            violations = list(self.judge.judge(exchange, operation.operation_id, valid_request=not negative))
+            judged = self.judge.judge(exchange, operation.operation_id, valid_request=not negative, what=what)
+            violations = list(judged)
         except CaseError as exc:
-            return self.failed(operation, GENERATED, request, exc.message)
+            return self.failed(operation, source, request, exc.message)
         except Exception as exc:  # a validator that breaks on this answer: it could not be judged
             return self.failed(
-                operation, GENERATED, request, f"the answer could not be judged: {type(exc).__name__}: {exc}"
+                operation, source, request, f"the answer could not be judged: {type(exc).__name__}: {exc}"
             )
         if negative:
             violations.extend(check_negative_answer(exchange, body_breaks_schema=case.invalid_body))
-        return self.answered(operation, GENERATED, exchange, violations)
+        return self.answered(operation, source, exchange, violations)
 
     # -- events --------------------------------------------------------------------------------
     def answered(
@@ -220,6 +227,21 @@ class OperationRunner:
             exchange=exchange,
         )
 
+    def unusable(
+        self, operation: Operation, source: str, exc: TransportError, request: Request, message: str = ""
+    ) -> CaseJudged:
+        """A request that could not be tested; an answer that came all the same (a 429 that remains
+        after the retries) is judged as the error answer it is, and reported when it breaks a rule."""
+        message = message or exc.message
+        if exc.exchange is not None:
+            try:
+                violations = list(self.judge.judge(exc.exchange, operation.operation_id, valid_request=False))
+            except Exception:  # a validator that breaks on it: it stays could-not-test
+                violations = []
+            if violations:
+                return replace(self.answered(operation, source, exc.exchange, violations), error=message)
+        return self.failed(operation, source, request, message)
+
     def failed(self, operation: Operation, source: str, request: Request, message: str) -> CaseJudged:
         """The event of a request that could not be tested, with its reproduction."""
         return CaseJudged(
@@ -233,10 +255,10 @@ class OperationRunner:
         )
 
     # -- hand-made scenarios ---------------------------------------------------------------------
-    def _scenarios(self, operation: Operation) -> Iterator[CaseJudged]:
+    def _scenarios(self, operation: Operation, notes: list[str]) -> Iterator[CaseJudged]:
         from openai_conformance.runner.scenarios import run_scenarios
 
-        yield from run_scenarios(self, operation)
+        yield from run_scenarios(self, operation, notes)
 
 
 def build_operation_runner(

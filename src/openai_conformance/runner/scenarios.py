@@ -18,10 +18,12 @@ if TYPE_CHECKING:
 __all__ = ["run_scenarios"]
 
 
-def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[CaseJudged]:
+def run_scenarios(
+    runner: OperationRunner, operation: Operation, notes: list[str] | None = None
+) -> Iterator[CaseJudged]:
     """Every scenario of ``operation``: one event per answer, with the violations found in it, one per
     request that got no answer (with its reproduction, naming the scenario), and one per scenario
-    that broke."""
+    that broke. What the scenarios say about the target (not violations) is added to ``notes``."""
     models = runner.source.models
     sent: list[Exchange] = []
     unanswered: list[tuple[Request, str]] = []
@@ -32,6 +34,7 @@ def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[Cas
         max_tokens=runner.config.max_tokens,
         expect_auth=runner.config.expect_auth,
         on_answer=sent.append,
+        notes=notes if notes is not None else [],
         on_unanswered=lambda request, message: unanswered.append((request, message)),
     )
     for scenario in scenarios_for(operation.operation_id, models=bool(models)):
@@ -41,18 +44,23 @@ def run_scenarios(runner: OperationRunner, operation: Operation) -> Iterator[Cas
         unanswered.clear()
         found: dict[int, list[Violation]] = {}
         error: str | None = None
+        refused: TransportError | None = None
         try:
             for violation, exchange in scenario.run(context):
                 found.setdefault(id(exchange), []).append(violation)
                 if not any(exchange is other for other in sent):
                     sent.append(exchange)
-        except TransportError:  # the request is among ``unanswered``, with its reproduction
-            pass
+        except TransportError as exc:  # the request is among ``unanswered``, with its reproduction
+            refused = exc if exc.exchange is not None else None
         except Exception as exc:  # a scenario that breaks is a tool error, never a verdict
             error = f"{scenario.id} failed: {type(exc).__name__}: {exc}"
         for exchange in list(sent):
             yield runner.answered(operation, scenario.id, exchange, found.get(id(exchange), []))
-        for request, message in unanswered:  # named by the scenario: "errors.invalid.…: no answer …"
-            yield runner.failed(operation, scenario.id, request, f"{scenario.id}: {message}")
+        for k, (request, message) in enumerate(unanswered):  # named by the scenario: "errors.invalid.…: …"
+            text = f"{scenario.id}: {message}"
+            if refused is not None and k == len(unanswered) - 1:  # the request that ended the scenario
+                yield runner.unusable(operation, scenario.id, refused, request, text)
+            else:
+                yield runner.failed(operation, scenario.id, request, text)
         if error is not None:
             yield CaseJudged(operation=operation, source=scenario.id, status=None, error=error)

@@ -2,13 +2,27 @@
 
 One mechanism for all of them (:mod:`.base`): a :class:`Scenario` is reported under one operation
 and runs with the :class:`ScenarioContext` the engine fills. They are grouped by area: ``errors``
-(invalid bodies, malformed JSON, an unknown model), ``auth``, ``state`` (the files lifecycle),
-``chat``, ``completions`` and ``embeddings`` (the semantics a fuzzer rarely reaches).
+(invalid bodies, malformed JSON, an unknown model), ``auth``, ``state`` (the files lifecycle), and
+one module per inference operation for the parameters a fuzzer rarely sends: ``chat`` (with
+``chat_tools`` and ``chat_streams``), ``completions``, ``embeddings``, ``moderations``, ``images``,
+``audio``.
 """
 
 from __future__ import annotations
 
-from openai_conformance.scenarios import auth, chat, completions, embeddings, errors, state
+from openai_conformance.scenarios import (
+    audio,
+    auth,
+    chat,
+    chat_streams,
+    chat_tools,
+    completions,
+    embeddings,
+    errors,
+    images,
+    moderations,
+    state,
+)
 from openai_conformance.scenarios.base import (
     AnswerJudge,
     Scenario,
@@ -34,8 +48,13 @@ SCENARIOS: tuple[Scenario, ...] = (
     *auth.SCENARIOS,
     *state.SCENARIOS,
     *chat.SCENARIOS,
+    *chat_tools.SCENARIOS,
+    *chat_streams.SCENARIOS,
     *completions.SCENARIOS,
     *embeddings.SCENARIOS,
+    *moderations.SCENARIOS,
+    *images.SCENARIOS,
+    *audio.SCENARIOS,
 )
 
 

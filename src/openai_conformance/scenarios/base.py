@@ -11,7 +11,7 @@ the operation as could-not-test, naming the scenario, so that no request vanishe
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from openai_conformance.errors import TransportError
@@ -82,6 +82,7 @@ class ScenarioContext:
     max_tokens: int = 16  # the budget cap for generated tokens per choice
     expect_auth: bool = False  # the target must refuse requests without a valid key
     on_answer: Callable[[Exchange], None] | None = None  # told of every answer, for counting
+    notes: list[str] = field(default_factory=list)  # what the scenarios say about the target, for the report
     on_unanswered: Callable[[Request, str], None] | None = None  # told of every request with no answer
 
     def __post_init__(self) -> None:
@@ -89,6 +90,17 @@ class ScenarioContext:
             raise ValueError(
                 f"ScenarioContext.max_tokens must be a positive integer, got {self.max_tokens!r}"
             )
+
+    @property
+    def keyed(self) -> bool:
+        """Whether the run sends a credential (``--api-key``, or an authorization ``--header``)."""
+        headers = self.transport.base_headers()
+        return any(name.lower() in ("authorization", "api-key", "x-api-key") for name in headers)
+
+    def note(self, text: str) -> None:
+        """Say something about the target in the report (once), which is not a violation."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     def model_for(self, operation_id: str) -> str | None:
         """The first of the target's models fit for an operation, or None."""
@@ -144,6 +156,10 @@ class ScenarioContext:
         """POST a JSON body and read the answer, as a stream when ``stream``."""
         request = self.request("POST", path, body, media_type="application/json", about=about)
         return self.send(request, stream=stream)
+
+    def post_form(self, path: str, fields: dict[str, Any]) -> Exchange:
+        """POST multipart form fields (bytes are sent as files) and read the answer."""
+        return self.send(self.request("POST", path, fields, media_type="multipart/form-data"))
 
     def check(
         self, exchange: Exchange, operation_id: str, *, valid_request: bool = True

@@ -1,9 +1,11 @@
-"""Chat completions scenarios: requests a fuzzer rarely sends, with deterministic bodies.
+"""Chat completions scenarios: each parameter a fuzzer rarely sends, with a prompt that makes its effect show.
 
-A fuzzer rarely sends ``n: 2``, a forced tool with a parameters schema or a strict json_schema;
-these scenarios do (temperature 0, a fixed seed, a small ``max_tokens``), judge every answer with
-the per-answer checks, and add what only they can judge: a bound that holds for their prompt, and
-that a stream has the shape of the plain answer to the same request.
+Every request is deterministic (temperature 0, a fixed seed) and asks for at most ``--max-tokens``
+tokens; prompts that need a finished answer are short enough to finish within the default budget,
+and the per-answer checks still judge a cut one (a JSON answer cut by the cap must be the start of
+JSON). What only a scenario can judge, because it knows what it asked for, is judged here: the cap
+reached on an answer asked to be long ends with ``length``; an answer that reached its stop sequence
+ends with ``stop``; the same seed gives the same answer.
 """
 
 from __future__ import annotations
@@ -20,37 +22,32 @@ from openai_conformance.scenarios.base import (
     answer_body,
     with_model,
 )
-from openai_conformance.validation.parsed_stream import ParsedStream, choices_of, parse_stream
-from openai_conformance.validation.registry import register
-from openai_conformance.validation.semantics.shared import MAX_TOKENS
+from openai_conformance.transport.exchange import Exchange
+from openai_conformance.validation.parsed_stream import choices_of
+from openai_conformance.validation.registry import Parameter, register
+from openai_conformance.validation.semantics.shared import MAX_TOKENS, STOP, as_dict, json_int
 
-__all__ = ["MATCHES_PLAIN", "SCENARIOS"]
+__all__ = ["CHAT", "PATH", "SCENARIOS", "SEED_IGNORED", "chat_body", "check_cap_reached", "send_chat"]
 
-MATCHES_PLAIN = register(
-    "stream.matches_plain",
+SEED_IGNORED = register(
+    "semantics.seed",
     "warning",
-    "A streamed answer has the shape of the plain answer to the same request (choices, content kind, "
-    "finish_reason).",
-    "API reference: streaming sends the same completion as chunks; a model may still vary between two calls",
+    "The same request with the same `seed` at temperature 0 gets the same answer.",
+    "CreateChatCompletionRequest.seed: repeated requests with the same seed and parameters should return "
+    "the same result; determinism is not guaranteed",
+    why="the API promises only best-effort determinism: a backend change (system_fingerprint) or batching "
+    "may change an answer",
+    parameters=(
+        Parameter("createChatCompletion", "seed", "two identical requests, temperature 0: the same content"),
+        Parameter("createCompletion", "seed", "two identical requests, temperature 0: the same text"),
+    ),
 )
 
-_CHAT = "createChatCompletion"
-_PATH = "/chat/completions"
+CHAT = "createChatCompletion"
+PATH = "/chat/completions"
 _TOKEN_BYTES = 256  # no token of any tokenizer in use decodes to more bytes than this
-_WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "Get the current weather in a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string", "description": "The city name, e.g. Paris"}},
-            "required": ["city"],
-            "additionalProperties": False,
-        },
-    },
-}
-_FORCED = {"type": "function", "function": {"name": "get_weather"}}
+_LONG = "Count from 1 to 100, separated by spaces."
+_COUNT = "Count from 1 to 10, separated by commas and spaces."
 _ANSWER_SCHEMA = {
     "type": "object",
     "properties": {"answer": {"type": "integer"}},
@@ -58,11 +55,9 @@ _ANSWER_SCHEMA = {
     "additionalProperties": False,
 }
 
-#: The shape of an answer: choice index → (content kind, finish_reason).
-Shape = dict[int, tuple[str, Any]]
 
-
-def _chat(ctx: ScenarioContext, model: str, prompt: str, **fields: Any) -> dict[str, Any]:
+def chat_body(ctx: ScenarioContext, model: str, prompt: str, **fields: Any) -> dict[str, Any]:
+    """A deterministic chat request within the budget."""
     return {
         "model": model,
         "messages": [{"role": "user", "content": prompt}],
@@ -73,137 +68,147 @@ def _chat(ctx: ScenarioContext, model: str, prompt: str, **fields: Any) -> dict[
     }
 
 
-def _send(ctx: ScenarioContext, body: dict[str, Any], stream: bool = False) -> Iterator[ScenarioFinding]:
+def send_chat(ctx: ScenarioContext, body: dict[str, Any], stream: bool = False) -> Iterator[ScenarioFinding]:
+    """Send a chat request and judge the answer with the per-answer checks."""
     if stream:
         body = {**body, "stream": True}
-    yield from ctx.check(ctx.post(_PATH, body, stream=stream), _CHAT)
+    yield from ctx.check(ctx.post(PATH, body, stream=stream), CHAT)
 
 
-def _n(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    yield from _send(ctx, _chat(ctx, model, "Name a colour.", n=2))
+def _single(exchange: Exchange) -> tuple[dict[str, Any], int | None] | None:
+    """The one choice of a 200 answer and its usage's completion_tokens."""
+    body = answer_body(exchange)
+    choices = [choice for _, choice in choices_of(body or {})]
+    if body is None or len(choices) != 1:
+        return None
+    return choices[0], json_int(as_dict(body.get("usage")).get("completion_tokens"))
+
+
+def check_cap_reached(exchange: Exchange, cap: int, asked: str) -> Iterator[ScenarioFinding]:
+    """An answer asked to be far longer than ``cap`` that reached it: the cap stopped it (`length`).
+
+    A model may still end on its own at the cap, when the end-of-text token it samples is the one
+    counted last; then it wrote fewer than ``cap`` tokens of text. So the rule speaks only when the
+    text has at least ``cap`` words (each at least one token): no room was left for that token.
+    """
+    found = _single(exchange)
+    if found is None or found[1] is None or found[1] < cap:
+        return
+    choice, tokens = found
+    finish = choice.get("finish_reason")
+    text = as_dict(choice.get("message")).get("content", choice.get("text"))
+    words = len(text.split()) if isinstance(text, str) else 0
+    if finish not in ("length", "content_filter") and words >= cap:
+        message = (
+            f"{tokens} completion tokens reached the cap of {cap} on an answer asked to be long ({asked}), "
+            f"but finish_reason is {finish!r}, not 'length'"
+        )
+        yield MAX_TOKENS.violation(message, "/choices/0/finish_reason"), exchange
+
+
+def _content_bound(exchange: Exchange, cap: int) -> Iterator[ScenarioFinding]:
+    """Usage is optional; the text itself bounds the tokens too: no token is longer than 256 bytes."""
+    for j, choice in choices_of(answer_body(exchange) or {}):
+        content = as_dict(choice.get("message")).get("content")
+        if isinstance(content, str) and len(content.encode()) > _TOKEN_BYTES * cap:
+            violation = MAX_TOKENS.violation(
+                f"the cap is {cap} but the answer is {len(content.encode())} bytes long "
+                f"(no token is longer than {_TOKEN_BYTES} bytes)",
+                f"/choices/{j}/message/content",
+            )
+            yield violation, exchange
+
+
+def _caps(ctx: ScenarioContext, model: str, name: str) -> Iterator[ScenarioFinding]:
+    for cap in sorted({1, min(2, ctx.max_tokens)}):
+        body = chat_body(ctx, model, _LONG)
+        body.pop("max_tokens")
+        exchange = ctx.post(PATH, {**body, name: cap})
+        yield from ctx.check(exchange, CHAT)
+        yield from _content_bound(exchange, cap)
+        yield from check_cap_reached(exchange, cap, "count to 100")
 
 
 def _max_tokens(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    prompt = "Count from 1 to 100, separated by spaces."
-    for cap in sorted({1, min(2, ctx.max_tokens)}):
-        exchange = ctx.post(_PATH, _chat(ctx, model, prompt, max_tokens=cap))
-        yield from ctx.check(exchange, _CHAT)
-        # Usage is optional; the text itself bounds the tokens too: no token is longer than 256 bytes.
-        body = answer_body(exchange)
-        for j, choice in choices_of(body or {}):
-            message = choice.get("message")
-            content = message.get("content") if isinstance(message, dict) else None
-            if isinstance(content, str) and len(content.encode()) > _TOKEN_BYTES * cap:
-                violation = MAX_TOKENS.violation(
-                    f"max_tokens={cap} but the answer is {len(content.encode())} bytes long "
-                    f"(no token is longer than {_TOKEN_BYTES} bytes)",
-                    f"/choices/{j}/message/content",
-                )
-                yield violation, exchange
+    yield from _caps(ctx, model, "max_tokens")
+
+
+def _max_completion_tokens(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    yield from _caps(ctx, model, "max_completion_tokens")
+
+
+def _stop(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    """A count that runs into its stop sequence well within the cap: no "5" in it, and it ends with `stop`."""
+    for stop in ("5", ["5", "five"]):
+        exchange = ctx.post(PATH, chat_body(ctx, model, _COUNT, stop=stop))
+        yield from ctx.check(exchange, CHAT)
+        found = _single(exchange)
+        if found is None:
+            continue
+        choice, tokens = found
+        if tokens is not None and choice.get("finish_reason") == "length" and tokens < ctx.max_tokens:
+            message = (
+                f"the answer ended after {tokens} of {ctx.max_tokens} tokens, at its stop sequence, but "
+                "finish_reason is 'length', not 'stop'"
+            )
+            yield STOP.violation(message, "/choices/0/finish_reason"), exchange
+
+
+def _seed(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    body = chat_body(ctx, model, "Name a colour.")
+    first, second = ctx.post(PATH, body), ctx.post(PATH, body)
+    yield from ctx.check(first, CHAT)
+    yield from ctx.check(second, CHAT)
+    one, other = _single(first), _single(second)
+    if one is None or other is None:
+        return
+    contents = [as_dict(choice.get("message")).get("content") for choice, _ in (one, other)]
+    if all(isinstance(content, str) for content in contents) and contents[0] != contents[1]:
+        message = f"seed {SEED} at temperature 0 gave {contents[0]!r}, then {contents[1]!r}"
+        yield SEED_IGNORED.violation(message, "/choices/0/message/content"), second
+
+
+def _n(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    yield from send_chat(ctx, chat_body(ctx, model, "Name a colour.", n=2))
 
 
 def _logprobs(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    yield from _send(ctx, _chat(ctx, model, "Say hello.", logprobs=True, top_logprobs=2))
-
-
-def _tool_choice(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    body = _chat(ctx, model, "What is the weather in Paris?", tools=[_WEATHER_TOOL], tool_choice=_FORCED)
-    yield from _send(ctx, body)
+    yield from send_chat(ctx, chat_body(ctx, model, "Say hello.", logprobs=True, top_logprobs=2))
+    yield from send_chat(ctx, chat_body(ctx, model, "Say hello.", logprobs=True))  # vllm#4795: alone
 
 
 def _json_object(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     prompt = 'Reply in JSON with one key "ok" set to true. Reply with the JSON only.'
-    yield from _send(ctx, _chat(ctx, model, prompt, response_format={"type": "json_object"}))
+    yield from send_chat(ctx, chat_body(ctx, model, prompt, response_format={"type": "json_object"}))
 
 
-def _json_schema(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    response_format = {
-        "type": "json_schema",
-        "json_schema": {"name": "sum", "schema": _ANSWER_SCHEMA, "strict": True},
-    }
-    yield from _send(
-        ctx, _chat(ctx, model, "What is 2 + 3? Answer in JSON.", response_format=response_format)
-    )
+def _json_schema(strict: bool) -> WithModel:
+    def steps(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+        json_schema = {"name": "sum", "schema": _ANSWER_SCHEMA, "strict": strict}
+        response_format = {"type": "json_schema", "json_schema": json_schema}
+        prompt = "What is 2 + 3? Answer in JSON."
+        yield from send_chat(ctx, chat_body(ctx, model, prompt, response_format=response_format))
+
+    return steps
 
 
-def _stream(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    yield from _send(ctx, _chat(ctx, model, "Say hello."), stream=True)
-
-
-def _stream_usage(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    body = _chat(ctx, model, "Say hello.", stream_options={"include_usage": True})
-    yield from _send(ctx, body, stream=True)
-
-
-def _stream_n(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    yield from _send(ctx, _chat(ctx, model, "Name a colour.", n=2), stream=True)
-
-
-def _stream_tool(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    body = _chat(ctx, model, "What is the weather in Paris?", tools=[_WEATHER_TOOL], tool_choice=_FORCED)
-    yield from _send(ctx, body, stream=True)
-
-
-def _plain_shape(body: dict[str, Any]) -> Shape:
-    shape: Shape = {}
-    for _, choice in choices_of(body):
-        if isinstance(choice.get("index"), int):
-            message = choice["message"] if isinstance(choice.get("message"), dict) else {}
-            kind = "tool_calls" if message.get("tool_calls") else "content"
-            shape[choice["index"]] = (kind, choice.get("finish_reason"))
-    return shape
-
-
-def _stream_shape(stream: ParsedStream) -> Shape:
-    kinds: dict[int, str] = {}
-    finish: dict[int, Any] = {}
-    for _, chunk in stream.every_chunk:
-        for _, choice in choices_of(chunk):
-            if not isinstance(choice.get("index"), int):
-                continue
-            index = choice["index"]
-            delta = choice["delta"] if isinstance(choice.get("delta"), dict) else {}
-            kinds.setdefault(index, "content")
-            if delta.get("tool_calls"):
-                kinds[index] = "tool_calls"
-            if choice.get("finish_reason") is not None:
-                finish[index] = choice["finish_reason"]
-    return {index: (kind, finish.get(index)) for index, kind in kinds.items()}
-
-
-def _stream_matches_plain(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    """The same request, plain and streamed: the same choices, content kinds and finish reasons."""
-    body = _chat(ctx, model, "Name a colour.", n=2)
-    plain = ctx.post(_PATH, body)
-    streamed = ctx.post(_PATH, {**body, "stream": True}, stream=True)
-    plain_body = answer_body(plain)
-    if plain_body is None or streamed.status != 200 or streamed.stream_cut:
-        return  # each answer is judged on its own by the other scenarios
-    stream = parse_stream(streamed)
-    if any(ctx.check(plain, _CHAT)) or any(ctx.check_stream(stream, _CHAT)):
-        return  # a broken answer is reported by its own check; comparing it would say it twice
-    expected, got = _plain_shape(plain_body), _stream_shape(stream)
-    if expected and got != expected:
-        message = f"the streamed answer has the shape {got}, the plain answer to the same request {expected}"
-        yield MATCHES_PLAIN.violation(message), streamed
-
-
-def _chat_scenario(name: str, description: str, steps: WithModel) -> Scenario:
-    return Scenario(f"chat.{name}", _CHAT, description, with_model(_CHAT, steps))
+def chat_scenario(name: str, description: str, steps: WithModel) -> Scenario:
+    """A scenario of createChatCompletion that names one of the target's chat models."""
+    return Scenario(f"chat.{name}", CHAT, description, with_model(CHAT, steps))
 
 
 SCENARIOS: tuple[Scenario, ...] = (
-    _chat_scenario("n", "n=2 gives two choices, indexed 0 and 1", _n),
-    _chat_scenario("max_tokens", "max_tokens=1 and 2 bound the answer", _max_tokens),
-    _chat_scenario("logprobs", "logprobs with top_logprobs=2", _logprobs),
-    _chat_scenario("tool_choice", "a forced function with a parameters schema", _tool_choice),
-    _chat_scenario("json_object", "response_format json_object gives JSON", _json_object),
-    _chat_scenario("json_schema", "a strict json_schema is obeyed", _json_schema),
-    _chat_scenario("stream", "a plain stream", _stream),
-    _chat_scenario("stream_usage", "a stream with include_usage", _stream_usage),
-    _chat_scenario("stream_n", "a stream of two choices", _stream_n),
-    _chat_scenario("stream_tool", "a stream with a forced tool call", _stream_tool),
-    _chat_scenario(
-        "stream_matches_plain", "a stream has the shape of the plain answer", _stream_matches_plain
+    chat_scenario("n", "n=2 gives two choices, indexed 0 and 1", _n),
+    chat_scenario(
+        "max_tokens", "max_tokens=1 and 2 bound a long answer and end it with `length`", _max_tokens
     ),
+    chat_scenario(
+        "max_completion_tokens", "max_completion_tokens alone bounds a long answer", _max_completion_tokens
+    ),
+    chat_scenario("stop", "a stop sequence (a string, a list) is never in the answer", _stop),
+    chat_scenario("seed", "the same seed at temperature 0 gives the same answer", _seed),
+    chat_scenario("logprobs", "logprobs with top_logprobs=2, and alone", _logprobs),
+    chat_scenario("json_object", "response_format json_object gives JSON", _json_object),
+    chat_scenario("json_schema", "a strict json_schema is obeyed", _json_schema(True)),
+    chat_scenario("json_schema_loose", "a json_schema without strict gives JSON", _json_schema(False)),
 )

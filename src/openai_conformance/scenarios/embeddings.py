@@ -71,7 +71,9 @@ def _dimensions(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
 
 
 def _count(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    yield from ctx.check(_embed(ctx, model, input=["red", "green", "blue"]), _EMBEDDING)
+    """Every input form: strings, one list of token ids, several (one embedding each)."""
+    for value in (["red", "green", "blue"], [1934, 3090, 6437], [[1934, 3090], [6437], [1, 2, 3]]):
+        yield from ctx.check(_embed(ctx, model, input=value), _EMBEDDING)
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -87,7 +89,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "embeddings.count",
         _EMBEDDING,
-        "three inputs give three embeddings in order",
+        "strings, tokens and token arrays give one embedding per input, in order",
         with_model(_EMBEDDING, _count),
     ),
 )

@@ -24,6 +24,7 @@ UNKNOWN_MODEL = register(
     "error",
     "A request naming a model that does not exist gets 404.",
     "the API answers model_not_found with 404",
+    why="looking the model up is the server's, before any model runs",
 )
 
 UNKNOWN_MODEL_ID = "openai-conformance-no-such-model"

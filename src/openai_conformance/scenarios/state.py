@@ -14,12 +14,14 @@ DELETED = register(
     "error",
     "A deleted resource can no longer be retrieved.",
     "Delete operations: the resource is deleted",
+    why="state is the server's: a deleted object is gone",
 )
 LISTED = register(
     "state.list",
     "error",
     "A created resource appears in its list.",
     "List operations return the resources",
+    why="state is the server's: a created object is listed",
 )
 
 _BATCH_LINE = b'{"custom_id": "1", "method": "POST", "url": "/v1/chat/completions", "body": {}}\n'

@@ -34,7 +34,9 @@ headers        ``(request headers) -> headers``: headers added to every response
 
 Answer, events, error and json schema hooks are handed values of their own (copies where the
 originals live on in the store) and may change them in place.  A request hook leaves the body it
-is given alone (it is also ``Call.sent``) and returns ``call.with_body(...)``; a listing hook
+is given alone (it is also ``Call.sent``) and returns ``call.with_body(...)`` — or, for a server
+that answers as if a field had never been sent, a copy with ``sent`` changed too (``forgotten``
+in faults/fault.py): what a model "writes" derives from ``sent``; a listing hook
 returns a list of its own and leaves the stored objects in it unchanged.
 
 **Composition.**  Several faults may be on at once.  The hooks of one point run in the order their

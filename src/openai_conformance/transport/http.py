@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 import httpx
 
 from openai_conformance.errors import TransportError
 from openai_conformance.transport.deadline import deadline, transport_with_deadlines
+from openai_conformance.transport.decoding import ACCEPTED_ENCODINGS, ContentDecoder, DecodingError
 from openai_conformance.transport.exchange import Exchange, Request, SseEvent, StreamEnd
 from openai_conformance.transport.sse import SseDecoder
 
@@ -161,6 +162,7 @@ class HttpTransport:
         seconds no larger than ``max_retry_after``; a 429 that remains is a :class:`TransportError`
         of kind ``rate_limited``: a rate-limited request says nothing about the operation, and judging
         it would blame the target for what it never answered (an unknown model "accepted" with 429).
+        The error carries the last 429 (``exchange``), so that its body is judged as an error answer.
         """
         for attempt in range(self.max_retries_429 + 1):
             exchange = self._send_once(request, stream=stream)
@@ -173,12 +175,14 @@ class HttpTransport:
                 raise TransportError(
                     "rate_limited",
                     f"rate limited: still 429 after {attempt + 1} attempts (Retry-After: {shown})",
+                    exchange=exchange,
                 )
             if wait is None or wait > self.max_retry_after:
                 raise TransportError(
                     "rate_limited",
                     f"rate limited: 429 with Retry-After: {shown}, which the suite does not wait for "
                     f"(it waits up to {self.max_retry_after:g} s)",
+                    exchange=exchange,
                 )
             time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -193,11 +197,14 @@ class HttpTransport:
         # within ``max_stream_seconds`` of the start, with at most ``stream_idle_timeout`` of silence.
         try:
             with deadline(started + settings.timeout):
+                headers = dict(request.headers)
+                if not any(name.lower() == "accept-encoding" for name in headers):
+                    headers["Accept-Encoding"] = ACCEPTED_ENCODINGS  # what ContentDecoder undoes
                 built = self._client.build_request(
                     request.method,
                     request.url,
                     content=request.content or None,
-                    headers=request.headers,
+                    headers=headers,
                     timeout=httpx.Timeout(settings.timeout),
                 )
                 response = self._client.send(built, stream=True, follow_redirects=False)
@@ -217,9 +224,21 @@ class HttpTransport:
             body_by, per_read = started + settings.max_stream_seconds, settings.stream_idle_timeout
         else:
             body_by, per_read = time.monotonic() + settings.timeout, None
+        # The body is decoded here, a piece at a time, so that the size cap holds for the decoded
+        # bytes while they are decoded (transport/decoding.py), not after a whole read inflated.
+        content = ContentDecoder(response.headers.get("content-encoding"))
+
+        def decoded() -> Iterator[bytes]:
+            if response.is_stream_consumed:  # read already, in memory (a mock transport's answer)
+                yield from response.iter_bytes()
+                return
+            for raw in response.iter_raw():
+                yield from content.decode(raw)
+            yield from content.flush()
+
         try:
             with deadline(body_by, per_read=per_read):
-                for chunk in response.iter_bytes():
+                for chunk in decoded():
                     chunks.append(chunk)
                     size += len(chunk)
                     if decoder is not None:
@@ -227,9 +246,13 @@ class HttpTransport:
                     if size > settings.max_body_bytes:
                         end, note = (
                             StreamEnd.TOO_LARGE,
-                            f"the answer exceeded {settings.max_body_bytes} bytes and was cut",
+                            f"the answer exceeded {settings.max_body_bytes} bytes (decoded) and was cut",
                         )
                         break
+        except DecodingError as exc:
+            if not (stream and size):
+                raise TransportError("protocol", f"the answer cannot be decoded: {exc}") from exc
+            end, note = StreamEnd.CUT, f"the stream stopped decoding midway: {exc}"
         except httpx.ReadTimeout as exc:
             if not stream:
                 raise TransportError(

@@ -26,12 +26,14 @@ SERVER_ERROR = register(
     "error",
     "A request, valid or invalid, is never answered with a 5xx.",
     "a 5xx means the server failed; input, valid or not, must not crash it",
+    why="a 5xx is the server failing; no input, valid or not, makes failing correct",
 )
 KEY_ECHOED = register(
     "auth.key_echoed",
     "error",
     "The API key never appears in a response.",
     "basic secret hygiene",
+    why="a correct server has no reason to send a credential back",
 )
 
 
@@ -44,17 +46,23 @@ class Judge:
         self._streams = _StreamChecks(contract, compat=profile == "compat")
 
     def judge(
-        self, exchange: Exchange, operation_id: str, *, valid_request: bool = True
+        self, exchange: Exchange, operation_id: str, *, valid_request: bool = True, what: str = ""
     ) -> Iterator[Violation]:
-        """Every violation in one answer. ``valid_request`` says the request obeyed the schema."""
-        return self._judge(exchange, operation_id, valid_request, None)
+        """Every violation in one answer. ``valid_request`` says the request obeyed the schema;
+        ``what`` names the request in a 5xx's message ("a valid request at a boundary …")."""
+        return self._judge(exchange, operation_id, valid_request, None, what)
 
     def judge_stream(self, stream: ParsedStream, operation_id: str) -> Iterator[Violation]:
         """Every violation in a streamed answer to a valid request that its caller has parsed already."""
-        return self._judge(stream.exchange, operation_id, True, stream)
+        return self._judge(stream.exchange, operation_id, True, stream, "")
 
     def _judge(
-        self, exchange: Exchange, operation_id: str, valid_request: bool, stream: ParsedStream | None
+        self,
+        exchange: Exchange,
+        operation_id: str,
+        valid_request: bool,
+        stream: ParsedStream | None,
+        what: str,
     ) -> Iterator[Violation]:
         streamed = exchange.request.body_field("stream") is True
         if exchange.stream_cut and not streamed:
@@ -66,8 +74,8 @@ class Judge:
                 continue
             yield violation
         if exchange.status >= 500:
-            kind = "a valid" if valid_request else "an invalid"
-            yield SERVER_ERROR.violation(f"{kind} request was answered with {exchange.status}")
+            what = what or ("a valid request" if valid_request else "an invalid request")
+            yield SERVER_ERROR.violation(f"{what} was answered with {exchange.status}")
         yield from self._key_echo(exchange)
         if not valid_request:
             return  # what an invalid request's answer means is the caller's to judge (scenarios, --negative)

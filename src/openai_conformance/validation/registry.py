@@ -7,12 +7,26 @@ A module that enforces a rule declares it once, at import time::
         "error",
         "The stream ends with `data: [DONE]`.",
         "API reference: the stream is terminated by a `data: [DONE]` message",
+        why="the server writes the terminator, whatever the model wrote",
     )
 
 and builds every violation of it through the declaration: ``yield DONE.violation("…", pointer)``.
 A rule that speaks as a warning in some situations says when in ``relaxed`` and passes
 ``warning=True`` from the one function that decides it. ``openai-conformance checks``, the
 catalogue and the README's list are read from here; nothing else makes a :class:`Violation`.
+
+**The severity policy.** A rule is an *error* where the spec or OpenAI's documentation makes it a
+must and no real model could legitimately do otherwise; it is a *warning* where a model could (a
+model may write bad JSON without ``strict``, stop early, or answer two calls differently). Every
+declaration says which in ``why``: for an error, why a correct server cannot break the rule; for a
+warning, what a correct server may do that breaks it. :func:`policy_gaps` lists the declarations
+that do not, and the tests hold it empty. ``--fail-on warning`` makes warnings fail a run too.
+
+**Parameters.** The principle of the catalogue: every request parameter of an inference operation
+whose effect is visible in the answer is honoured or refused with a 4xx, never silently ignored. A
+check names the parameters it verifies (``parameters=(Parameter(operation, name, how), …)``); a
+parameter whose effect one answer cannot show is declared with :func:`unchecked`, saying why.
+:func:`parameters_of` is the table ``docs/checks.md`` prints for each operation.
 """
 
 from __future__ import annotations
@@ -24,7 +38,21 @@ from dataclasses import dataclass
 
 from openai_conformance.validation.violations import Severity, Violation
 
-__all__ = ["AREAS", "CHECK_MODULES", "Check", "all_checks", "get_check", "register"]
+__all__ = [
+    "AREAS",
+    "CHECK_MODULES",
+    "INFERENCE_OPERATIONS",
+    "Check",
+    "Parameter",
+    "ParameterRow",
+    "Unchecked",
+    "all_checks",
+    "get_check",
+    "parameters_of",
+    "policy_gaps",
+    "register",
+    "unchecked",
+]
 
 #: The modules that declare checks; importing them all fills the registry. Within an area, checks
 #: are listed in the order of this tuple, then in the order each module declares them.
@@ -35,13 +63,20 @@ CHECK_MODULES: tuple[str, ...] = (
     "openai_conformance.validation.stream",
     "openai_conformance.validation.stream_tools",
     "openai_conformance.validation.semantics.shared",
+    "openai_conformance.validation.semantics.tools",
     "openai_conformance.validation.semantics.chat",
+    "openai_conformance.validation.semantics.completions",
     "openai_conformance.validation.semantics.embeddings",
+    "openai_conformance.validation.semantics.moderations",
+    "openai_conformance.validation.semantics.images",
+    "openai_conformance.validation.semantics.audio",
     "openai_conformance.validation.semantics.answers",
     "openai_conformance.scenarios.errors",
     "openai_conformance.scenarios.auth",
     "openai_conformance.scenarios.state",
     "openai_conformance.scenarios.chat",
+    "openai_conformance.scenarios.chat_streams",
+    "openai_conformance.scenarios.completions",
     "openai_conformance.capabilities",
     "openai_conformance.runner.health",
 )
@@ -58,9 +93,42 @@ AREAS: tuple[str, ...] = (
     "target",
 )
 
+#: The operations whose answers a model writes: the catalogue lists each one's parameters.
+INFERENCE_OPERATIONS: tuple[str, ...] = (
+    "createChatCompletion",
+    "createCompletion",
+    "createEmbedding",
+    "createModeration",
+    "createImage",
+    "createImageEdit",
+    "createImageVariation",
+    "createSpeech",
+    "createTranscription",
+    "createTranslation",
+)
+
 _ID = re.compile(r"^[a-z]+\.[a-z][a-z0-9_]*$")
 _REGISTRY: dict[str, Check] = {}
 _DECLARED_IN: dict[str, str] = {}  # check id → the module that declared it
+_UNCHECKED: list[Unchecked] = []
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A request parameter a check verifies is honoured, and how the answer shows it."""
+
+    operation: str  # operationId
+    name: str  # the body field, e.g. "n" or "response_format.json_schema.strict"
+    how: str  # what the answer must show
+
+
+@dataclass(frozen=True, slots=True)
+class Unchecked:
+    """Request parameters of an operation that no check verifies, and why none can."""
+
+    operation: str
+    names: tuple[str, ...]
+    why: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +140,8 @@ class Check:
     description: str
     reference: str  # the spec text or documented API behaviour the rule enforces
     relaxed: str = ""  # when the rule speaks as a warning instead of its default severity
+    why: str = ""  # error: why a correct server cannot break it; warning: what a correct server may do
+    parameters: tuple[Parameter, ...] = ()  # the request parameters it verifies are honoured
 
     @property
     def area(self) -> str:
@@ -94,11 +164,22 @@ def _declaring_module() -> str:
     return str(caller.f_globals.get("__name__", "")) if caller is not None else ""
 
 
-def register(id: str, severity: Severity, description: str, reference: str, *, relaxed: str = "") -> Check:
+def register(
+    id: str,
+    severity: Severity,
+    description: str,
+    reference: str,
+    *,
+    relaxed: str = "",
+    why: str = "",
+    parameters: tuple[Parameter, ...] = (),
+) -> Check:
     """Declare a check; ids are unique ``area.rule`` strings (a public contract: reports name them).
 
     Only the modules of :data:`CHECK_MODULES` may declare checks: a check declared elsewhere would
     be missing from ``openai-conformance checks`` until something happened to import its module.
+    ``why`` states the severity policy's reason (see the module's docstring); ``parameters`` the
+    request parameters whose effect the check verifies.
     """
     if not _ID.match(id):
         raise ValueError(f"check id {id!r} is not of the form area.rule (lower case)")
@@ -111,10 +192,72 @@ def register(id: str, severity: Severity, description: str, reference: str, *, r
         raise ValueError(f"check {id} is declared in {module}, which CHECK_MODULES does not list")
     if id in _REGISTRY:
         raise ValueError(f"check {id} is declared twice")
-    check = Check(id, severity, description, reference, relaxed)
+    check = Check(id, severity, description, reference, relaxed, why.strip(), tuple(parameters))
     _REGISTRY[id] = check
     _DECLARED_IN[id] = module
     return check
+
+
+def unchecked(operation: str, names: tuple[str, ...], why: str) -> None:
+    """Declare request parameters of an inference operation that no check can verify, and why."""
+    module = _declaring_module()
+    if module not in CHECK_MODULES:
+        raise ValueError(
+            f"parameters of {operation} are declared in {module}, which CHECK_MODULES does not list"
+        )
+    if operation not in INFERENCE_OPERATIONS:
+        raise ValueError(f"{operation} is not an inference operation")
+    if not names or not why.strip():
+        raise ValueError(f"unchecked parameters of {operation} need names and a reason")
+    _UNCHECKED.append(Unchecked(operation, tuple(names), why.strip()))
+
+
+def policy_gaps() -> list[str]:
+    """The declarations that break the severity policy, each in a sentence (none, in this project)."""
+    gaps = []
+    for check in all_checks():
+        if not check.why:
+            kind = (
+                "why a correct server cannot break it"
+                if check.severity == "error"
+                else ("what a correct server may do that breaks it")
+            )
+            gaps.append(f"{check.id} ({check.severity}) does not say {kind}")
+        if check.relaxed and check.severity != "error":
+            gaps.append(f"{check.id} is a warning already: `relaxed` says nothing")
+        for parameter in check.parameters:
+            if parameter.operation not in INFERENCE_OPERATIONS:
+                gaps.append(
+                    f"{check.id} names a parameter of {parameter.operation}, not an inference operation"
+                )
+    return gaps
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterRow:
+    """One line of an operation's parameter table: the checks that verify it, or why none does."""
+
+    name: str
+    checks: tuple[tuple[str, str], ...] = ()  # (check id, how)
+    unchecked: str = ""  # why no check can verify it
+
+
+def parameters_of(operation: str) -> list[ParameterRow]:
+    """The parameters of ``operation`` the registry speaks of, by name: checked ones and the rest."""
+    rows: dict[str, ParameterRow] = {}
+    for check in all_checks():
+        for parameter in check.parameters:
+            if parameter.operation == operation:
+                row = rows.get(parameter.name, ParameterRow(parameter.name))
+                rows[parameter.name] = ParameterRow(
+                    row.name, (*row.checks, (check.id, parameter.how)), row.unchecked
+                )
+    for entry in _UNCHECKED:
+        if entry.operation == operation:
+            for name in entry.names:
+                row = rows.get(name, ParameterRow(name))
+                rows[name] = ParameterRow(name, row.checks, entry.why)
+    return [rows[name] for name in sorted(rows)]
 
 
 def _order(check: Check) -> tuple[int, int]:

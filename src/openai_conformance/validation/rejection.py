@@ -20,6 +20,7 @@ INVALID_ACCEPTED = register(
     "error",
     "An invalid request is answered with a 4xx, never a 2xx.",
     "the API rejects requests that violate the request schema with 400",
+    why="validating the request happens before any model runs",
 )
 
 

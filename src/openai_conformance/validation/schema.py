@@ -17,6 +17,9 @@ from openapi_core import Config, OpenAPI
 from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_core.testing import MockRequest, MockResponse
+from openapi_schema_validator import OAS30Validator, OAS31Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from openai_conformance.errors import JudgeError
 from openai_conformance.openapi.loader import Contract
@@ -46,18 +49,21 @@ STATUS_CODE = register(
     "error",
     "The status code is declared for the operation.",
     "OpenAPI 3 Responses Object; overlay 10-error-responses declares the API's error statuses",
+    why="a status code is the server's choice, never the model's",
 )
 CONTENT_TYPE = register(
     "schema.content_type",
     "error",
     "The response media type is declared for the status.",
     "OpenAPI 3 Response Object `content`",
+    why="the media type is the server's choice, never the model's",
 )
 MALFORMED_JSON = register(
     "schema.malformed_json",
     "error",
     "A JSON response body parses as JSON (UTF-8).",
     "RFC 8259; the spec declares application/json",
+    why="the server serialises the body; what a model writes is a string inside it",
 )
 BODY = register(
     "schema.body",
@@ -65,12 +71,14 @@ BODY = register(
     "The response body validates against the declared schema.",
     "OpenAPI 3 Schema Object of the declared response",
     relaxed=_COMPAT,
+    why="the shape of the body is built by the server; a model writes only the values of text fields",
 )
 HEADER = register(
     "schema.header",
     "error",
     "Declared response headers are present and valid.",
     "OpenAPI 3 Response Object `headers`",
+    why="headers are the server's",
 )
 ENVELOPE = register(
     "errors.envelope",
@@ -79,9 +87,11 @@ ENVELOPE = register(
     '"code": str|null}}.',
     "the spec's ErrorResponse schema; platform.openai.com/docs/guides/error-codes",
     relaxed=_COMPAT,
+    why="the error body is built by the server, not a model",
 )
 
 _MAX_VALUE_CHARS = 120
+_SPEC_URI = "urn:openai-conformance:spec"
 
 
 def _short(value: Any) -> str:
@@ -172,6 +182,8 @@ class SchemaValidator:
         self._fast = FastBodies(contract.document)
         self._fast.enabled = self._fast.enabled and fast
         self._host, self._base_path = contract.server_base
+        self._openapi_31 = str(contract.document.get("openapi", "")).startswith("3.1")
+        self._envelope_validator: Any | None = None
 
     def check(self, exchange: Exchange) -> Iterator[Violation]:
         """Every schema violation of one answer."""
@@ -213,6 +225,47 @@ class SchemaValidator:
         )
         for error in self._openapi.response_validator.iter_errors(mock_request, mock_response):
             yield from self._translate(error, status, media_type, envelope, parsed_ok)
+            if envelope and (
+                isinstance(error, ResponseNotFound) or isinstance(error.__cause__, ResponseNotFound)
+            ):
+                # A status the spec does not declare (402, 413, 502, …) is still an error answer,
+                # and a client reads its body as the API's envelope.
+                yield from self._undeclared_error(exchange, parsed, parsed_ok)
+
+    def _undeclared_error(
+        self, exchange: Exchange, parsed: Any, parsed_ok: bool | None
+    ) -> Iterator[Violation]:
+        """The body of an error answer whose status is not declared, judged against ErrorResponse."""
+        if not _is_json(exchange.content_type):
+            shown = exchange.content_type or "no Content-Type"
+            what = "an empty body" if not exchange.body.strip() else f"a {shown} body"
+            yield ENVELOPE.violation(
+                f"the {exchange.status} answer carries {what}, not the JSON error envelope"
+            )
+            return
+        if parsed_ok is False:
+            return  # the body does not parse: schema.malformed_json said so
+        validator = self._envelope()
+        if validator is None:
+            return
+        if parsed_ok is None:
+            parsed = json.loads(exchange.body.decode("utf-8"))
+        for error in validator.iter_errors(parsed):
+            yield self._body_violation(error, envelope=True)
+
+    def _envelope(self) -> Any | None:
+        """A validator of the spec's ErrorResponse schema (None when the spec has none)."""
+        if self._envelope_validator is None and "ErrorResponse" in self._schemas:
+            openapi_31 = self._openapi_31
+            specification = DRAFT202012 if openapi_31 else DRAFT4
+            document = {"components": {"schemas": self._schemas}}
+            registry: Registry[Any] = Registry().with_resource(
+                _SPEC_URI, specification.create_resource(document)
+            )
+            root = {"$ref": f"{_SPEC_URI}#/components/schemas/ErrorResponse"}
+            cls = OAS31Validator if openapi_31 else OAS30Validator
+            self._envelope_validator = cls(root, registry=registry)
+        return self._envelope_validator
 
     def _nullable_but_required(self, error: Any) -> bool:
         """A missing required property whose schema allows null (``message.refusal`` in 2.3.0)."""

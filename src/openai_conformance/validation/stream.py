@@ -25,7 +25,7 @@ from openai_conformance.validation.chunk_schema import (
     stream_kind,
 )
 from openai_conformance.validation.parsed_stream import ParsedStream, choices_of, parse_stream, preview
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.registry import Parameter, register
 from openai_conformance.validation.semantics import check_stream_semantics, is_stream_request
 from openai_conformance.validation.semantics.shared import json_int
 from openai_conformance.validation.stream_tools import check_tool_calls
@@ -48,18 +48,25 @@ CONTENT_TYPE = register(
     "error",
     "A streamed answer is served as text/event-stream.",
     "API reference: `stream: true` sends data-only server-sent events",
+    parameters=tuple(
+        Parameter(operation, "stream", "true: an event stream, each chunk judged by the stream checks")
+        for operation in ("createChatCompletion", "createCompletion")
+    ),
+    why="the media type is the server's choice, never the model's",
 )
 FRAMING = register(
     "stream.framing",
     "error",
     "Events follow the SSE format: `data:` fields, events end with a blank line.",
     "HTML Living Standard, 9.2 Server-sent events",
+    why="the server frames events; a model writes only the text inside them",
 )
 CHUNK_SCHEMA = register(
     "stream.chunk_schema",
     "error",
     "Every event's JSON validates against the chunk schema.",
     "CreateChatCompletionStreamResponse / CreateCompletionResponse",
+    why="the shape of each chunk is built by the server",
     relaxed=(
         "under --profile compat, a required property that is missing but whose schema allows null is a "
         "warning, in chunks as in plain answers"
@@ -70,42 +77,57 @@ DONE = register(
     "error",
     "The stream ends with `data: [DONE]`.",
     "API reference: the stream is terminated by a `data: [DONE]` message",
+    why="the server writes the terminator, whatever the model wrote",
 )
 CONSISTENT_ID = register(
     "stream.consistent_id",
     "error",
     "All chunks of a stream carry the same id.",
     "chunk schema: `id` — each chunk has the same ID",
+    why="the id is the server's, set once per completion",
 )
 CONSISTENT_CREATED = register(
     "stream.consistent_created",
     "warning",
     "All chunks of a chat stream carry the same `created` timestamp.",
     "chat chunk schema: `created` — each chunk has the same timestamp",
+    why="the spec says every chunk has the same timestamp, but a server that stamps each chunk as it sends it breaks no client",
 )
 FINISH_REASON = register(
     "stream.finish_reason",
     "error",
     "Each choice index gets exactly one final chunk with a non-null finish_reason.",
     "chunk schema: finish_reason is null until the choice is finished",
+    why="the server closes each choice it opened, whatever the model wrote",
 )
 USAGE = register(
     "stream.usage",
     "error",
     "With include_usage, exactly one usage chunk with empty choices precedes [DONE]; none otherwise.",
     "ChatCompletionStreamOptions.include_usage",
+    parameters=tuple(
+        Parameter(
+            operation,
+            "stream_options",
+            "include_usage: one usage chunk with empty choices before [DONE]; none without it",
+        )
+        for operation in ("createChatCompletion", "createCompletion")
+    ),
+    why="the usage chunk is written by the server as the request asks, not by the model",
 )
 ERROR_STATUS = register(
     "stream.error_status",
     "error",
     "An error before the first chunk is an HTTP error, not a 200 stream.",
     "errors are HTTP responses with the ErrorResponse envelope",
+    why="a request refused before anything is generated is refused by the server",
 )
 STALLED = register(
     "stream.stalled",
     "error",
     "A stream never stays silent longer than the idle timeout.",
     "a stalled stream hangs clients",
+    why="the suite allows the silence set by --stream-idle-timeout; a longer one hangs clients",
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from openai_conformance.validation.parsed_stream import ParsedStream, choices_of, preview
 from openai_conformance.validation.registry import register
@@ -22,6 +23,7 @@ TOOL_CALL_INDEX = register(
     "error",
     "Every tool-call delta carries an integer index.",
     "ChatCompletionMessageToolCallChunk.index (required)",
+    why="the index is the server's bookkeeping of the calls, not model output",
 )
 TOOL_CALL_ARGUMENTS = register(
     "stream.tool_call_arguments",
@@ -29,7 +31,8 @@ TOOL_CALL_ARGUMENTS = register(
     "Tool-call arguments joined across deltas parse as JSON.",
     "function.arguments: the arguments in JSON format",
     relaxed="a warning when the joined fragments are merely not JSON, which a model may write; an error "
-    "when the arguments are not strings or each delta resends whole documents",
+    "when the arguments are not strings, each delta resends whole documents, or the function is `strict`",
+    why="a fragment of a string is a string, and a complete document resent in each delta is the server's framing, not model output",
 )
 
 
@@ -44,6 +47,40 @@ def _several_documents(parts: list[str]) -> bool:
         except ValueError:
             return False
     return True
+
+
+def _strict_functions(request: Any) -> set[str]:
+    """The names of the request's functions declared ``strict: true`` (Structured Outputs)."""
+    tools = request.get("tools") if isinstance(request, dict) else None
+    names = set()
+    for tool in tools if isinstance(tools, list) else []:
+        function = tool.get("function") if isinstance(tool, dict) else None
+        if (
+            isinstance(function, dict)
+            and function.get("strict") is True
+            and isinstance(function.get("name"), str)
+        ):
+            names.add(function["name"])
+    return names
+
+
+def _call_names(stream: ParsedStream) -> dict[tuple[int, int], str]:
+    """The function name each (choice, call index) was given in its first delta."""
+    names: dict[tuple[int, int], str] = {}
+    for _, chunk in stream.chunks:
+        for _, choice in choices_of(chunk):
+            delta = choice.get("delta")
+            calls = delta.get("tool_calls") if isinstance(delta, dict) else None
+            for call in calls if isinstance(calls, list) else []:
+                function = call.get("function") if isinstance(call, dict) else None
+                key = (
+                    json_int(choice.get("index")),
+                    json_int(call.get("index")) if isinstance(call, dict) else None,
+                )
+                name = function.get("name") if isinstance(function, dict) else None
+                if key[0] is not None and key[1] is not None and isinstance(name, str):
+                    names.setdefault((key[0], key[1]), name)
+    return names
 
 
 def check_tool_calls(stream: ParsedStream, final: Mapping[int, str]) -> Iterator[Violation]:
@@ -104,6 +141,8 @@ def check_tool_calls(stream: ParsedStream, final: Mapping[int, str]) -> Iterator
                 where[key] = f"{pointer}/function/arguments"
     if not stream.finished or unindexed:
         return  # deltas without an index cannot be joined: the arguments are unknown, not wrong
+    strict = _strict_functions(stream.exchange.request.json_body)
+    names = _call_names(stream)
     for key, parts in arguments.items():
         if final.get(key[0]) in ("length", "content_filter"):
             continue  # cut short: the arguments may be incomplete
@@ -118,5 +157,5 @@ def check_tool_calls(stream: ParsedStream, final: Mapping[int, str]) -> Iterator
                 f"the arguments of tool call {key[1]} of choice {key[0]}, joined, are not JSON{how}: "
                 f"{preview(joined)}",
                 where[key],
-                warning=not resent,
+                warning=not resent and names.get(key) not in strict,
             )

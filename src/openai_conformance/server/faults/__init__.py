@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from openai_conformance.server.faults.errors import ERROR_FAULTS
 from openai_conformance.server.faults.fault import ALL, Fault
+from openai_conformance.server.faults.media import MEDIA_FAULTS
+from openai_conformance.server.faults.parameters import PARAMETER_FAULTS
 from openai_conformance.server.faults.schema import SCHEMA_FAULTS
 from openai_conformance.server.faults.selection import FaultSet
 from openai_conformance.server.faults.semantics import SEMANTIC_FAULTS
@@ -23,7 +25,15 @@ __all__ = ["ALL", "FAULTS", "Fault", "FaultSet", "get_fault", "select"]
 #: Every fault by id, in declaration order (the order their hooks run in).
 FAULTS: dict[str, Fault] = {
     fault.id: fault
-    for fault in (*SCHEMA_FAULTS, *STREAMING_FAULTS, *SEMANTIC_FAULTS, *ERROR_FAULTS, *STATE_FAULTS)
+    for fault in (
+        *SCHEMA_FAULTS,
+        *STREAMING_FAULTS,
+        *SEMANTIC_FAULTS,
+        *PARAMETER_FAULTS,
+        *MEDIA_FAULTS,
+        *ERROR_FAULTS,
+        *STATE_FAULTS,
+    )
 }
 
 

@@ -20,6 +20,12 @@ def _server_error(call: Call) -> None:
     raise RequestError(500, "The server had an error while processing your request.", type="server_error")
 
 
+def _four_stops_crash(call: Call) -> None:
+    stop = call.arg("stop")
+    if isinstance(stop, list) and len(stop) == 4:  # the spec's maxItems: a boundary the server mishandles
+        _server_error(call)
+
+
 def _flat(call: Call | None, error: RequestError, reply: Reply) -> Reply:
     if not isinstance(reply, Answer):
         return reply
@@ -68,6 +74,14 @@ ERROR_FAULTS: tuple[Fault, ...] = (
         before=_server_error,
     ),
     Fault(
+        "boundary-server-error",
+        "errors.server_error",
+        "Chat completions answer 500 to `stop` at its maxItems (four sequences), a valid boundary "
+        "(vllm#17038: 500s on inputs a fuzzer found).",
+        operations=(CHAT,),
+        before=_four_stops_crash,
+    ),
+    Fault(
         "flat-error-envelope",
         "errors.envelope",
         'Errors use a flat `{"object": "error", "message": ..., "code": 400}` body instead of '
@@ -103,6 +117,13 @@ ERROR_FAULTS: tuple[Fault, ...] = (
         "The API key is not checked: any key, or none, is accepted.",
         operations=ALL,  # a request without a key reaches any operation
         auth=lambda authorization, refusal: None,
+    ),
+    Fault(
+        "wrong-key-accepted",
+        "auth.not_enforced",
+        "A request without a key is refused with 401, but any key at all is accepted.",
+        operations=ALL,  # a request with a wrong key reaches any operation
+        auth=lambda authorization, refusal: refusal if not authorization else None,
     ),
     Fault(
         "key-echoed",

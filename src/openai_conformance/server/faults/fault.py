@@ -33,6 +33,7 @@ __all__ = [
     "each_choice",
     "each_event",
     "edit_body",
+    "forgotten",
     "objects_of",
     "replaced",
     "without",
@@ -125,6 +126,18 @@ def without(*names: str) -> RequestHook:
 
     def hook(call: Call) -> Call:
         return call.with_body({k: v for k, v in call.fields().items() if k not in names})
+
+    return hook
+
+
+def forgotten(*names: str) -> RequestHook:
+    """A request hook that drops body fields as if never sent: the responder acts on the request
+    without them, and the "model" writes what it would have written without them."""
+
+    def hook(call: Call) -> Call:
+        fields = {k: v for k, v in call.fields().items() if k not in names}
+        sent = call.sent if isinstance(call.sent, dict) else {}
+        return replace(call, body=fields, sent={k: v for k, v in sent.items() if k not in names})
 
     return hook
 

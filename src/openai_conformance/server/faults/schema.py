@@ -89,11 +89,11 @@ SCHEMA_FAULTS: tuple[Fault, ...] = (
         answer=replaced(status=201),
     ),
     Fault(
-        "moderations-status-418",
+        "moderations-status-203",
         "schema.status_code",
-        "POST /moderations answers 418 with an otherwise valid moderation body.",
+        "POST /moderations answers 203 (undeclared) with an otherwise valid moderation body.",
         operations=("createModeration",),
-        answer=replaced(status=418),
+        answer=replaced(status=203),
     ),
     Fault(
         "models-text-plain",

@@ -55,15 +55,20 @@ def _no_forced_call(call: Call) -> Call:
 
 
 def _no_parameters(call: Call) -> Call:
+    """Tools (not strict ones: strict-tool-arguments-invalid) lose their parameters schema."""
     fields = dict(call.fields())
     if isinstance(fields.get("tools"), list):
         fields["tools"] = [
-            {**t, "function": _bare(t["function"])} if isinstance(t, dict) and "function" in t else t
-            for t in fields["tools"]
+            {**t, "function": _bare(t["function"])} if _loose_tool(t) else t for t in fields["tools"]
         ]
     if isinstance(fields.get("functions"), list):
         fields["functions"] = [_bare(f) for f in fields["functions"]]
     return call.with_body(fields)
+
+
+def _loose_tool(tool: Any) -> bool:
+    function = tool.get("function") if isinstance(tool, dict) else None
+    return isinstance(function, dict) and function.get("strict") is not True
 
 
 def _bare(function: Any) -> Any:
@@ -106,8 +111,8 @@ SEMANTIC_FAULTS: tuple[Fault, ...] = (
     Fault(
         "ignore-n",
         "semantics.choices_count",
-        "Chat completions ignore `n` and always return one choice.",
-        operations=(CHAT,),
+        "Chat and text completions ignore `n` and always return one choice (per prompt).",
+        operations=(CHAT, COMPLETION),
         request=without("n"),
     ),
     Fault(
@@ -144,7 +149,8 @@ SEMANTIC_FAULTS: tuple[Fault, ...] = (
     Fault(
         "tool-arguments-empty",
         "semantics.tool_arguments",
-        "Tool calls carry `{}` as arguments even when the parameters schema requires properties.",
+        "Tool calls (of functions without `strict`) carry `{}` as arguments even when the parameters schema "
+        "requires properties.",
         operations=(CHAT,),
         request=_no_parameters,
     ),

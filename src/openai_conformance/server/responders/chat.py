@@ -11,7 +11,7 @@ from openai_conformance.server.answers import Answer, Reply, StreamAnswer
 from openai_conformance.server.bodies import TIMESTAMP, build_instance
 from openai_conformance.server.call import Call
 from openai_conformance.server.core import Server
-from openai_conformance.server.generate import digest, reply_words, split_tokens, tokens
+from openai_conformance.server.generate import counting, digest, reply_words, split_tokens, tokens
 from openai_conformance.server.responders.text import (
     Text,
     answer_key,
@@ -31,7 +31,7 @@ class ChatChoice:
     content: str | None
     finish: str
     completion_tokens: int
-    tool_call: dict[str, Any] | None = None
+    tool_calls: list[dict[str, Any]] | None = None
     function_call: dict[str, Any] | None = None
     logprobs: list[dict[str, Any]] | None = None
 
@@ -63,48 +63,69 @@ def _tool_arguments(parameters: Any) -> str:
     return json.dumps(instance, ensure_ascii=False, separators=(",", ":"))
 
 
-def _forced_call(call: Call) -> tuple[str, dict[str, Any]] | None:
-    """The function the model must call, if any: ("tool" | "function", function object)."""
+def _last_text(call: Call) -> str:
+    messages = call.arg("messages", [])
+    return message_text(messages[-1]) if isinstance(messages, list) and messages else ""
+
+
+def _tool_calls(call: Call) -> list[dict[str, Any]]:
+    """The functions the model calls: the one a request forces, else every tool its prompt names
+    (one only with ``parallel_tool_calls: false``); ``required`` with none named calls the first."""
     tools = [t for t in call.arg("tools", []) if isinstance(t, dict) and isinstance(t.get("function"), dict)]
     choice = call.arg("tool_choice")
     if isinstance(choice, dict):
         name = (choice.get("function") or {}).get("name", "")
-        found = next((t["function"] for t in tools if t["function"].get("name") == name), {"name": name})
-        return "tool", found
-    if choice == "required" and tools:
-        return "tool", tools[0]["function"]
-    if tools and choice in (None, "auto"):
-        messages = call.arg("messages", [])
-        last = message_text(messages[-1]) if messages else ""
-        for tool in tools:
-            name = tool["function"].get("name")
-            if isinstance(name, str) and name and name in last:
-                return "tool", tool["function"]
+        return [next((t["function"] for t in tools if t["function"].get("name") == name), {"name": name})]
+    if not tools or choice not in (None, "auto", "required"):
+        return []
+    last = _last_text(call)
+    named = [
+        t["function"] for t in tools if isinstance(t["function"].get("name"), str) and t["function"]["name"]
+    ]
+    called = [function for function in named if function["name"] in last]
+    if not called and choice == "required":
+        called = [tools[0]["function"]]
+    return called[:1] if call.arg("parallel_tool_calls") is False else called
+
+
+def _forced_function(call: Call) -> dict[str, Any] | None:
+    """The legacy ``function_call`` the request forces, if any."""
     functions = [f for f in call.arg("functions", []) if isinstance(f, dict)]
     legacy = call.arg("function_call")
     if isinstance(legacy, dict):
         name = legacy.get("name", "")
-        return "function", next((f for f in functions if f.get("name") == name), {"name": name})
+        return next((f for f in functions if f.get("name") == name), {"name": name})
     return None
 
 
 def _calling(
-    index: int, key: str, forced: tuple[str, dict[str, Any]], most: int | None, logprobs: bool
+    index: int, key: str, functions: list[dict[str, Any]], most: int | None, logprobs: bool, legacy: bool
 ) -> ChatChoice:
-    kind, function = forced
-    arguments = _tool_arguments(function.get("parameters"))
-    used = tokens(arguments) if most is None else min(tokens(arguments), most)
-    name = str(function.get("name", ""))
     entries: list[dict[str, Any]] | None = [] if logprobs else None
-    if kind == "tool":
-        tool_call = {
-            "id": "call_" + digest(key)[:24],
-            "type": "function",
-            "function": {"name": name, "arguments": arguments},
-        }
-        return ChatChoice(index, None, "tool_calls", used, tool_call=tool_call, logprobs=entries)
-    function_call = {"name": name, "arguments": arguments}
-    return ChatChoice(index, None, "function_call", used, function_call=function_call, logprobs=entries)
+    calls: list[dict[str, Any]] = []
+    used = 0
+    for position, function in enumerate(functions):
+        arguments = _tool_arguments(function.get("parameters"))
+        used += tokens(arguments)
+        name = str(function.get("name", ""))
+        calls.append(
+            {
+                "id": "call_" + digest(key, position)[:24],
+                "type": "function",
+                "function": {"name": name, "arguments": arguments},
+            }
+        )
+    used = used if most is None else min(used, most)
+    if legacy:
+        function_call: dict[str, Any] = dict(calls[0]["function"])
+        return ChatChoice(index, None, "function_call", used, function_call=function_call, logprobs=entries)
+    return ChatChoice(index, None, "tool_calls", used, tool_calls=calls, logprobs=entries)
+
+
+def _text(call: Call, words: list[str], stop: list[str], most: int | None) -> Text:
+    """What the "model" writes: a count when asked for one, else the answer's words."""
+    counted = counting(_last_text(call))
+    return limit(counted if counted is not None else " ".join(words).capitalize() + ".", stop, most)
 
 
 def _chat_choices(server: Server, call: Call, key: str) -> list[ChatChoice]:
@@ -115,12 +136,13 @@ def _chat_choices(server: Server, call: Call, key: str) -> list[ChatChoice]:
     top = int(call.arg("top_logprobs", 0)) if want_logprobs else 0
     fmt = call.arg("response_format", {})
     fmt_type = fmt.get("type") if isinstance(fmt, dict) else None
-    forced = _forced_call(call)
+    legacy = _forced_function(call)
+    functions = [legacy] if legacy is not None else _tool_calls(call)
     choices = []
     for index in range(n):
         ckey = f"{key}:{index}"
-        if forced is not None:
-            choices.append(_calling(index, ckey, forced, most, want_logprobs))
+        if functions:
+            choices.append(_calling(index, ckey, functions, most, want_logprobs, legacy is not None))
             continue
         words = reply_words(ckey)
         if fmt_type == "json_object":
@@ -135,7 +157,7 @@ def _chat_choices(server: Server, call: Call, key: str) -> list[ChatChoice]:
             )
             text = limit(json.dumps(instance, ensure_ascii=False, separators=(",", ":")), [], most)
         else:
-            text = limit(" ".join(words).capitalize() + ".", stop, most)
+            text = _text(call, words, stop, most)
         entries = token_logprobs(ckey, text.content, top) if want_logprobs else None
         choices.append(ChatChoice(index, text.content, text.finish, tokens(text.content), logprobs=entries))
     return choices
@@ -164,8 +186,8 @@ def chat(server: Server, call: Call) -> Reply:
     out_choices = []
     for choice in choices:
         message: dict[str, Any] = {"role": "assistant", "content": choice.content, "refusal": None}
-        if choice.tool_call is not None:
-            message["tool_calls"] = [choice.tool_call]
+        if choice.tool_calls is not None:
+            message["tool_calls"] = choice.tool_calls
         if choice.function_call is not None:
             message["function_call"] = choice.function_call
         logprobs = None if choice.logprobs is None else {"content": choice.logprobs, "refusal": None}
@@ -210,23 +232,17 @@ def _stream(call: Call, key: str, choices: list[ChatChoice], prompt: int, comple
                     else {"content": entries[position : position + 1], "refusal": None}
                 )
                 chunk(choice.index, {"content": piece}, logprobs=lp)
-        if choice.tool_call is not None:
-            function = choice.tool_call["function"]
-            chunk(
-                choice.index,
-                {
-                    "tool_calls": [
-                        {
-                            "index": 0,
-                            "id": choice.tool_call["id"],
-                            "type": "function",
-                            "function": {"name": function["name"], "arguments": ""},
-                        }
-                    ]
-                },
-            )
+        for position, tool_call in enumerate(choice.tool_calls or []):
+            function = tool_call["function"]
+            first = {
+                "index": position,
+                "id": tool_call["id"],
+                "type": "function",
+                "function": {"name": function["name"], "arguments": ""},
+            }
+            chunk(choice.index, {"tool_calls": [first]})
             for part in _pieces(function["arguments"]):
-                chunk(choice.index, {"tool_calls": [{"index": 0, "function": {"arguments": part}}]})
+                chunk(choice.index, {"tool_calls": [{"index": position, "function": {"arguments": part}}]})
         if choice.function_call is not None:
             chunk(choice.index, {"function_call": {"name": choice.function_call["name"], "arguments": ""}})
             for part in _pieces(choice.function_call["arguments"]):

@@ -8,7 +8,15 @@ from openai_conformance.server.answers import Answer, Reply, StreamAnswer
 from openai_conformance.server.bodies import TIMESTAMP
 from openai_conformance.server.call import Call
 from openai_conformance.server.core import Server
-from openai_conformance.server.generate import digest, logprob, reply_words, split_tokens, token_text, tokens
+from openai_conformance.server.generate import (
+    counting,
+    digest,
+    logprob,
+    reply_words,
+    split_tokens,
+    token_text,
+    tokens,
+)
 from openai_conformance.server.responders.chat import include_usage
 from openai_conformance.server.responders.text import alternatives, answer_key, cap, limit, stops, usage
 from openai_conformance.server.routing import RequestError
@@ -63,7 +71,8 @@ def completions(server: Server, call: Call) -> Reply:
     for p_index, prompt in enumerate(prompts):
         for j in range(n):
             ckey = f"{key}:{p_index}:{j}"
-            text = limit(" " + " ".join(reply_words(ckey)), stop, most)
+            count = counting(prompt, continuation=True)
+            text = limit(count if count is not None else " " + " ".join(reply_words(ckey)), stop, most)
             completion_tokens += tokens(text.content)
             full = prompt + text.content if echo else text.content
             lp = _logprobs(ckey, full, top, 0) if isinstance(top, int) else None

@@ -7,14 +7,7 @@ from typing import Any
 from openai_conformance.server.answers import Answer, Reply
 from openai_conformance.server.call import Call
 from openai_conformance.server.core import Server
-from openai_conformance.server.generate import (
-    digest,
-    embedding,
-    embedding_base64,
-    float32,
-    token_text,
-    tokens,
-)
+from openai_conformance.server.generate import digest, embedding, embedding_base64, token_text, tokens
 from openai_conformance.server.routing import RequestError
 
 __all__ = ["embeddings", "native_dimensions"]
@@ -49,11 +42,9 @@ def embeddings(server: Server, call: Call) -> Reply:
     for index, item in enumerate(inputs):
         text = token_text(item) if isinstance(item, list) else str(item)
         prompt_tokens += len(item) if isinstance(item, list) else tokens(text)
-        full = embedding(digest("embedding", str(model), item), native)
-        vector = full[:dimensions]
-        if dimensions != native:
-            norm = sum(v * v for v in vector) ** 0.5 or 1.0
-            vector = float32([v / norm for v in vector])
+        # The first `dimensions` values of the model's vector, made unit length again (what the API's
+        # shortened embeddings are); only those are drawn.
+        vector = embedding(digest("embedding", str(model), item), dimensions)
         encoded: Any = embedding_base64(vector) if base64_wanted else vector
         data.append({"object": "embedding", "index": index, "embedding": encoded})
     usage = {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens}

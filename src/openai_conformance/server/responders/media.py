@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from openai_conformance.server.answers import Answer, Reply
 from openai_conformance.server.bodies import TIMESTAMP
 from openai_conformance.server.call import Call
 from openai_conformance.server.core import Server
-from openai_conformance.server.generate import digest, reply_words
+from openai_conformance.server.generate import digest, image_file, reply_words
 
 __all__ = ["images", "moderations", "speech", "transcription"]
 
-# A valid 1x1 transparent PNG.
-_PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
 _AUDIO_MAGIC = {
     "mp3": b"ID3\x04\x00\x00",
     "opus": b"OggS\x00\x02",
@@ -25,6 +22,11 @@ _AUDIO_MAGIC = {
     "wav": b"RIFF\x24\x00\x00\x00WAVEfmt ",
     "pcm": b"\x00\x00",
 }
+
+
+# What the stand-in moderation model flags, by the words of an input.
+_FLAGGED_WORDS = {"kill": "violence", "hate you": "harassment", "hurt myself": "self-harm"}
+_SIZE = re.compile(r"^(\d{1,4})x(\d{1,4})$")
 
 
 def moderations(server: Server, call: Call) -> Reply:
@@ -39,9 +41,22 @@ def moderations(server: Server, call: Call) -> Reply:
     for item in inputs:
         result = server.instance(result_schema)
         scores = result.get("category_scores")
+        categories = result.get("categories")
         if isinstance(scores, dict):
             for index, name in enumerate(sorted(scores)):
                 scores[name] = round(int(digest(item, name)[:6], 16) / 0xFFFFFF * 0.001 + index * 1e-6, 8)
+        text = str(item).lower() if isinstance(item, str) else ""
+        for word, category in _FLAGGED_WORDS.items():
+            if (
+                word in text
+                and isinstance(categories, dict)
+                and isinstance(scores, dict)
+                and category in categories
+            ):
+                categories[category] = True
+                scores[category] = round(0.9 + int(digest(item, category)[:4], 16) / 0xFFFF * 0.09, 6)
+        if isinstance(categories, dict) and "flagged" in result:
+            result["flagged"] = any(value is True for value in categories.values())
         results.append(result)
     body.update(
         {
@@ -56,14 +71,21 @@ def moderations(server: Server, call: Call) -> Reply:
 def images(server: Server, call: Call) -> Reply:
     n = call.arg("n", 1)
     n = int(n) if isinstance(n, int) else 1
-    want_b64 = call.arg("response_format") == "b64_json"
+    # gpt-image models answer base64 whatever is asked; dall-e models a URL unless b64_json is asked
+    model = str(call.arg("model", "dall-e-2"))
+    want_b64 = call.arg("response_format") == "b64_json" or (
+        model.startswith("gpt-image") and call.arg("response_format") is None
+    )
+    found = _SIZE.match(str(call.arg("size", "")))
+    width, height = (int(found.group(1)), int(found.group(2))) if found else (1024, 1024)
+    picture = image_file(str(call.arg("output_format", "png")), width, height)
     key = digest(call.operation_id, call.fields(), sorted(call.files))
     data = []
     for index in range(n):
         image_id = digest(key, index)[:24]
         item: dict[str, Any] = {}
         if want_b64:
-            item["b64_json"] = base64.b64encode(_PNG).decode()
+            item["b64_json"] = base64.b64encode(picture).decode()
         else:
             item["url"] = f"https://images.openai-conformance.invalid/img-{image_id}.png"
         if call.arg("model") == "dall-e-3" and isinstance(call.arg("prompt"), str):

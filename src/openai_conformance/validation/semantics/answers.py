@@ -13,10 +13,13 @@ from typing import Any
 
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.parsed_stream import ParsedStream
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.registry import Parameter, register
+from openai_conformance.validation.semantics.audio import check_speech, check_transcript
 from openai_conformance.validation.semantics.chat import check_chat
-from openai_conformance.validation.semantics.completions import check_completion_logprobs
+from openai_conformance.validation.semantics.completions import check_completion
 from openai_conformance.validation.semantics.embeddings import check_embeddings
+from openai_conformance.validation.semantics.images import IMAGE_OPERATIONS, check_images
+from openai_conformance.validation.semantics.moderations import check_moderation
 from openai_conformance.validation.semantics.shared import (
     CHAT_OPERATION,
     CHOICES_COUNT,
@@ -33,15 +36,30 @@ from openai_conformance.validation.semantics.shared import (
 )
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["CREATED", "check_semantics", "check_stream_semantics"]
+__all__ = ["CREATED", "MODEL", "check_model", "check_semantics", "check_stream_semantics"]
 
 CREATED = register(
     "semantics.created",
     "error",
     "`created` is a plausible Unix time in whole seconds.",
     "`created`: the Unix timestamp (in seconds)",
+    why="the timestamp is the server's clock",
 )
 
+
+MODEL = register(
+    "semantics.model",
+    "warning",
+    "The answer's `model` names the model asked for: the same id, or a version of it (`gpt-4o` answered "
+    "as `gpt-4o-2024-08-06`).",
+    "`model`: the model used for the completion",
+    why="a proxy or a router may answer with the name of the model it sent the request to, which the "
+    "asked id need not spell",
+    parameters=tuple(
+        Parameter(operation, "model", "the answer names the asked model (or a version of it)")
+        for operation in (CHAT_OPERATION, COMPLETION_OPERATION, EMBEDDING_OPERATION, "createModeration")
+    ),
+)
 
 _MIN_CREATED = 1_420_070_400  # 2015-01-01T00:00:00Z: nothing of this API is older
 _DAY = 86_400
@@ -64,6 +82,19 @@ def _check_created(value: Any, pointer: str, now: float) -> Violation | None:
     return None
 
 
+def check_model(request: dict[str, Any], body: dict[str, Any]) -> Violation | None:
+    """An answer whose ``model`` is another model than the one asked for (llama.cpp#10056)."""
+    asked, answered = request.get("model"), body.get("model")
+    if not isinstance(asked, str) or not asked or not isinstance(answered, str):
+        return None
+    a, b = asked.lower(), answered.lower()
+    if b.startswith(a) or a.startswith(b):
+        return None
+    return MODEL.violation(
+        f"the request asked for {short(asked)} but the answer names {short(answered)}", "/model"
+    )
+
+
 def check_semantics(
     exchange: Exchange, operation_id: str, *, now: float | None = None
 ) -> Iterator[Violation]:
@@ -71,7 +102,12 @@ def check_semantics(
 
     Streamed answers are judged by ``stream.check_stream`` (which runs :func:`check_stream_semantics`).
     """
-    if operation_id not in SEMANTIC_OPERATIONS or not 200 <= exchange.status < 300:
+    if not 200 <= exchange.status < 300:
+        return
+    if operation_id in _MEDIA_OPERATIONS:
+        yield from _check_media(exchange, operation_id)
+        return
+    if operation_id not in SEMANTIC_OPERATIONS:
         return
     if is_stream_request(exchange) and operation_id != EMBEDDING_OPERATION:
         return
@@ -82,6 +118,8 @@ def check_semantics(
     request = as_dict(exchange.request.json_body)
     if not isinstance(body, dict):
         return
+    if found := check_model(request, body):
+        yield found
     if operation_id == EMBEDDING_OPERATION:
         yield from check_embeddings(body, request)
         return
@@ -99,9 +137,37 @@ def check_semantics(
     if "usage" in body:
         yield from check_usage(body["usage"], "/usage", request, operation_id, len(choices))
     if operation_id == CHAT_OPERATION:
-        yield from check_chat(request, choices)
+        yield from check_chat(request, choices, body.get("usage"))
     else:
-        yield from check_completion_logprobs(request, choices)
+        yield from check_completion(request, choices)
+
+
+_MEDIA_OPERATIONS = frozenset(
+    {"createModeration", *IMAGE_OPERATIONS, "createSpeech", "createTranscription", "createTranslation"}
+)
+
+
+def _check_media(exchange: Exchange, operation_id: str) -> Iterator[Violation]:
+    """Moderations, images and audio: their answers' rules."""
+    if operation_id == "createSpeech":
+        yield from check_speech(exchange)
+        return
+    if operation_id in ("createTranscription", "createTranslation"):
+        yield from check_transcript(exchange)
+        return
+    try:
+        body = exchange.json()
+    except ValueError:
+        return  # judged by schema.malformed_json
+    if not isinstance(body, dict):
+        return
+    if operation_id == "createModeration":
+        request = as_dict(exchange.request.json_body)
+        if found := check_model(request, body):
+            yield found
+        yield from check_moderation(body, request)
+    else:
+        yield from check_images(body, exchange.request)
 
 
 def check_stream_semantics(

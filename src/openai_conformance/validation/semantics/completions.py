@@ -1,49 +1,82 @@
-"""Semantics of text completions: the legacy ``logprobs`` integer and its four parallel lists."""
+"""Semantics of legacy text completions: ``echo``, stop sequences and the legacy logprobs.
+
+Choice ``i * n + j`` answers prompt ``i``; with ``echo: true`` its text starts with that prompt
+(given as a string: a prompt of token ids has no text to compare), and a stop sequence is looked
+for only in what follows it, the prompt being the user's.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from openai_conformance.validation.semantics.shared import LOGPROBS, as_dict, json_int, unasked_logprobs
+from openai_conformance.validation.registry import Parameter, register, unchecked
+from openai_conformance.validation.semantics.logprobs import check_completion_logprobs
+from openai_conformance.validation.semantics.shared import (
+    COMPLETION_OPERATION,
+    END_USER,
+    SAMPLING,
+    as_dict,
+    check_stop,
+    json_int,
+    prompt_texts,
+    short,
+    stop_sequences,
+)
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["check_completion_logprobs"]
+__all__ = ["ECHO", "check_completion"]
+
+ECHO = register(
+    "semantics.echo",
+    "error",
+    "With echo, each choice's text starts with its prompt.",
+    "CreateCompletionRequest.echo: echo back the prompt in addition to the completion",
+    why="the server puts the prompt it was given in front of the completion; no model writes it",
+    parameters=(Parameter(COMPLETION_OPERATION, "echo", "true: each choice's text starts with its prompt"),),
+)
+
+unchecked(
+    COMPLETION_OPERATION,
+    ("temperature", "top_p", "frequency_penalty", "presence_penalty", "logit_bias"),
+    SAMPLING,
+)
+unchecked(COMPLETION_OPERATION, ("user",), END_USER)
 
 
-def check_completion_logprobs(request: Mapping[str, Any], choices: list[Any]) -> Iterator[Violation]:
-    """``logprobs: k`` gives at most k + 1 alternatives per token, in lists of one length."""
-    k = json_int(request.get("logprobs"))
-    if request.get("logprobs") is None:
-        yield from unasked_logprobs(choices)
-        return
-    if k is None or k < 0:
-        return
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def check_completion(request: Mapping[str, Any], choices: list[Any]) -> Iterator[Violation]:
+    """The completions rules on the choices of one non-streamed answer."""
+    yield from check_completion_logprobs(request, choices)
+    prompts = prompt_texts(request["prompt"]) if request.get("prompt") is not None else None
+    n = json_int(request.get("n")) or 1
+    echo = request.get("echo") is True
+    stops = stop_sequences(request)
     for j, choice in enumerate(choices):
-        logprobs = as_dict(choice).get("logprobs")
-        if logprobs is None:
-            if k >= 1:
-                yield LOGPROBS.violation(
-                    f"logprobs={k} was asked but the choice's logprobs is null",
-                    f"/choices/{j}/logprobs",
-                )
+        choice = as_dict(choice)
+        text = choice.get("text")
+        index = json_int(choice.get("index"))
+        if not isinstance(text, str) or prompts is None or index is None or not 0 <= index < n * len(prompts):
             continue
-        if not isinstance(logprobs, dict):
-            continue
-        lists = {
-            name: len(value)
-            for name in ("tokens", "token_logprobs", "top_logprobs", "text_offset")
-            if isinstance(value := logprobs.get(name), list)
-        }
-        if len(set(lists.values())) > 1:
-            yield LOGPROBS.violation(f"logprobs lists differ in length: {lists}", f"/choices/{j}/logprobs")
-        top = logprobs.get("top_logprobs")
-        for t, entry in enumerate(top if isinstance(top, list) else []):
-            # "the API will always return the logprob of the sampled token, so there may be up to
-            # logprobs+1 elements in the response" (CreateCompletionRequest.logprobs).
-            if isinstance(entry, dict) and len(entry) > k + 1:
-                yield LOGPROBS.violation(
-                    f"{len(entry)} alternatives for logprobs={k} (at most {k + 1})",
-                    f"/choices/{j}/logprobs/top_logprobs/{t}",
+        prompt = prompts[index // n]
+        pointer = f"/choices/{j}/text"
+        generated: str | None = text
+        if echo:
+            if prompt is None:
+                generated = None  # token ids: where the prompt ends in the text is unknown
+            elif text.startswith(prompt):
+                generated = text[len(prompt) :]
+            elif _squash(text).startswith(_squash(prompt)):
+                generated = None  # echoed with its spaces cleaned up: the split is unknown
+            else:
+                yield ECHO.violation(
+                    f"echo is true but the text does not start with the prompt {short(prompt)}: "
+                    f"{short(text)}",
+                    pointer,
                 )
-                break
+                generated = None
+        if generated is not None:
+            yield from check_stop(generated, stops, pointer)

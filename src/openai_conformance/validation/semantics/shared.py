@@ -12,8 +12,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.registry import register
-from openai_conformance.validation.violations import Violation
+from openai_conformance.validation.registry import Parameter, register
+from openai_conformance.validation.violations import Violation, pointer_from_path
 
 __all__ = [
     "CHAT_OPERATION",
@@ -21,31 +21,54 @@ __all__ = [
     "COMPLETION_OPERATION",
     "CUT",
     "EMBEDDING_OPERATION",
+    "END_USER",
     "LOGPROBS",
     "MAX_TOKENS",
+    "SAMPLING",
     "SEMANTIC_OPERATIONS",
+    "STOP",
     "USAGE_TOTAL",
     "as_dict",
     "check_indices",
+    "check_stop",
     "check_usage",
     "expected_choices",
     "is_stream_request",
     "json_int",
+    "prompt_texts",
+    "schema_errors",
     "short",
+    "stop_sequences",
     "unasked_logprobs",
 ]
+
+CHAT_OPERATION = "createChatCompletion"
+COMPLETION_OPERATION = "createCompletion"
+EMBEDDING_OPERATION = "createEmbedding"
 
 CHOICES_COUNT = register(
     "semantics.choices_count",
     "error",
     "len(choices) == n, with indices 0..n-1.",
     "CreateChatCompletionRequest.n: how many chat completion choices to generate",
+    why="how many choices come back is the server's loop over n (times the prompts), not the model's",
+    parameters=(
+        Parameter(CHAT_OPERATION, "n", "n choices, indexed 0..n-1 (plain and streamed)"),
+        Parameter(COMPLETION_OPERATION, "n", "n choices per prompt, indexed 0..n x prompts - 1"),
+        Parameter(
+            COMPLETION_OPERATION,
+            "prompt",
+            "each form (a string, strings, tokens, token arrays) gives its number of prompts x n choices",
+        ),
+        Parameter(COMPLETION_OPERATION, "best_of", "best_of candidates, of which n come back (not best_of)"),
+    ),
 )
 USAGE_TOTAL = register(
     "semantics.usage_total",
     "error",
     "usage.total_tokens == prompt_tokens + completion_tokens.",
     "CompletionUsage.total_tokens: total number of tokens used in the request (prompt + completion)",
+    why="the server adds the counts; no model writes them",
 )
 MAX_TOKENS = register(
     "semantics.max_tokens",
@@ -53,18 +76,76 @@ MAX_TOKENS = register(
     "completion_tokens never exceeds max_tokens / max_completion_tokens; hitting it gives finish_reason "
     "`length`.",
     "max_tokens: the maximum number of tokens that can be generated",
+    why="the server stops generating at the cap and says why; the model cannot go past it",
+    parameters=(
+        Parameter(
+            CHAT_OPERATION,
+            "max_tokens",
+            "completion_tokens <= cap (and the text's bytes); a cap "
+            "reached on an answer asked to be long ends with finish_reason `length`",
+        ),
+        Parameter(CHAT_OPERATION, "max_completion_tokens", "the same, sent alone"),
+        Parameter(
+            COMPLETION_OPERATION,
+            "max_tokens",
+            "completion_tokens <= cap x choices; a cap reached on "
+            "an answer asked to be long ends with finish_reason `length`",
+        ),
+    ),
 )
 LOGPROBS = register(
     "semantics.logprobs",
     "error",
     "Logprobs are present exactly when asked, with top_logprobs of the asked size.",
     "CreateChatCompletionRequest.logprobs / top_logprobs",
+    why="log probabilities are computed by the server from the model's distribution: they exist for "
+    "every sampled token and are never positive",
+    relaxed="a warning when a choice has fewer logprob entries than the tokens usage counts (a server may "
+    "leave special tokens out)",
+    parameters=(
+        Parameter(
+            CHAT_OPERATION,
+            "logprobs",
+            "logprobs.content present exactly when asked; every value <= 0; "
+            "one entry per token; the entries' bytes join to the content",
+        ),
+        Parameter(CHAT_OPERATION, "top_logprobs", "at most k alternatives per token, and k for some token"),
+        Parameter(
+            COMPLETION_OPERATION,
+            "logprobs",
+            "0-5: present exactly when asked (0 too); the four lists of "
+            "one length; at most k + 1 alternatives; every value <= 0; the tokens join to the text",
+        ),
+    ),
+)
+STOP = register(
+    "semantics.stop",
+    "error",
+    "The generated text never contains a stop sequence; an answer that reached one ends with "
+    "finish_reason `stop`.",
+    "CreateChatCompletionRequest.stop: up to 4 sequences where the API will stop generating further tokens",
+    why="the server cuts the text at the first stop sequence before returning it: no text it returns can "
+    "hold one",
+    parameters=(
+        Parameter(
+            CHAT_OPERATION,
+            "stop",
+            "a string or a list: no choice's content contains one; an answer "
+            "asked to reach one ends with `stop`, short of the cap",
+        ),
+        Parameter(
+            COMPLETION_OPERATION,
+            "stop",
+            "a string or a list: no choice's text (after an echoed prompt) contains one",
+        ),
+    ),
 )
 
 
-CHAT_OPERATION = "createChatCompletion"
-COMPLETION_OPERATION = "createCompletion"
-EMBEDDING_OPERATION = "createEmbedding"
+#: Why the parameters of every text operation that no check can verify are such.
+SAMPLING = "sampling settings: their effect is a distribution over answers, which one answer cannot show"
+END_USER = "an end-user id for abuse monitoring: nothing in the answer shows it"
+
 SEMANTIC_OPERATIONS = frozenset({CHAT_OPERATION, COMPLETION_OPERATION, EMBEDDING_OPERATION})
 
 CUT = frozenset({"length", "content_filter"})  # a choice that did not end on its own
@@ -102,19 +183,28 @@ def _n(request: Mapping[str, Any]) -> int | None:
     return n if json_int(n) is not None and n >= 1 else None
 
 
-def _prompt_count(prompt: Any) -> int | None:
-    """How many prompts a completions ``prompt`` holds (None when unclear)."""
-    if prompt is None or isinstance(prompt, str):
-        return 1
+def prompt_texts(prompt: Any) -> list[str | None] | None:
+    """The text of each prompt of a completions ``prompt`` (None for one given as token ids); None
+    when the form is unclear. A string, strings, token ids, or lists of token ids."""
+    if prompt is None:
+        return ["<|endoftext|>"]  # the API's default prompt
+    if isinstance(prompt, str):
+        return [prompt]
     if not isinstance(prompt, list) or not prompt:
         return None
     if all(isinstance(item, str) for item in prompt):
-        return len(prompt)
+        return list(prompt)
     if all(json_int(item) is not None for item in prompt):
-        return 1  # one prompt given as tokens
+        return [None]  # one prompt given as tokens
     if all(isinstance(item, list) for item in prompt):
-        return len(prompt)
+        return [None] * len(prompt)
     return None
+
+
+def _prompt_count(prompt: Any) -> int | None:
+    """How many prompts a completions ``prompt`` holds (None when unclear)."""
+    texts = prompt_texts(prompt)
+    return None if texts is None else len(texts)
 
 
 def expected_choices(request: Any, operation_id: str) -> int | None:
@@ -199,11 +289,6 @@ def _carries_logprobs(value: Any) -> bool:
     return value is not None
 
 
-def _logprob_items(choice: Mapping[str, Any]) -> list[Any] | None:
-    content = as_dict(choice.get("logprobs")).get("content")
-    return content if isinstance(content, list) else None
-
-
 def unasked_logprobs(choices: list[Any]) -> Iterator[Violation]:
     """The first choice that carries logprobs nobody asked for."""
     for j, choice in enumerate(choices):
@@ -213,3 +298,54 @@ def unasked_logprobs(choices: list[Any]) -> Iterator[Violation]:
                 f"/choices/{j}/logprobs",
             )
             return
+
+
+# --- stop sequences ------------------------------------------------------------------------------------
+
+
+def stop_sequences(request: Mapping[str, Any]) -> list[str]:
+    """The request's stop sequences (``stop``: a string or a list of them); empty ones stop nothing."""
+    stop = request.get("stop")
+    values = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
+    return [value for value in values if isinstance(value, str) and value]
+
+
+def check_stop(text: Any, stops: list[str], pointer: str) -> Iterator[Violation]:
+    """A returned text that holds a stop sequence: the server did not stop there."""
+    if not isinstance(text, str):
+        return
+    for stop in stops:
+        if stop in text:
+            yield STOP.violation(
+                f"the text contains the stop sequence {stop!r} at character {text.index(stop)}: {short(text)}",
+                pointer,
+            )
+            return
+
+
+# --- JSON Schema -----------------------------------------------------------------------------------------
+
+
+def schema_errors(instance: Any, schema: Any) -> list[str] | None:
+    """Why ``instance`` fails the JSON Schema ``schema`` (None when the schema cannot be used)."""
+    if not isinstance(schema, dict):
+        return None
+    from jsonschema import exceptions as jsonschema_exceptions
+    from jsonschema.validators import Draft202012Validator, validator_for
+    from referencing import Registry
+    from referencing.exceptions import Unresolvable
+
+    try:
+        cls = validator_for(schema, default=Draft202012Validator)
+        cls.check_schema(schema)
+        # An empty registry: a `$ref` to anything outside the schema is never fetched.
+        validator = cls(schema, registry=Registry())
+        errors = [
+            f"{pointer_from_path(list(error.absolute_path)) or '/'}: {error.message}"
+            for error in validator.iter_errors(instance)
+        ]
+    except (jsonschema_exceptions.SchemaError, jsonschema_exceptions.ValidationError, Unresolvable):
+        return None
+    except Exception:  # a fuzzed schema can break a validator in odd ways; that is not the server's fault
+        return None
+    return errors

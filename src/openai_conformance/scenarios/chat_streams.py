@@ -1,0 +1,99 @@
+"""Chat scenarios streamed: plain, with its usage chunk, two choices, a tool call, and against the plain answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, answer_body
+from openai_conformance.scenarios.chat import CHAT, PATH, chat_body, chat_scenario, send_chat
+from openai_conformance.scenarios.chat_tools import FORCED, WEATHER_TOOL
+from openai_conformance.validation.parsed_stream import ParsedStream, choices_of, parse_stream
+from openai_conformance.validation.registry import register
+
+__all__ = ["MATCHES_PLAIN", "SCENARIOS"]
+
+MATCHES_PLAIN = register(
+    "stream.matches_plain",
+    "warning",
+    "A streamed answer has the shape of the plain answer to the same request (choices, content kind, "
+    "finish_reason).",
+    "API reference: streaming sends the same completion as chunks; a model may still vary between two calls",
+    why="a model may answer two requests differently even at temperature 0",
+)
+
+#: The shape of an answer: choice index → (content kind, finish_reason).
+Shape = dict[int, tuple[str, Any]]
+
+
+def _stream(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    yield from send_chat(ctx, chat_body(ctx, model, "Say hello."), stream=True)
+
+
+def _stream_usage(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    body = chat_body(ctx, model, "Say hello.", stream_options={"include_usage": True})
+    yield from send_chat(ctx, body, stream=True)
+
+
+def _stream_n(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    yield from send_chat(ctx, chat_body(ctx, model, "Name a colour.", n=2), stream=True)
+
+
+def _stream_tool(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    body = chat_body(ctx, model, "What is the weather in Paris?", tools=[WEATHER_TOOL], tool_choice=FORCED)
+    yield from send_chat(ctx, body, stream=True)
+
+
+def _plain_shape(body: dict[str, Any]) -> Shape:
+    shape: Shape = {}
+    for _, choice in choices_of(body):
+        if isinstance(choice.get("index"), int):
+            message = choice["message"] if isinstance(choice.get("message"), dict) else {}
+            kind = "tool_calls" if message.get("tool_calls") else "content"
+            shape[choice["index"]] = (kind, choice.get("finish_reason"))
+    return shape
+
+
+def _stream_shape(stream: ParsedStream) -> Shape:
+    kinds: dict[int, str] = {}
+    finish: dict[int, Any] = {}
+    for _, chunk in stream.every_chunk:
+        for _, choice in choices_of(chunk):
+            if not isinstance(choice.get("index"), int):
+                continue
+            index = choice["index"]
+            delta = choice["delta"] if isinstance(choice.get("delta"), dict) else {}
+            kinds.setdefault(index, "content")
+            if delta.get("tool_calls"):
+                kinds[index] = "tool_calls"
+            if choice.get("finish_reason") is not None:
+                finish[index] = choice["finish_reason"]
+    return {index: (kind, finish.get(index)) for index, kind in kinds.items()}
+
+
+def _stream_matches_plain(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    """The same request, plain and streamed: the same choices, content kinds and finish reasons."""
+    body = chat_body(ctx, model, "Name a colour.", n=2)
+    plain = ctx.post(PATH, body)
+    streamed = ctx.post(PATH, {**body, "stream": True}, stream=True)
+    plain_body = answer_body(plain)
+    if plain_body is None or streamed.status != 200 or streamed.stream_cut:
+        return  # each answer is judged on its own by the other scenarios
+    stream = parse_stream(streamed)
+    if any(ctx.check(plain, CHAT)) or any(ctx.check_stream(stream, CHAT)):
+        return  # a broken answer is reported by its own check; comparing it would say it twice
+    expected, got = _plain_shape(plain_body), _stream_shape(stream)
+    if expected and got != expected:
+        message = f"the streamed answer has the shape {got}, the plain answer to the same request {expected}"
+        yield MATCHES_PLAIN.violation(message), streamed
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    chat_scenario("stream", "a plain stream", _stream),
+    chat_scenario("stream_usage", "a stream with include_usage", _stream_usage),
+    chat_scenario("stream_n", "a stream of two choices", _stream_n),
+    chat_scenario("stream_tool", "a stream with a forced tool call", _stream_tool),
+    chat_scenario(
+        "stream_matches_plain", "a stream has the shape of the plain answer", _stream_matches_plain
+    ),
+)

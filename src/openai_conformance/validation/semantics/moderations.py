@@ -1,0 +1,87 @@
+"""Semantics of moderations: one result per input, every category scored, `flagged` as its categories say."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from openai_conformance.validation.registry import Parameter, register
+from openai_conformance.validation.semantics.shared import as_dict, short
+from openai_conformance.validation.violations import Violation
+
+__all__ = ["MODERATION_CATEGORIES", "MODERATION_COUNT", "MODERATION_FLAGGED", "check_moderation"]
+
+_MODERATION = "createModeration"
+
+MODERATION_COUNT = register(
+    "semantics.moderation_count",
+    "error",
+    "One moderation result per input (a string is one input, a list of strings one each), in order.",
+    "CreateModerationResponse.results: a list of moderation objects",
+    why="the server classifies each input it was given; the count is its loop, not a model's choice",
+    parameters=(Parameter(_MODERATION, "input", "a string: one result; a list of strings: one result each"),),
+)
+MODERATION_CATEGORIES = register(
+    "semantics.moderation_categories",
+    "error",
+    "Every category of a result is in both `categories` and `category_scores`, each score in [0, 1].",
+    "CreateModerationResponse.results[].category_scores: the scores of each category",
+    why="a category the server flags is one it scored; a score is a probability",
+)
+MODERATION_FLAGGED = register(
+    "semantics.moderation_flagged",
+    "error",
+    "`flagged` is true exactly when some category is true.",
+    "CreateModerationResponse.results[].flagged: whether any of the below categories are flagged",
+    why="`flagged` is defined from the categories the server itself reports",
+)
+
+
+def _inputs(value: Any) -> int | None:
+    if isinstance(value, str):
+        return 1
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+        return len(value)
+    return None  # multi-modal parts: one or several results, as the model reads them
+
+
+def _score(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+
+
+def _result(result: Mapping[str, Any], pointer: str) -> Iterator[Violation]:
+    categories, scores = result.get("categories"), result.get("category_scores")
+    if not isinstance(categories, dict) or not isinstance(scores, dict):
+        return  # the schema's to judge
+    unscored = sorted(set(categories) - set(scores))
+    flags_missing = sorted(set(scores) - set(categories))
+    if unscored or flags_missing:
+        what = (
+            f"{unscored} have no score" if unscored else f"{flags_missing} are scored but not in categories"
+        )
+        yield MODERATION_CATEGORIES.violation(f"categories {what}", f"{pointer}/category_scores")
+    bad = next((name for name, value in scores.items() if not _score(value)), None)
+    if bad is not None:
+        yield MODERATION_CATEGORIES.violation(
+            f"the score of {bad!r} is {short(scores[bad])}, not a probability in [0, 1]",
+            f"{pointer}/category_scores",
+        )
+    flagged = result.get("flagged")
+    on = sorted(name for name, value in categories.items() if value is True)
+    if isinstance(flagged, bool) and flagged != bool(on):
+        why = f"categories {on} are true" if on else "no category is true"
+        yield MODERATION_FLAGGED.violation(
+            f"flagged is {str(flagged).lower()} but {why}", f"{pointer}/flagged"
+        )
+
+
+def check_moderation(body: Mapping[str, Any], request: Mapping[str, Any]) -> Iterator[Violation]:
+    """The moderation rules on one answer."""
+    results = body.get("results")
+    if not isinstance(results, list):
+        return
+    expected = _inputs(request.get("input"))
+    if expected is not None and len(results) != expected:
+        yield MODERATION_COUNT.violation(f"{len(results)} results for {expected} inputs", "/results")
+    for i, result in enumerate(results):
+        yield from _result(as_dict(result), f"/results/{i}")
