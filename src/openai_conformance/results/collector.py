@@ -160,7 +160,8 @@ def decide_outcome(
     result.conclude()
     if expect_success and result.outcome is Outcome.PASSED and not result.judged_2xx:
         result.outcome = Outcome.NOT_REACHED
-        result.note = result.note or _unreached_note(result, unreached)
+        why = _unreached_note(result, unreached)  # first: what the outcome means
+        result.note = f"{why}; {result.note}" if result.note else why
     return result
 
 
