@@ -60,6 +60,7 @@ class Resources:
         self._runner = runner
         self._pool = Pool(graph)
         self._recipes: dict[str, GeneratedCase] = {}  # per kind: a create request that made one
+        self._tried: dict[str, list[GeneratedCase]] = {}  # per kind: the first create requests sent
         self._failed: dict[str, str] = {}  # per kind: why none could be made (not asked again)
         self._making: set[str] = set()
         self._lock = threading.RLock()
@@ -107,6 +108,12 @@ class Resources:
     def capture(self, operation: Operation, exchange: Exchange, case: GeneratedCase | None = None) -> None:
         """Keep the resources a success answer shows (a consuming operation's answer removes its own);
         a create request that made one is kept to make more (``case``: the request as sent)."""
+        made = self.graph.creates(operation)
+        if case is not None and made is not None:  # the very requests drawing would give again
+            with self._lock:
+                tried = self._tried.setdefault(made.key, [])
+                if len(tried) < _SETUP_TRIES:
+                    tried.append(case)
         args = path_args(operation.path, exchange.request.path)
         slots = self.graph.slots(operation)
         values = tuple(args.get(slot.param, "") for slot in slots)
@@ -126,7 +133,6 @@ class Resources:
                 return
             for key in self._pool.take(operation, body, values):
                 self._failed.pop(key, None)
-            made = self.graph.creates(operation)
             if case is not None and made is not None and made.made_id(body) is not None:
                 self._recipes.setdefault(made.key, case)
 
@@ -266,7 +272,7 @@ class Resources:
         create = kind.create
         assert create is not None
         recipe = self._recipes.get(kind.key)
-        cases = [recipe] if recipe is not None else self._drawn(create)
+        cases = [recipe] if recipe is not None else self._tried.get(kind.key) or self._drawn(create)
         reason = f"its create operation ({create.label}) could not be drawn: {_UNKNOWN}"
         fresh = False
         for case in [*cases[:_SETUP_TRIES], *cases[:1]]:
