@@ -18,7 +18,24 @@ from openai_conformance.cli import main
         (["run", "--header", "no colon"], "is not of the form 'Name: value'"),
         (["run", "--include", "noSuchOperation"], "no operation matches"),
         (["run", "--spec", "no-such-pin-or-file"], "neither an existing path"),
-        (["run", "--base-url", "http://127.0.0.1:9", "--fault", "x"], "cannot be used with --base-url"),
+        (
+            ["run", "--base-url", "http://127.0.0.1:9", "--fault", "x"],
+            "with --base-url it needs --upstream embedded",
+        ),
+        (
+            ["run", "--base-url", "http://127.0.0.1:9", "--upstream", "ftp://x"],
+            "--upstream must start with http",
+        ),
+        (
+            ["run", "--base-url", "http://127.0.0.1:9", "--upstream", "embedded:0"],
+            "needs a port between 1 and 65535",
+        ),
+        (["run", "--upstream", "embedded"], "give the proxy with --base-url"),
+        (
+            ["run", "--base-url", "http://127.0.0.1:9", "--upstream", "embedded", "--workers", "2"],
+            "use --concurrency",
+        ),
+        (["run", "--upstream-header", "X-A: b"], "--upstream-header needs --upstream"),
         (["serve", "--fault", "no-such-fault"], "unknown fault"),
         (["run", "--draw-ahead", "sometimes"], "--draw-ahead must be auto, always or never"),
     ],

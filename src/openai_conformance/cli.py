@@ -127,6 +127,8 @@ def _run(args: argparse.Namespace) -> int:
             open_target(contract, config.base_url, api_key=config.api_key, faults=config.faults)
         )
         runner = stack.enter_context(Runner(contract, config, target, feed=feed))
+        if runner.upstream is not None and not args.quiet:  # where the proxy must forward to
+            print(runner.upstream.notice(), flush=True)
         console = ConsoleReporter(quiet=args.quiet, secrets=runner.secrets)
         progress = stack.enter_context(ProgressDisplay(console.console, enabled=False if args.quiet else None))
         collector = RunCollector()

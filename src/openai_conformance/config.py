@@ -21,7 +21,6 @@ from openai_conformance.options import (
     between,
     comma_list,
     declared_options,
-    headers,
     http_url,
     listed,
     number,
@@ -31,12 +30,16 @@ from openai_conformance.options import (
     switch,
     text,
 )
+from openai_conformance.options import (
+    headers as header_values,
+)
 
 if TYPE_CHECKING:
     from openai_conformance.openapi.loader import Contract
 
 __all__ = [
     "DRAW_AHEAD_MODES",
+    "EMBEDDED_UPSTREAM_PORT",
     "FAIL_ON",
     "PROFILES",
     "REPORT_FORMATS",
@@ -84,6 +87,23 @@ def _file(flag: str, value: Any) -> Path | None:
 REPORT_FORMATS = ("github", "none")
 
 
+#: Where ``--upstream embedded`` serves the reference server for the proxy to forward to.
+EMBEDDED_UPSTREAM_PORT = 8001
+
+
+def _upstream(flag: str, value: Any) -> str | None:
+    """A URL, ``embedded`` or ``embedded:PORT`` (kept as given; runner/upstream.py opens it)."""
+    if not value:
+        return None
+    text = str(value)
+    if text == "embedded" or text.startswith("embedded:"):
+        port = text.partition(":")[2] or str(EMBEDDED_UPSTREAM_PORT)
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"{flag} embedded:PORT needs a port between 1 and 65535, not {port!r}")
+        return f"embedded:{int(port)}"
+    return http_url(flag, text)
+
+
 def _reports(flag: str, values: Any) -> tuple[str, ...]:
     return _known_names(flag, values, REPORT_FORMATS, "output")
 
@@ -115,7 +135,7 @@ class RunConfig:
         factory=dict,
         metavar="HEADER",
         repeat=True,
-        convert=headers,
+        convert=header_values,
         report="header_names",
         to_report=sorted,
     )
@@ -278,16 +298,54 @@ class RunConfig:
     )
     faults: tuple[str, ...] = listed(
         "--fault",
-        "embedded target only: switch on a deviation of the reference server (repeatable; see "
-        "serve --list-faults)",
+        "embedded target (or --upstream embedded) only: switch on a deviation of the reference "
+        "server (repeatable; see serve --list-faults)",
         metavar="ID",
+    )
+    # -- a proxy and its upstream ----------------------------------------------------------------------
+    upstream: str | None = text(
+        "--upstream",
+        "the target is a proxy: send every request to its upstream too and compare the answers; "
+        f"a URL, or embedded (the reference server on 127.0.0.1:{EMBEDDED_UPSTREAM_PORT}, "
+        "embedded:PORT elsewhere) to configure as the proxy's upstream",
+        metavar="URL|embedded",
+        convert=_upstream,
+    )
+    # A secret: never written anywhere.
+    upstream_api_key: str | None = text(
+        "--upstream-api-key",
+        "API key for the upstream (default: $OPENAI_CONFORMANCE_UPSTREAM_API_KEY)",
+        metavar="KEY",
+        env="OPENAI_CONFORMANCE_UPSTREAM_API_KEY",
+        report=None,
+    )
+    upstream_headers: dict[str, str] = option(
+        "--upstream-header",
+        "extra header 'Name: value' for the upstream (repeatable)",
+        factory=dict,
+        metavar="HEADER",
+        repeat=True,
+        convert=header_values,
+        report="upstream_header_names",
+        to_report=sorted,
     )
 
     def __post_init__(self) -> None:
-        if self.faults and self.base_url:
+        embedded_upstream = bool(self.upstream and self.upstream.startswith("embedded:"))
+        if self.faults and self.base_url and not embedded_upstream:
             raise ConfigError(
-                "--fault switches on a deviation of the embedded reference server; it cannot be used with --base-url"
+                "--fault switches on a deviation of the embedded reference server; with --base-url it "
+                "needs --upstream embedded (the faults are then the upstream's)"
             )
+        if self.upstream and not self.base_url:
+            raise ConfigError("--upstream compares a proxy with its upstream: give the proxy with --base-url")
+        if self.upstream and self.workers > 1:
+            raise ConfigError(
+                "--upstream pairs every request with its upstream's in one sequence; it cannot be used "
+                "with --workers (use --concurrency)"
+            )
+        if self.upstream_headers and not self.upstream:
+            raise ConfigError("--upstream-header needs --upstream URL")
         if self.baseline_update and self.baseline is None:
             raise ConfigError("--baseline-update needs --baseline FILE: the file to write")
         if self.expect_auth and not self.api_key:

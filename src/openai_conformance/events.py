@@ -38,6 +38,7 @@ __all__ = [
     "RunFinished",
     "RunStarted",
     "TargetDown",
+    "UpstreamAnswer",
     "drive",
 ]
 
@@ -64,6 +65,16 @@ class OperationStarted:
 
 
 @dataclass(frozen=True, slots=True)
+class UpstreamAnswer:
+    """With --upstream: the upstream's answer to the request of a :class:`CaseJudged`."""
+
+    status: int
+    curl: str  # the request as sent to the upstream, redacted
+    pointers: tuple[str | None, ...] = ()  # per violation of the case: the place of the upstream's answer
+    exchange: Exchange | None = field(default=None, compare=False)  # stays in the process, as the case's
+
+
+@dataclass(frozen=True, slots=True)
 class CaseJudged:
     """One answer and what was found in it, or one request that could not be tested (``error``)."""
 
@@ -80,12 +91,14 @@ class CaseJudged:
     elapsed: float = 0.0  # seconds until the whole answer had arrived
     # The answer itself, for consumers in the same process (stream timelines); never sent to other processes.
     exchange: Exchange | None = field(default=None, compare=False)
+    upstream: UpstreamAnswer | None = None  # with --upstream: what the upstream answered to the same request
 
     def without_exchange(self) -> CaseJudged:
-        """The event as it crosses to another process: everything but the answer's bytes."""
+        """The event as it crosses to another process: everything but the answers' bytes."""
         from dataclasses import replace
 
-        return replace(self, exchange=None)
+        upstream = self.upstream
+        return replace(self, exchange=None, upstream=upstream and replace(upstream, exchange=None))
 
 
 @dataclass(frozen=True, slots=True)

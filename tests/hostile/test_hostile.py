@@ -166,6 +166,9 @@ def test_a_429_storm_is_retried_a_bounded_number_of_times(
             "--no-probes",
             "--max-boundaries",
             "0",
+            # time enough for each 429 to arrive on a busy machine: a try that timed out is not retried
+            "--timeout",
+            "5",
         )
     _could_not_test(run, "createEmbedding", "still 429 after 3 attempts")
     _control_kept(run)

@@ -34,11 +34,13 @@ class RealServer:
     command: Callable[[Path, int], list[str]]  # (working folder, port) → argv
     env: Callable[[int], dict[str, str]] = field(default=lambda port: {})
     files: dict[str, str] = field(default_factory=dict)  # written into the working folder first
+    start_timeout: float = _START_TIMEOUT  # seconds until it must listen
 
     def missing(self) -> str | None:
         """Why the server cannot be started here, or None."""
         if not self.program.exists():
-            return f"{self.name} is not installed ({self.program} is missing): run .ci/install-real-servers"
+            installer = ".ci/install-litellm" if self.name == "litellm" else ".ci/install-real-servers"
+            return f"{self.name} is not installed ({self.program} is missing): run {installer}"
         if self.name == "mock-llm" and shutil.which("node") is None:
             return "mock-llm needs node, which is not on PATH"
         return None
@@ -58,7 +60,7 @@ class RealServer:
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_for(port, process, workdir / "server.log")
+            _wait_for(port, process, workdir / "server.log", self.start_timeout)
             yield f"http://127.0.0.1:{port}"
         finally:
             process.terminate()  # the process this test started, by its own handle
@@ -70,8 +72,8 @@ class RealServer:
             log.close()
 
 
-def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + _START_TIMEOUT
+def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}: {log.read_text()[-2000:]}")
@@ -80,7 +82,7 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
                 return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"the server did not listen on 127.0.0.1:{port} within {_START_TIMEOUT:g} s")
+    raise RuntimeError(f"the server did not listen on 127.0.0.1:{port} within {timeout:g} s")
 
 
 _VENV = INSTALLED / "venv" / "bin"
@@ -127,3 +129,25 @@ SERVERS: dict[str, RealServer] = {
         env=lambda port: {"HOST": "127.0.0.1", "PORT": str(port)},
     ),
 }
+
+_LITELLM = INSTALLED / "litellm" / "bin" / "litellm"
+
+#: The LiteLLM proxy (``.ci/install-litellm``), configured by ``litellm.yaml`` in its working folder.
+LITELLM = RealServer(
+    "litellm",
+    _LITELLM,
+    lambda workdir, port: [
+        str(_LITELLM),
+        "--config",
+        str(workdir / "litellm.yaml"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--num_workers",
+        "1",
+    ],
+    # Its cost map from the package, not from the network; no telemetry.
+    env=lambda port: {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_TELEMETRY": "False"},
+    start_timeout=120.0,
+)

@@ -4,7 +4,8 @@
 so a test can hold the two to each other. A check is *declared* by a module-level
 ``NAME = register("area.rule", …)`` and *emitted* where ``NAME.violation(…)`` is called (the receiver
 may be the declaration, an import of it, a local variable bound to one, or a conditional between
-declarations) or where a ``Finding(check="area.rule", …)`` is built directly.
+declarations), where a ``Finding(check="area.rule", …)`` is built directly, or where a proxy
+``Difference(NAME, …)`` is built (validation/proxy/: its violation is ``difference.check.violation``).
 """
 
 from __future__ import annotations
@@ -216,12 +217,18 @@ def _read_receivers(module: str, tree: ast.Module, resolver: _Resolver, result: 
             and isinstance(node.targets[0], ast.Name)
         }
         for node in _own_nodes(scope):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            if not isinstance(node, ast.Call):
                 continue
-            if node.func.attr != "violation":
+            if isinstance(node.func, ast.Name) and node.func.id == "Difference" and node.args:
+                receiver = node.args[0]  # a proxy difference: its violation is built from its check
+            elif isinstance(node.func, ast.Attribute) and node.func.attr == "violation":
+                receiver = node.func.value
+                if isinstance(receiver, ast.Attribute) and receiver.attr == "check":
+                    continue  # a Difference's check: emitted where the Difference is built
+            else:
                 continue
             place = f"{module}:{node.lineno}"
-            ids = resolver.expression(module, node.func.value, dict(assigned), params)
+            ids = resolver.expression(module, receiver, dict(assigned), params)
             if not ids:
                 result.unresolved.append(place)
             for check_id in ids:

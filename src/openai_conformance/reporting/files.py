@@ -80,9 +80,10 @@ def to_junit(run: RunResult, secrets: Iterable[str] = ()) -> str:
                     redact(f"{finding.check} at {finding.pointer or '/'}: {finding.message}", secrets)
                 ),
             )
-            failure.text = _xml_text(
-                redact(f"status {finding.status}, seen {finding.occurrences}x\n{finding.curl}", secrets)
-            )
+            said = f"status {finding.status}, seen {finding.occurrences}x\n{finding.curl}"
+            if finding.upstream is not None:  # --upstream: the same request, as the upstream got it
+                said += f"\nthe upstream answered {finding.upstream.status}:\n{finding.upstream.curl}"
+            failure.text = _xml_text(redact(said, secrets))
         if op.outcome is Outcome.ERROR:
             error = ET.SubElement(
                 case,
@@ -197,6 +198,9 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
                     f"  {finding.curl}",
                     "  ```",
                 ]
+                if finding.upstream is not None:  # --upstream: the same request, as the upstream got it
+                    said = f"  The upstream answered {finding.upstream.status} to the same request:"
+                    lines += ["", said, "", "  ```sh", f"  {finding.upstream.curl}", "  ```"]
     errored = [op for op in run.operations if op.errors]
     if errored:
         lines += ["", "## Could not test", ""]

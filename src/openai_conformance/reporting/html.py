@@ -103,6 +103,13 @@ class ExcerptView:
 
 
 @dataclass(slots=True)
+class UpstreamView:
+    status: int
+    curl: str
+    excerpt: ExcerptView | None
+
+
+@dataclass(slots=True)
 class FindingView:
     anchor: str
     operation: str  # operationId
@@ -122,6 +129,7 @@ class FindingView:
     excerpt: ExcerptView | None
     baseline: dict[str, Any] | None  # status, entry, reason, issue, expires
     fails: bool
+    upstream: UpstreamView | None = None  # --upstream: the upstream's answer to the same request
 
     @property
     def search(self) -> str:
@@ -267,7 +275,15 @@ def _finding(op: dict[str, Any], item: dict[str, Any], anchor: str) -> FindingVi
         excerpt=_excerpt(item.get("excerpt")),
         baseline=baseline,
         fails=fails,
+        upstream=_upstream(item.get("upstream")),
     )
+
+
+def _upstream(data: Any) -> UpstreamView | None:
+    if not isinstance(data, dict):
+        return None
+    status, curl = int(data.get("status") or 0), str(data.get("curl") or "")
+    return UpstreamView(status, curl, _excerpt(data.get("excerpt")))
 
 
 def _stream(data: dict[str, Any], anchor: str) -> StreamView:

@@ -21,9 +21,10 @@ from openai_conformance.events import (
     RunFinished,
     RunStarted,
     TargetDown,
+    UpstreamAnswer,
 )
 from openai_conformance.openapi.operations import Operation
-from openai_conformance.results.evidence import excerpt_of
+from openai_conformance.results.evidence import UpstreamEvidence, excerpt_of
 from openai_conformance.results.info import Settings, Target
 from openai_conformance.results.models import VALID, Finding, OperationResult, Outcome, RunResult
 from openai_conformance.results.streams import keep_stream, stream_record
@@ -63,7 +64,9 @@ class OperationRecorder:
             result.add_error(note)
         exchange = event.exchange
         evidence = None if exchange is None else functools.partial(excerpt_of, exchange)
-        for violation in event.violations:
+        upstream = event.upstream
+        for n, violation in enumerate(event.violations):
+            beside = upstream.pointers[n] if upstream is not None and n < len(upstream.pointers) else None
             result.add(
                 violation,
                 status=event.status,
@@ -71,6 +74,7 @@ class OperationRecorder:
                 request_size=event.request_size,
                 request=event.request_kind or VALID,
                 evidence=evidence,
+                upstream=None if beside is None else functools.partial(_upstream_evidence, upstream, beside),
             )
         if exchange is not None:  # in the process that judged: its stream, with its timeline
             stream = stream_record(event.source, exchange, (v.pointer for v in event.violations))
@@ -280,6 +284,15 @@ class RunCollector:
         run.operations.sort(key=lambda r: order.get((r.method, r.path), len(order)))
         if not run.fatal and not run.interrupted:
             run.fatal = untestable_run(run)
+
+
+def _upstream_evidence(upstream: UpstreamAnswer | None, pointer: str) -> UpstreamEvidence | None:
+    """The upstream's answer beside a finding: its status, reproduction and the excerpt at ``pointer``."""
+    if upstream is None:
+        return None
+    answer = upstream.exchange
+    excerpt = excerpt_of(answer, pointer) if answer is not None else None
+    return UpstreamEvidence(upstream.status, upstream.curl, excerpt)
 
 
 def _add_crash(result: OperationResult, event: TargetDown) -> None:

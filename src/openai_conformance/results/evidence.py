@@ -13,9 +13,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from openai_conformance.results.record import from_record, record_of
 from openai_conformance.transport.exchange import Exchange
 
-__all__ = ["Excerpt", "excerpt_of"]
+__all__ = ["Excerpt", "UpstreamEvidence", "excerpt_of"]
 
 _MAX_TEXT = 2400  # characters of an excerpt
 _MAX_STRING = 160  # characters of one string value
@@ -50,6 +51,24 @@ class Excerpt:
         return cls(
             str(data.get("where") or "body"), data["text"], highlight, str(data.get("content_type") or "")
         )
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamEvidence:
+    """With --upstream: the upstream's answer to the request of a finding, beside the proxy's."""
+
+    status: int
+    curl: str  # the request as sent to the upstream (its key redacted too)
+    excerpt: Excerpt | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return record_of(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> UpstreamEvidence | None:
+        if not isinstance(data, dict):
+            return None
+        return from_record(cls, data, excerpt=Excerpt.from_dict(data.get("excerpt")))
 
 
 def _unescape(token: str) -> str:

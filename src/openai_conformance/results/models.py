@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openai_conformance.results.evidence import Excerpt
+from openai_conformance.results.evidence import Excerpt, UpstreamEvidence
 from openai_conformance.results.identity import BaselineMark, BaselineSummary, signature_of
 from openai_conformance.results.info import Settings, SpecInfo, Target
 from openai_conformance.results.record import from_record, record_of
@@ -33,10 +33,11 @@ __all__ = [
 #: ``diagnosis``; ``target.api_base`` and ``target.example_request``.
 #: 1.3: per operation ``streams``; per violation ``signature``, ``excerpt``, ``baseline``; the run's
 #: ``baseline``; summary ``tested``, ``answered_2xx``, ``new_violations``, ``known``. The JSON Schema
-#: 1.4: the outcome ``not_reached`` (answered, but never with a success); per operation ``reached``
+#: of the current format is ``openai-conformance report schema`` (results/schema.py).
+#: 1.4: per violation ``upstream`` (with --upstream: the upstream's status, excerpt and reproduction).
+#: 1.5: the outcome ``not_reached`` (answered, but never with a success); per operation ``reached``
 #: (a 2xx answer was judged); summary ``judged_2xx``.
-#: The JSON Schema of the current format is ``openai-conformance report schema`` (results/schema.py).
-REPORT_FORMAT = "1.4"
+REPORT_FORMAT = "1.5"
 
 #: The kind of request of a finding whose request obeyed the schema and the API's rules.
 VALID = "valid"
@@ -104,6 +105,7 @@ class Finding:
     field: str = ""
     excerpt: Excerpt | None = None  # the part of the answer (of the kept reproduction) the pointer names
     baseline: BaselineMark | None = None  # how the run's baseline saw it (None: no baseline given)
+    upstream: UpstreamEvidence | None = None  # with --upstream: the upstream's answer to the same request
 
     @classmethod
     def from_violation(
@@ -130,6 +132,7 @@ class Finding:
             severity="warning" if data.get("severity") == "warning" else "error",
             excerpt=Excerpt.from_dict(data.get("excerpt")),
             baseline=BaselineMark.from_dict(data.get("baseline")),
+            upstream=UpstreamEvidence.from_dict(data.get("upstream")),
         )
 
     @property
@@ -220,11 +223,13 @@ class OperationResult:
         request_size: int,
         request: str = VALID,
         evidence: Callable[[str], Excerpt | None] | None = None,
+        upstream: Callable[[], UpstreamEvidence | None] | None = None,
     ) -> None:
         """Record a violation under its defect (:attr:`Finding.key`), keeping that defect's smallest
         reproducing request.
 
-        ``evidence(pointer)`` gives the excerpt of the answer; it is asked only for the reproduction kept.
+        ``evidence(pointer)`` gives the excerpt of the answer, ``upstream()`` the upstream's answer to
+        the same request; they are asked only for the reproduction kept.
         """
         finding = Finding.from_violation(
             violation, status=status, curl=curl, request_size=request_size, request=request
@@ -232,6 +237,7 @@ class OperationResult:
         existing = self.findings.get(finding.key)
         if existing is None:
             finding.excerpt = evidence(violation.pointer) if evidence else None
+            finding.upstream = upstream() if upstream else None
             self.findings[finding.key] = finding
             return
         existing.occurrences += 1
@@ -240,6 +246,7 @@ class OperationResult:
             existing.message, existing.pointer = violation.message, violation.pointer
             if evidence is not None:
                 existing.excerpt = evidence(violation.pointer)
+            existing.upstream = upstream() if upstream else None
 
     def add_error(self, message: str) -> None:
         if message not in self.errors and len(self.errors) < 20:
@@ -332,7 +339,7 @@ class OperationResult:
             ],
             streams=[StreamRecord.from_dict(s) for s in data.get("streams") or () if isinstance(s, dict)],
         )
-        # Before 1.4 a report did not say; a 2xx among its statuses is the best guess.
+        # Before 1.5 a report did not say; a 2xx among its statuses is the best guess.
         reached = data.get("reached")
         result.judged_2xx = int(result.answered_2xx if reached is None else bool(reached))
         for item in data.get("violations") or []:

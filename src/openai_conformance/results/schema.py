@@ -104,7 +104,20 @@ def _definitions() -> dict[str, Any]:
                 },
                 "excerpt": {"oneOf": [{"$ref": "#/$defs/excerpt"}, {"type": "null"}]},
                 "baseline": {"oneOf": [{"$ref": "#/$defs/baseline_mark"}, {"type": "null"}]},
-            }
+                "upstream": {"oneOf": [{"$ref": "#/$defs/upstream_answer"}, {"type": "null"}]},
+            },
+            required=(
+                *("check", "severity", "message", "pointer", "keyword", "field", "request", "status"),
+                *("occurrences", "curl", "signature", "excerpt", "baseline"),
+            ),
+        ),
+        "upstream_answer": _object(
+            {
+                "status": {**_INT, "description": "the upstream's status"},
+                "curl": {**_STRING, "description": "the same request as sent to the upstream"},
+                "excerpt": {"oneOf": [{"$ref": "#/$defs/excerpt"}, {"type": "null"}]},
+            },
+            description="With --upstream: the upstream's answer to the request of the finding.",
         ),
         "timeline_event": _object(
             {

@@ -25,6 +25,7 @@ from openai_conformance.validation.registry import register
 
 if TYPE_CHECKING:
     from openai_conformance.openapi.operations import Operation
+    from openai_conformance.runner.pairing import Pairing
 
 __all__ = ["TARGET_CRASHED", "WatchedTransport"]
 
@@ -63,6 +64,7 @@ class WatchedTransport(HttpTransport):
         self._suspect: tuple[Operation | None, Request] | None = None
         self._told: list[TargetDown] = []
         self._answered = False  # a target that never answered did not go down: it was never up
+        self.pairing: Pairing | None = None  # with --upstream: every request goes to the upstream too
 
     def take_events(self) -> list[TargetDown]:
         """The :class:`TargetDown` events noticed since the last call."""
@@ -93,6 +95,8 @@ class WatchedTransport(HttpTransport):
             exchange = super().send(request, stream=stream)  # it came back: this request once more
         self._suspect = None
         self._answered = True
+        if self.pairing is not None:
+            self.pairing.pair(exchange, self, stream=stream)
         return exchange
 
     def _tell(self, previous: tuple[Operation | None, Request], back: bool, waited: float) -> None:

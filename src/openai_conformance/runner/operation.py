@@ -23,6 +23,7 @@ from openai_conformance.openapi.operations import Operation, iter_operations
 from openai_conformance.openapi.resources import ResourceGraph
 from openai_conformance.results.collector import OperationRecorder
 from openai_conformance.runner.budget import TimeBudget
+from openai_conformance.runner.compare import compare_case
 from openai_conformance.runner.drawing import CaseSource
 from openai_conformance.runner.health import WatchedTransport
 from openai_conformance.runner.resources import Resources
@@ -204,14 +205,35 @@ class OperationRunner:
 
     # -- events --------------------------------------------------------------------------------
     def answered(
-        self, operation: Operation, source: str, exchange: Exchange, violations: list[Violation]
+        self,
+        operation: Operation,
+        source: str,
+        exchange: Exchange,
+        violations: list[Violation],
+        *,
+        upstream_violations: list[Violation] | None = None,
     ) -> CaseJudged:
-        """The event of one answer, with its redacted reproduction."""
+        """The event of one answer, with its redacted reproduction; with --upstream, compared with
+        the upstream's answer (``upstream_violations``: what the checks found in it, if known)."""
         notes: tuple[str, ...] = ()
         if exchange.truncated:  # only streams get here cut: the rest of a stream was not judged
             notes = ("a stream was larger than the size cap and was cut; its end was not judged",)
         elif exchange.stream_end is StreamEnd.CUT:
             notes = (f"{exchange.stream_note}; what arrived was judged, its end could not be",)
+        no_route = self.no_route.matches(exchange)
+        pairing = self.transport.pairing
+        upstream = None
+        if pairing is not None and not no_route:  # a route the proxy lacks: unsupported, not compared
+            violations, upstream, said = compare_case(
+                pairing,
+                self.judge,
+                operation.operation_id,
+                exchange,
+                violations,
+                secrets=self.secrets,
+                upstream_violations=upstream_violations,
+            )
+            notes += said
         request = exchange.request
         return CaseJudged(
             operation=operation,
@@ -221,10 +243,11 @@ class OperationRunner:
             curl=to_curl(request, self.secrets),
             request_size=len(request.content) + len(request.url),
             notes=notes,
-            no_route=self.no_route.matches(exchange),
+            no_route=no_route,
             request_kind=request_kind(request),
             elapsed=exchange.elapsed,
             exchange=exchange,
+            upstream=upstream,
         )
 
     def unusable(
@@ -299,8 +322,9 @@ _SECRET_NAME_PARTS = ("auth", "key", "token", "secret", "cookie", "password")
 
 def secrets_of(config: RunConfig) -> tuple[str, ...]:
     """The key and the values of credential-like user headers: never written anywhere."""
-    values = [config.api_key or ""]
-    values += [v for k, v in config.headers.items() if any(part in k.lower() for part in _SECRET_NAME_PARTS)]
+    values = [config.api_key or "", config.upstream_api_key or ""]
+    for given in (config.headers, config.upstream_headers):
+        values += [v for k, v in given.items() if any(part in k.lower() for part in _SECRET_NAME_PARTS)]
     found = []
     for value in values:
         token = value.split(" ", 1)[1] if value.lower().startswith(("bearer ", "basic ")) else value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Generator, Iterator, Sequence
@@ -20,6 +21,7 @@ from openai_conformance.runner.executors import Executor, SerialExecutor, Worker
 from openai_conformance.runner.health import WatchedTransport
 from openai_conformance.runner.operation import INTERRUPTED, build_operation_runner
 from openai_conformance.runner.probe import probe_target
+from openai_conformance.runner.upstream import Upstream, open_upstream, pair_with
 from openai_conformance.validation.judge import Judge
 
 if TYPE_CHECKING:
@@ -58,6 +60,12 @@ class Runner:
         self.budget = self.operation_runner.budget
         self.diagnosis: list[str] = []  # what the probes said of the target, for the headline
         self._started = time.monotonic()
+        self._resources = contextlib.ExitStack()
+        self.upstream: Upstream | None = None  # with --upstream: what the target is compared with
+        if config.upstream:
+            self.upstream = self._resources.enter_context(
+                open_upstream(contract, config.upstream, faults=config.faults)
+            )
 
     # -- the parts the runner is made of ---------------------------------------------------------
     @property
@@ -83,7 +91,10 @@ class Runner:
 
     def close(self) -> None:
         self.operation_runner.source.close()
+        if self.transport.pairing is not None:
+            self.transport.pairing.close()
         self.transport.close()
+        self._resources.close()
 
     def __enter__(self) -> Runner:
         return self
@@ -140,6 +151,11 @@ class Runner:
             models, api_base, example = probe.models, probe.api_base, probe.example_request
             self.operation_runner.no_route = probe.no_route
             self.diagnosis = probe.diagnosis
+            if self.upstream is not None:
+                try:
+                    self.transport.pairing = pair_with(self.upstream, self.config, self.contract)
+                except TargetError as exc:
+                    models, fatal = [], str(exc)
         self.target = Target(
             base_url=self.target.base_url,
             embedded=self.target.embedded,
@@ -188,6 +204,12 @@ class Runner:
         elif self.budget.ran_out:
             interrupted = self.budget.reason
             not_run = "not run: time budget exhausted"
+        upstream = self.upstream
+        if upstream is not None and upstream.forwarded == 0 and self.transport.pairing is not None:
+            self.diagnosis.append(
+                f"the proxy forwarded no request to its upstream at {upstream.for_proxy}: configure it "
+                "to forward there, or the comparison is with another server than the proxy's"
+            )
         return RunFinished(
             duration=time.monotonic() - self._started,
             finished_at=_utcnow(),

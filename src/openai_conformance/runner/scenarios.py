@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from openai_conformance.errors import TransportError
 from openai_conformance.events import CaseJudged
 from openai_conformance.openapi.operations import Operation
-from openai_conformance.scenarios import ScenarioContext, fit_models, scenarios_for
+from openai_conformance.runner.compare import Replay
+from openai_conformance.scenarios import Scenario, ScenarioContext, fit_models, scenarios_for
 from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.validation.violations import Violation
 
@@ -54,8 +56,16 @@ def run_scenarios(
             refused = exc if exc.exchange is not None else None
         except Exception as exc:  # a scenario that breaks is a tool error, never a verdict
             error = f"{scenario.id} failed: {type(exc).__name__}: {exc}"
+        theirs = _replayed(runner, scenario, context, sent) if runner.transport.pairing is not None else {}
         for exchange in list(sent):
-            yield runner.answered(operation, scenario.id, exchange, found.get(id(exchange), []))
+            mine = found.get(id(exchange), [])
+            upstream = exchange.upstream
+            if upstream is None or id(upstream) not in theirs:
+                yield runner.answered(operation, scenario.id, exchange, mine)
+            else:
+                yield runner.answered(
+                    operation, scenario.id, exchange, mine, upstream_violations=theirs[id(upstream)]
+                )
         for k, (request, message) in enumerate(unanswered):  # named by the scenario: "errors.invalid.…: …"
             text = f"{scenario.id}: {message}"
             if refused is not None and k == len(unanswered) - 1:  # the request that ended the scenario
@@ -64,3 +74,22 @@ def run_scenarios(
                 yield runner.failed(operation, scenario.id, request, text)
         if error is not None:
             yield CaseJudged(operation=operation, source=scenario.id, status=None, error=error)
+
+
+def _replayed(
+    runner: OperationRunner, scenario: Scenario, context: ScenarioContext, sent: list[Exchange]
+) -> dict[int, list[Violation]]:
+    """What ``scenario`` finds in the upstream's answers to its requests, by answer (``id``)."""
+    answers = [exchange.upstream for exchange in sent]
+    if not any(answers):
+        return {}
+    replay = Replay(runner.transport, answers)
+    seen: list[Exchange] = []
+    found: dict[int, list[Violation]] = {}
+    again = dataclasses.replace(context, transport=replay, on_answer=seen.append, on_unanswered=None)
+    try:
+        for violation, exchange in scenario.run(again):
+            found.setdefault(id(exchange), []).append(violation)
+    except Exception:
+        pass
+    return {id(exchange): found.get(id(exchange), []) for exchange in seen}

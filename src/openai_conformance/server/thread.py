@@ -31,12 +31,12 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 @contextmanager
-def serve_in_thread(app: ASGIApp, *, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve ``app`` on a free port of ``host`` in a daemon thread; yield its base URL.
+def serve_in_thread(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve ``app`` on ``port`` of ``host`` (0: a free one) in a daemon thread; yield its base URL.
 
     The server is stopped (and the thread joined, with a timeout) when the block exits.
     """
-    sock = _listen(host, 0)
+    sock = _listen(host, port)
     port = sock.getsockname()[1]
     config = uvicorn.Config(
         app,

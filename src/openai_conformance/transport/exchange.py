@@ -80,6 +80,9 @@ class Exchange:
     sse_problems: list[SseProblem] | None = None  # the framing problems the decoder noted on the way
     stream_end: StreamEnd | None = None  # how reading a stream ended; None when none was read
     stream_note: str | None = None  # what cut the stream, in words, when the suite cut it
+    # With --upstream: the upstream's answer to the same request, or why there is none.
+    upstream: Exchange | None = None
+    upstream_error: str | None = None
 
     @property
     def truncated(self) -> bool:

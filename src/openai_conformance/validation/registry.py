@@ -79,6 +79,10 @@ CHECK_MODULES: tuple[str, ...] = (
     "openai_conformance.scenarios.completions",
     "openai_conformance.capabilities",
     "openai_conformance.runner.health",
+    "openai_conformance.validation.proxy.answers",
+    "openai_conformance.validation.proxy.fields",
+    "openai_conformance.validation.proxy.streams",
+    "openai_conformance.validation.proxy.verdicts",
 )
 
 #: The part of a check id before the dot, in the order listings and reports speak of them.
@@ -91,6 +95,8 @@ AREAS: tuple[str, ...] = (
     "capability",
     "state",
     "target",
+    "proxy",
+    "upstream",
 )
 
 #: The operations whose answers a model writes: the catalogue lists each one's parameters.
