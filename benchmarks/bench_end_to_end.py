@@ -174,9 +174,10 @@ def run_st(
     env: dict[str, str],
     *,
     workers: int = 1,
+    phases: str = "fuzzing",
 ) -> ToolRun:
     command = [st, "run", str(spec), "--url", base_url, "-H", f"Authorization: Bearer {KEY}"]
-    command += ["--max-examples", str(examples), "--phases", "fuzzing", "--mode", "positive", "--seed", "0"]
+    command += ["--max-examples", str(examples), "--phases", phases, "--mode", "positive", "--seed", "0"]
     command += [
         "--no-shrink",
         "--continue-on-failure",
@@ -198,6 +199,16 @@ def run_st(
     return ToolRun(int(generated.group(1)), measured.wall, float(took[-1]) if took else 0.0, measured.rss_mb)
 
 
+def bench_env(work: Path) -> dict[str, str]:
+    """The environment of the measured subprocesses (and of this one): the pinned copies, a fresh cache, no key."""
+    env = dict(os.environ)
+    env.setdefault("OPENAI_CONFORMANCE_SPEC", str(REPO.parent / "shared" / "spec"))
+    env["OPENAI_CONFORMANCE_CACHE"] = str(work / "cache")
+    env.pop("OPENAI_API_KEY", None)
+    os.environ.update({k: env[k] for k in ("OPENAI_CONFORMANCE_SPEC", "OPENAI_CONFORMANCE_CACHE")})
+    return env
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
     parser.add_argument(
@@ -214,11 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     work = Path(tempfile.mkdtemp(prefix="oc-bench-e2e-"))
-    env = dict(os.environ)
-    env.setdefault("OPENAI_CONFORMANCE_SPEC", str(REPO.parent / "shared" / "spec"))
-    env["OPENAI_CONFORMANCE_CACHE"] = str(work / "cache")
-    env.pop("OPENAI_API_KEY", None)
-    os.environ.update({k: env[k] for k in ("OPENAI_CONFORMANCE_SPEC", "OPENAI_CONFORMANCE_CACHE")})
+    env = bench_env(work)
     st = find_st()
     st_version = subprocess.run([st, "--version"], capture_output=True, text=True, check=False).stdout.strip()
 
@@ -405,16 +412,21 @@ def main(argv: list[str] | None = None) -> int:
             None if worker_ratio is None else worker_ratio >= TARGET_WORKERS,
         )
     )
+    print_targets(rows, 58)
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"\ntotal {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def print_targets(rows: list[tuple[str, str, bool | None]], width: int) -> None:
+    """One line per target: MET, NOT MET, or SHOWN (not judged) / SKIPPED, its label and its figure."""
     for label, value, ok in rows:
         mark = (
             ("SKIPPED" if value.startswith("skipped") else "SHOWN")
             if ok is None
             else ("MET" if ok else "NOT MET")
         )
-        print(f"  [{mark:>7}] {label:<58} {value}")
-    shutil.rmtree(work, ignore_errors=True)
-    print(f"\ntotal {time.perf_counter() - started:.1f} s")
-    return 0
+        print(f"  [{mark:>7}] {label:<{width}} {value}")
 
 
 if __name__ == "__main__":

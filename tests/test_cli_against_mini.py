@@ -132,3 +132,14 @@ def test_expect_turns_a_missing_capability_into_a_failure(serve_app: ServeApp, t
     assert {
         op["operation_id"] for op in report["operations"] if op["operation_id"] == "createChatCompletion"
     } == {"createChatCompletion"}
+
+
+def test_expect_responses_on_a_target_without_the_responses_api(serve_app: ServeApp, tmp_path: Path) -> None:
+    with serve_app(create_app()) as url:
+        code, report = _run(
+            url, tmp_path, "--spec", "f85dbe2", "--include", "Responses", "--expect", "responses"
+        )
+    outcomes = {op["operation_id"]: op["outcome"] for op in report["operations"]}
+    expected = {"createResponse", "getResponse", "deleteResponse", "cancelResponse", "listInputItems"}
+    assert {op for op, outcome in outcomes.items() if outcome == "failed"} == expected
+    assert outcomes["beta_createResponse"] == "unsupported" and code == 1

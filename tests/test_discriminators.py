@@ -19,7 +19,7 @@ def _spec(discriminator: dict[str, Any], *members: dict[str, Any], **schemas: An
 
 def _kind(*values: str, const: bool = False) -> dict[str, Any]:
     prop = {"type": "string", "const": values[0]} if const else {"type": "string", "enum": list(values)}
-    return {"type": "object", "properties": {"type": prop}}
+    return {"type": "object", "properties": {"type": prop}, "required": ["type"]}
 
 
 def test_values_that_name_no_schema_map_to_the_alternative_that_admits_them() -> None:
@@ -65,7 +65,7 @@ def test_a_value_two_alternatives_admit_drops_the_discriminator() -> None:
     )
     completed, note = complete_discriminators(spec)
     item = completed["components"]["schemas"]["Item"]
-    assert "discriminator" not in item and len(item["oneOf"]) == 2
+    assert "discriminator" not in item and len(item["anyOf"]) == 2 and "oneOf" not in item
     assert note is not None and "1 that no mapping can express were dropped" in note
 
 
@@ -73,3 +73,19 @@ def test_an_inline_alternative_drops_the_discriminator() -> None:
     spec = _spec({"propertyName": "type"}, _kind("message"))
     completed, _ = complete_discriminators(spec)
     assert "discriminator" not in completed["components"]["schemas"]["Item"]
+
+
+def test_an_alternative_without_the_property_or_without_its_values_drops_the_discriminator() -> None:
+    """f85dbe2's InputItem: an input message needs no `type`, and `Item` is itself a union."""
+    optional = {"type": "object", "properties": {"type": {"type": "string", "enum": ["message"]}}}
+    for member in (optional, {"type": "object", "oneOf": [_kind("call")]}):
+        spec = _spec(
+            {"propertyName": "type"},
+            {"$ref": "#/components/schemas/A"},
+            {"$ref": "#/components/schemas/B"},
+            A=member,
+            B=_kind("other"),
+        )
+        item = complete_discriminators(spec)[0]["components"]["schemas"]["Item"]
+        assert "discriminator" not in item and len(item["anyOf"]) == 2
+

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from openai_conformance.server.faults import FAULTS
+from openai_conformance.server.faults.responses import RESPONSES_FAULTS
 from openai_conformance.validation.catalogue import CHECKS
 from tests.cli import assert_no_secret, run_cli
 
@@ -24,13 +25,23 @@ KEY = "sk-reference-secret-0042"
 # with a real server that ignores it. The scenario (dimensions=8) catches the fault all the same.
 _TOO_LARGE = {"dimensions-ignored": "bytes (decoded) and was cut"}
 _EVERYWHERE = ("listModels", "retrieveModel", "createChatCompletion", "createEmbedding", "createFile")
+# The faults of the newer spec's operations (the Responses API) run on the newer spec.
+_NEWER = frozenset(fault.id for fault in RESPONSES_FAULTS)
 
 
 def test_the_catalogue_is_large_and_names_real_checks() -> None:
     assert len(FAULTS) >= 30
     assert all(fault.check in CHECKS for fault in FAULTS.values())
     areas = {fault.check.split(".")[0] for fault in FAULTS.values()}
-    assert areas >= {"schema", "stream", "semantics", "errors", "auth", "state"}
+    assert areas >= {"schema", "stream", "semantics", "errors", "auth", "state", "responses"}
+
+
+def test_every_responses_check_has_a_fault_of_its_own() -> None:
+    """Each ``responses.*`` check is proven by a fault caught under it alone (the test below)."""
+    responses_checks = {check for check in CHECKS if check.startswith("responses.")}
+    assert responses_checks == {
+        fault.check for fault in FAULTS.values() if fault.check.startswith("responses.")
+    }
 
 
 @pytest.mark.parametrize("fault_id", sorted(FAULTS))
@@ -39,6 +50,7 @@ def test_fault_is_caught_under_its_check_and_nothing_else(fault_id: str, tmp_pat
     operations = _EVERYWHERE if fault.everywhere else fault.operations
     run = run_cli(
         tmp_path,
+        *(("--spec", "f85dbe2") if fault_id in _NEWER else ()),
         *("--fault", fault_id, "--include", ",".join(operations)),
         *(
             "--max-examples",

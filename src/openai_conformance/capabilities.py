@@ -28,6 +28,8 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
     "uploads": ("createUpload", "addUploadPart", "completeUpload", "cancelUpload"),
     "fine-tuning": ("createFineTuningJob", "listPaginatedFineTuningJobs", "retrieveFineTuningJob"),
     "assistants": ("createAssistant", "listAssistants", "getAssistant", "modifyAssistant", "deleteAssistant"),
+    # The newer specs' Responses API (f85dbe2): create, retrieve, delete, cancel, list the inputs.
+    "responses": ("createResponse", "getResponse", "deleteResponse", "cancelResponse", "listInputItems"),
 }
 
 

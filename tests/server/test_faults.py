@@ -16,6 +16,7 @@ from openai_conformance.validation.catalogue import CHECKS
 
 from .helpers import API_KEY
 from .parameter_probes import PARAMETER_PROBES
+from .test_responses_faults import PROBES as RESPONSES_PROBES
 
 Probe = Callable[[TestClient], bool]
 
@@ -211,7 +212,7 @@ PROBES: dict[str, Probe] = {
 
 def test_catalogue() -> None:
     assert len(FAULTS) >= 30
-    assert set(PROBES) == set(FAULTS)
+    assert set(PROBES) | set(RESPONSES_PROBES) == set(FAULTS)  # the Responses faults: test_responses_faults
     for fault_id, fault in FAULTS.items():
         assert fault.id == fault_id
         assert fault.check in CHECKS, fault

@@ -8,9 +8,14 @@ request validator) then looks for ``#/components/schemas/user``, finds nothing, 
 such value: every valid chat message or Responses output item would be a violation.
 
 Here each such discriminator gets the mapping its alternatives declare: a value that exactly one
-``$ref`` alternative admits maps to it. When a value is admitted by several alternatives, or by an
-inline one, no mapping can say it, and the discriminator is dropped: the ``oneOf``/``anyOf`` is then
-judged as plain JSON Schema, which is what the discriminator only ever narrowed.
+``$ref`` alternative admits maps to it. When no mapping can say what the alternatives mean, the
+discriminator is dropped: a value admitted by several alternatives or by an inline one; an
+alternative that admits no value the mapping could name (f85dbe2's InputItem has ``Item``, itself a
+``oneOf`` of every item type); an alternative that does not require the property (an input message
+``{"role": "user", "content": "hi"}`` has no ``type``, and a discriminator refuses every instance
+without its property). A dropped discriminator's alternatives are judged as ``anyOf``: the
+alternatives of these unions overlap (an input message fits both EasyInputMessage and Item), so the
+``oneOf`` the discriminator only ever narrowed would refuse what the API takes.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ def complete_discriminators(document: dict[str, Any]) -> tuple[dict[str, Any], s
     note = (
         f"correction: {mapped} discriminator(s) whose values name no schema got the mapping their "
         f"alternatives declare; {dropped} that no mapping can express were dropped "
-        "(their oneOf/anyOf is judged as plain JSON Schema)"
+        "(their alternatives are judged as anyOf)"
     )
     return result, note
 
@@ -96,17 +101,37 @@ def _complete(node: dict[str, Any], schemas: dict[str, Any]) -> str | None:
     claims: dict[str, list[str | None]] = {}  # value -> the $refs (None: inline) that admit it
     for member in _members(node):
         ref = member.get("$ref") if isinstance(member, dict) else None
-        for value in _values(member, prop, schemas):
+        values = _values(member, prop, schemas)
+        if not values or not _requires(member, prop, schemas):
+            return _drop(node)
+        for value in values:
             claims.setdefault(value, []).append(ref if isinstance(ref, str) else None)
     for value, refs in claims.items():
         if value in mapping or value in schemas:
             continue  # already said, or the implicit reading works
         if len(refs) != 1 or refs[0] is None:
-            del node["discriminator"]
-            return "dropped"
+            return _drop(node)
         mapping[value] = refs[0]
     discriminator["mapping"] = mapping
     return "mapped"
+
+
+def _drop(node: dict[str, Any]) -> str:
+    """The discriminator removed, its alternatives judged as ``anyOf`` (they may overlap)."""
+    del node["discriminator"]
+    if isinstance(node.get("oneOf"), list) and "anyOf" not in node:
+        node["anyOf"] = node.pop("oneOf")
+    return "dropped"
+
+
+def _requires(member: Any, prop: str, schemas: dict[str, Any], depth: int = 0) -> bool:
+    """Whether an alternative requires the discriminating property (itself or in an allOf part)."""
+    schema = _resolve(member, schemas)
+    if not isinstance(schema, dict) or depth > 8:
+        return False
+    if prop in (schema.get("required") or []):
+        return True
+    return any(_requires(part, prop, schemas, depth + 1) for part in schema.get("allOf") or [])
 
 
 def _resolve(node: Any, schemas: dict[str, Any]) -> Any:

@@ -17,6 +17,7 @@ import yaml
 
 from openai_conformance.errors import OverlayError, SpecError
 from openai_conformance.openapi.discriminators import complete_discriminators
+from openai_conformance.openapi.nullable import nullable_as_31
 from openai_conformance.openapi.overlay import Overlay, apply_overlays, load_overlays
 from openai_conformance.openapi.sources import SpecSource, cache_dir, resolve_spec
 
@@ -259,7 +260,9 @@ def _applicable(overlays: list[Overlay], source: SpecSource) -> list[Overlay]:
     return chosen
 
 
-_CONTRACT_CACHE_FORMAT = 4
+# The cached contract holds the corrections made by rule (discriminators.py, nullable.py): bump it
+# when they change.
+_CONTRACT_CACHE_FORMAT = 7
 
 
 def _contract_cache(source: SpecSource, overlays: list[Overlay]) -> Path:
@@ -322,8 +325,9 @@ def load_contract(
             raise OverlayError(f"applying the overlays failed: {type(exc).__name__}: {exc}") from exc
         notes = list(skipped or [])
         if overlays:  # an erratum of its own kind, corrected with the overlays (not with --no-overlays)
-            document, note = complete_discriminators(document)
-            notes += [note] if note else []
+            for correct in (complete_discriminators, nullable_as_31):
+                document, note = correct(document)
+                notes += [note] if note else []
         contract = Contract(document=document, source=source, overlays=chosen, _raw=raw, overlay_notes=notes)
         _store(cache, document, contract.generation_document, contract.overlay_notes)
     if findings:

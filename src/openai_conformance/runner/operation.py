@@ -29,7 +29,7 @@ from openai_conformance.runner.health import WatchedTransport
 from openai_conformance.runner.resources import Resources
 from openai_conformance.runner.target import NoRoute
 from openai_conformance.transport.curl import to_curl
-from openai_conformance.transport.exchange import Exchange, Request, StreamEnd
+from openai_conformance.transport.exchange import Exchange, Request, StreamEnd, asks_for_stream
 from openai_conformance.validation.judge import Judge
 from openai_conformance.validation.rejection import check_negative_answer
 from openai_conformance.validation.violations import Violation
@@ -178,7 +178,7 @@ class OperationRunner:
     def _judge_case(self, operation: Operation, case: GeneratedCase) -> CaseJudged:
         """Send one generated request and judge the answer."""
         request = self.request_of(operation, case)
-        streamed = isinstance(case.body, dict) and case.body.get("stream") is True
+        streamed = asks_for_stream(case.body)
         source = BOUNDARY if case.boundary else GENERATED
         negative = self.config.negative
         if negative:

@@ -2,10 +2,11 @@
 
 One mechanism for all of them (:mod:`.base`): a :class:`Scenario` is reported under one operation
 and runs with the :class:`ScenarioContext` the engine fills. They are grouped by area: ``errors``
-(invalid bodies, malformed JSON, an unknown model), ``auth``, ``state`` (the files lifecycle), and
-one module per inference operation for the parameters a fuzzer rarely sends: ``chat`` (with
+(invalid bodies, malformed JSON, an unknown model), ``auth``, ``state`` (the files lifecycle), one
+module per inference operation for the parameters a fuzzer rarely sends: ``chat`` (with
 ``chat_tools`` and ``chat_streams``), ``completions``, ``embeddings``, ``moderations``, ``images``,
-``audio``.
+``audio``; and ``responses`` (the Responses API's workflows: stored, continued, listed, cancelled,
+deleted).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from openai_conformance.scenarios import (
     errors,
     images,
     moderations,
+    responses,
     state,
 )
 from openai_conformance.scenarios.base import (
@@ -55,6 +57,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     *moderations.SCENARIOS,
     *images.SCENARIOS,
     *audio.SCENARIOS,
+    *responses.SCENARIOS,
 )
 
 

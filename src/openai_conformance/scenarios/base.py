@@ -117,6 +117,7 @@ class ScenarioContext:
         media_type: str | None = None,
         content: bytes | None = None,
         auth: bool = True,
+        query: dict[str, Any] | None = None,
         about: str = "",
     ) -> Request:
         """A request to the target, ready to send.
@@ -124,16 +125,17 @@ class ScenarioContext:
         ``body`` is encoded as ``media_type`` says (JSON unless multipart); ``content`` is sent as it
         is, under ``media_type`` as its Content-Type (malformed JSON, a body of another type).
         ``template`` is the spec's path when ``path`` fills in a parameter; ``auth=False`` leaves
-        the key out. ``about`` says what makes the request invalid on purpose ("malformed JSON"):
-        findings of an invalid request are kept apart from those of valid ones.
+        the key out; ``query`` holds the query arguments. ``about`` says what makes the request
+        invalid on purpose ("malformed JSON"): findings of an invalid request are kept apart from
+        those of valid ones.
         """
         template = path if template is None else template
         if content is None:
             request = self.transport.build(
-                method, path, template, body=body, media_type=media_type, auth=auth
+                method, path, template, query=query, body=body, media_type=media_type, auth=auth
             )
         else:
-            request = self.transport.build(method, path, template, auth=auth)
+            request = self.transport.build(method, path, template, query=query, auth=auth)
             request.content = content
             request.headers["Content-Type"] = media_type or "application/octet-stream"
         request.about = about

@@ -49,6 +49,13 @@ _INVALID_BODIES: dict[str, list[tuple[str, Callable[[str], Any]]]] = {
             lambda m: {"model": m, "input": "hi", "encoding_format": "hex"},
         ),
     ],
+    "createResponse": [
+        ("`input` of the wrong type", lambda m: {"model": m, "input": 5}),
+        (
+            "`max_output_tokens` below its minimum (16)",
+            lambda m: {"model": m, "input": "hi", "max_output_tokens": 3},
+        ),
+    ],
 }
 
 _VALID_BODIES: dict[str, Callable[[str], Any]] = {
@@ -59,12 +66,14 @@ _VALID_BODIES: dict[str, Callable[[str], Any]] = {
     },
     "createCompletion": lambda m: {"model": m, "prompt": "hi", "max_tokens": 4},
     "createEmbedding": lambda m: {"model": m, "input": "hi"},
+    "createResponse": lambda m: {"model": m, "input": "hi", "max_output_tokens": 16},
 }
 
 _PATHS = {
     "createChatCompletion": "/chat/completions",
     "createCompletion": "/completions",
     "createEmbedding": "/embeddings",
+    "createResponse": "/responses",
 }
 
 
@@ -121,13 +130,16 @@ def _unknown_model(operation_id: str) -> Callable[[ScenarioContext], Iterator[Sc
     return run
 
 
-def _unknown_model_streamed(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
-    """A streamed request for an unknown model must fail with an HTTP error, not a 200 stream."""
-    body = {**_VALID_BODIES["createChatCompletion"](UNKNOWN_MODEL_ID), "stream": True}
-    exchange = ctx.post("/chat/completions", body, stream=True, about="an unknown model")
-    # The stream checks judge a 200 (stream.error_status); a 4xx is judged like any error answer.
-    # The request obeys the schema: only the model is unknown.
-    yield from ctx.check(exchange, "createChatCompletion")
+def _unknown_model_streamed(operation_id: str) -> Callable[[ScenarioContext], Iterator[ScenarioFinding]]:
+    def run(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
+        """A streamed request for an unknown model must fail with an HTTP error, not a 200 stream."""
+        body = {**_VALID_BODIES[operation_id](UNKNOWN_MODEL_ID), "stream": True}
+        exchange = ctx.post(_PATHS[operation_id], body, stream=True, about="an unknown model")
+        # The stream checks judge a 200 (stream.error_status); a 4xx is judged like any error answer.
+        # The request obeys the schema: only the model is unknown.
+        yield from ctx.check(exchange, operation_id)
+
+    return run
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -154,7 +166,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         "errors.unknown_model.stream",
         "createChatCompletion",
         "a streamed request for an unknown model gets an HTTP error, not a 200 stream",
-        _unknown_model_streamed,
+        _unknown_model_streamed("createChatCompletion"),
+        needs_models=False,
+    ),
+    Scenario(
+        "errors.unknown_model.stream.createResponse",
+        "createResponse",
+        "a streamed request for an unknown model gets an HTTP error, not a 200 stream",
+        _unknown_model_streamed("createResponse"),
         needs_models=False,
     ),
 )

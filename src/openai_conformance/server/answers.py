@@ -34,12 +34,19 @@ def _stream_headers() -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class StreamAnswer:
-    """A server-sent event stream: each event a JSON value, sent as one ``data:`` event."""
+    """A server-sent event stream: each event a JSON value, sent as one ``data:`` event.
+
+    ``named``: each event is also named by its ``type`` (``event: response.created``), as the typed
+    streams are (Responses, audio, images); ``done``: the stream ends with ``data: [DONE]``, as chat
+    and text completions do (the typed streams just end).
+    """
 
     events: list[Any]
     status: int = 200
     media_type: str = "text/event-stream"
     headers: dict[str, str] = field(default_factory=_stream_headers)
+    named: bool = False
+    done: bool = True
 
 
 #: Everything a responder may answer.

@@ -114,7 +114,7 @@ class _Pipeline:
     def _route(self, request: Request) -> Call:
         method = request.method.upper()
         path = request.url.path
-        op, path_args, exists = self.server.router.match(method, path)
+        op, path_args, exists = self.server.router.match(method, path, request.query_params.multi_items())
         if op is None:
             if exists:
                 raise RequestError(

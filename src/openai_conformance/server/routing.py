@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +104,7 @@ class Router:
         self._registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
         self.operations: list[Operation] = []
         entries: list[tuple[int, int, re.Pattern[str], str, dict[str, Operation]]] = []
+        self._query_of: dict[str, tuple[tuple[str, str], ...]] = {}
         for path, item in (spec.get("paths") or {}).items():
             if not isinstance(item, dict):
                 continue
@@ -113,14 +115,20 @@ class Router:
                     op = self._operation(path, method, item, op_spec)
                     by_method[method.upper()] = op
                     self.operations.append(op)
-            names = re.findall(r"{([^}/]+)}", path)
+            # A path with a query (f85dbe2's `/responses?beta=true`) is that path with those arguments.
+            bare, _, query = path.partition("?")
+            self._query_of[path] = tuple(
+                (k, v) for k, _, v in (p.partition("=") for p in query.split("&") if p)
+            )
+            names = re.findall(r"{([^}/]+)}", bare)
             pattern = "".join(
                 f"(?P<p{names.index(part[1:-1])}>[^/]+)" if part.startswith("{") else re.escape(part)
-                for part in re.split(r"({[^}/]+})", path)
+                for part in re.split(r"({[^}/]+})", bare)
             )
             regex = re.compile(f"^(?:/v1)?{pattern}$", re.DOTALL)
-            entries.append((len(names), -len(path), regex, path, by_method))
-        entries.sort(key=lambda e: (e[0], e[1]))
+            entries.append((len(names), -len(bare), regex, path, by_method))
+        # The most specific first: fewer parameters, longer paths, then those that also need a query.
+        entries.sort(key=lambda e: (e[0], e[1], -len(self._query_of[e[3]])))
         self._entries = entries
         self._names = {path: re.findall(r"{([^}/]+)}", path) for _, _, _, path, _ in entries}
         self.by_id = {op.operation_id: op for op in self.operations}
@@ -180,12 +188,15 @@ class Router:
                 break
         return op
 
-    def match(self, method: str, path: str) -> tuple[Operation | None, dict[str, str], bool]:
-        """The operation for ``method path``, its path arguments, and whether the path exists at all."""
+    def match(
+        self, method: str, path: str, query: Iterable[tuple[str, str]] = ()
+    ) -> tuple[Operation | None, dict[str, str], bool]:
+        """The operation for ``method path`` (and ``query``), its path arguments, and whether the path exists."""
         found = False
+        given = set(query)
         for _, _, regex, template, by_method in self._entries:
             m = regex.match(path)
-            if not m:
+            if not m or not given.issuperset(self._query_of[template]):
                 continue
             found = True
             op = by_method.get(method)
@@ -243,7 +254,6 @@ class Router:
     def _coerce(self, raw: Any, schema: Any, name: str) -> Any:
         if not isinstance(schema, dict):
             return raw
-        stype = schema.get("type")
         if isinstance(raw, list):
             return [self._coerce(v, self.builder.resolve(schema.get("items", {})), name) for v in raw]
         if isinstance(raw, dict):
@@ -251,20 +261,31 @@ class Router:
             return {k: self._coerce(v, self.builder.resolve(props.get(k, {})), k) for k, v in raw.items()}
         if not isinstance(raw, str):
             return raw
-        try:
-            if stype == "integer":
-                return int(raw)
-            if stype == "number":
-                return float(raw)
-        except ValueError:
-            raise RequestError(400, f"Invalid value for '{name}': expected a {stype}.", param=name) from None
-        if stype == "boolean":
-            if raw.lower() in ("true", "1"):
-                return True
-            if raw.lower() in ("false", "0"):
-                return False
-            raise RequestError(400, f"Invalid value for '{name}': expected a boolean.", param=name)
-        return raw
+        # Text (a query argument, a form field) read as the first type the schema admits that it fits:
+        # `type: [integer, "null"]`, a 3.1 union of branches, an object sent as JSON in a form field.
+        types = self._types(schema)
+        for kind in types:
+            value = _from_text(raw, kind)
+            if value is not _UNFIT:
+                return value
+        if not types or "string" in types:
+            return raw
+        raise RequestError(400, f"Invalid value for '{name}': expected a {types[0]}.", param=name)
+
+    def _types(self, schema: Any, depth: int = 0) -> list[str]:
+        """The JSON types ``schema`` admits (its own, or its anyOf/oneOf branches'), in order."""
+        declared = schema.get("type") if isinstance(schema, dict) else None
+        if isinstance(declared, str):
+            return [declared]
+        if isinstance(declared, list):
+            return [kind for kind in declared if isinstance(kind, str)]
+        found: list[str] = []
+        for branch in (schema.get("anyOf") or schema.get("oneOf") or []) if isinstance(schema, dict) else []:
+            if depth < 4:
+                found += [
+                    kind for kind in self._types(self.builder.resolve(branch), depth + 1) if kind not in found
+                ]
+        return found
 
     def coerce_form(self, op: Operation, media: str, form: dict[str, Any]) -> dict[str, Any]:
         """Form fields (strings) typed after the multipart schema's properties."""
@@ -293,6 +314,29 @@ class Router:
             raise RequestError(400, f"Invalid body: a value has the wrong type ({exc})") from exc
         if error is not None:
             raise RequestError(400, _message(error), param=_error_param(error))
+
+
+_UNFIT = object()  # text that is no value of a type
+
+
+def _from_text(raw: str, kind: str) -> Any:
+    """``raw`` as a value of JSON type ``kind``, or ``_UNFIT`` (a string is never converted here)."""
+    try:
+        if kind == "integer":
+            return int(raw)
+        if kind == "number":
+            return float(raw)
+    except ValueError:
+        return _UNFIT
+    if kind == "boolean":
+        return {"true": True, "1": True, "false": False, "0": False}.get(raw.lower(), _UNFIT)
+    if kind in ("object", "array"):
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return _UNFIT
+        return value if isinstance(value, dict if kind == "object" else list) else _UNFIT
+    return _UNFIT
 
 
 def _for_validation(node: Any) -> Any:

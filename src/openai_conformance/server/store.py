@@ -46,6 +46,10 @@ MODELS: tuple[tuple[str, str], ...] = (
     ("tts-1", "openai-internal"),
     ("tts-1-hd", "system"),
     ("whisper-1", "openai-internal"),
+    # The models the newer spec's streams need: speech as SSE, streamed transcripts and images.
+    ("gpt-4o-mini-tts", "system"),
+    ("gpt-4o-transcribe", "system"),
+    ("gpt-image-1", "system"),
 )
 OWNER = "openai-conformance"  # the owner of fine-tuned models: the only ones a client may delete
 FINE_TUNED_MODEL = "ft:gpt-4o-mini-2024-07-18:openai-conformance::ref00001"

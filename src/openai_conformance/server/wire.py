@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.responses import Response, StreamingResponse
 
@@ -39,8 +40,10 @@ class Wire:
 
     @classmethod
     def of(cls, stream: StreamAnswer) -> Wire:
-        pieces: list[bytes | Pause] = [b"data: " + dumps(event) + b"\n\n" for event in stream.events]
-        return cls(pieces, DONE, stream.status, stream.media_type, dict(stream.headers))
+        pieces: list[bytes | Pause] = [_framed(event, stream.named) for event in stream.events]
+        return cls(
+            pieces, DONE if stream.done else None, stream.status, stream.media_type, dict(stream.headers)
+        )
 
     async def produce(self) -> AsyncIterator[bytes]:
         for piece in self.pieces:
@@ -50,6 +53,13 @@ class Wire:
                 yield piece
         if self.end is not None:
             yield self.end
+
+
+def _framed(event: Any, named: bool) -> bytes:
+    """One event as SSE: ``data:`` with its JSON, after ``event:`` with its type when ``named``."""
+    kind = event.get("type") if named and isinstance(event, dict) else None
+    head = b"event: " + str(kind).encode() + b"\n" if isinstance(kind, str) else b""
+    return head + b"data: " + dumps(event) + b"\n\n"
 
 
 def to_response(reply: Reply, deliver: Callable[[Wire], Wire]) -> Response:

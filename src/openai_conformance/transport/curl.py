@@ -29,7 +29,7 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 def to_curl(request: Request, secrets: Iterable[str] = ()) -> str:
     """A curl command that sends ``request`` again; the key comes from ``$OPENAI_API_KEY``."""
     parts = ["curl", "-sS", "-X", request.method, shlex.quote(request.url)]
-    if request.body_field("stream") is True:
+    if request.asks_stream:
         parts.insert(2, "-N")  # show a stream's events as they arrive
     headers = redact_headers(request.headers)
     for name, value in request.headers.items():

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from openai_conformance.transport.sse import SseProblem
 
-__all__ = ["Exchange", "Request", "SseEvent", "StreamEnd"]
+__all__ = ["Exchange", "Request", "SseEvent", "StreamEnd", "asks_for_stream"]
+
+
+def asks_for_stream(body: Any) -> bool:
+    """Whether a request body asks for an event stream: ``stream: true`` (chat, completions, Responses,
+    images, transcriptions) or ``stream_format: "sse"`` (speech)."""
+    if not isinstance(body, dict):
+        return False
+    return body.get("stream") is True or body.get("stream_format") == "sse"
+
 
 #: Header names are lower-cased; a repeated header keeps its last value (enough for every check here).
 Headers = dict[str, str]
@@ -39,6 +48,11 @@ class Request:
         if self.files and name in self.files:
             return self.files[name]
         return default
+
+    @property
+    def asks_stream(self) -> bool:
+        """Whether the request asked for an event stream (see :func:`asks_for_stream`)."""
+        return asks_for_stream(self.json_body if isinstance(self.json_body, dict) else self.files)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,17 +6,15 @@ from collections.abc import Iterator
 
 from openai_conformance.openapi.loader import Contract
 from openai_conformance.transport.exchange import Exchange
+from openai_conformance.validation.chunk_schema import chunk_validator
+from openai_conformance.validation.event_schema import EventUnion, SchemaSet
 from openai_conformance.validation.parsed_stream import ParsedStream, parse_stream
 from openai_conformance.validation.registry import register
+from openai_conformance.validation.responses_answer import check_response_answer
 from openai_conformance.validation.schema import CONTENT_TYPE, MALFORMED_JSON, SchemaValidator
 from openai_conformance.validation.semantics import check_semantics
-from openai_conformance.validation.stream import (
-    ChunkValidator,
-    StreamKind,
-    check_stream,
-    create_chunk_validator,
-    stream_kind,
-)
+from openai_conformance.validation.stream import ChunkValidator, check_event_stream, check_stream
+from openai_conformance.validation.stream_kinds import stream_kinds
 from openai_conformance.validation.violations import Violation
 
 __all__ = ["KEY_ECHOED", "SERVER_ERROR", "Judge"]
@@ -64,7 +62,7 @@ class Judge:
         stream: ParsedStream | None,
         what: str,
     ) -> Iterator[Violation]:
-        streamed = exchange.request.body_field("stream") is True
+        streamed = exchange.request.asks_stream and not self._streams.served_plain(exchange, operation_id)
         if exchange.stream_cut and not streamed:
             return
         for violation in self._schema.check(exchange):
@@ -84,6 +82,7 @@ class Judge:
             yield from self._streams.check(exchange, operation_id, stream)
         elif 200 <= exchange.status < 300:
             yield from check_semantics(exchange, operation_id)
+            yield from check_response_answer(exchange, operation_id)
 
     def _key_echo(self, exchange: Exchange) -> Iterator[Violation]:
         for secret in self._secrets:
@@ -94,22 +93,42 @@ class Judge:
 
 
 class _StreamChecks:
-    """Stream checks with the chunk validators built once per kind."""
+    """Stream checks by the operation's kind of stream (read from the spec), validators built once."""
 
     def __init__(self, contract: Contract, *, compat: bool = False) -> None:
         self._contract = contract
         self._compat = compat
-        self._validators: dict[StreamKind, ChunkValidator] = {}
+        self._kinds = stream_kinds(contract.document)
+        self._schemas: SchemaSet | None = None
+        self._chunks: dict[str, ChunkValidator] = {}
+        self._unions: dict[str, EventUnion] = {}
+
+    def _schema_set(self) -> SchemaSet:
+        if self._schemas is None:
+            self._schemas = SchemaSet(self._contract.document, compat=self._compat)
+        return self._schemas
+
+    def served_plain(self, exchange: Exchange, operation_id: str) -> bool:
+        """A stream request the spec says is answered plain (a transcription by whisper-1)."""
+        kind = self._kinds.get(operation_id)
+        request = exchange.request
+        return kind is not None and kind.served_plain(
+            request.json_body if request.files is None else request.files
+        )
 
     def check(
         self, exchange: Exchange, operation_id: str, stream: ParsedStream | None
     ) -> Iterator[Violation]:
-        kind = stream_kind(operation_id)
+        kind = self._kinds.get(operation_id)
         if kind is None:
             return
-        if kind not in self._validators:
-            self._validators[kind] = create_chunk_validator(
-                self._contract.document, kind, compat=self._compat
-            )
         parsed = parse_stream(exchange) if stream is None else stream
-        yield from check_stream(parsed, kind, self._validators[kind])
+        chunk = kind.chunk_kind
+        if chunk is not None:
+            if kind.schema not in self._chunks:
+                self._chunks[kind.schema] = chunk_validator(self._schema_set(), chunk, kind.schema)
+            yield from check_stream(parsed, chunk, self._chunks[kind.schema])
+            return
+        if kind.schema not in self._unions:
+            self._unions[kind.schema] = EventUnion.of(self._schema_set(), kind.schema)
+        yield from check_event_stream(parsed, kind, self._unions[kind.schema])

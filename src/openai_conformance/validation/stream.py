@@ -1,9 +1,12 @@
-"""Checks of streamed answers (``stream: true``) of createChatCompletion and createCompletion.
+"""Checks of streamed answers: chat and text completions' chunks, and the typed streams of newer specs.
 
-The spec does not describe streams (openai/openai-openapi#197): the chunk schemas exist but nothing
-references them, and ``[DONE]`` is only prose. These checks hold a stream to what the API reference
-and the chunk schemas say, event by event, reading one :class:`ParsedStream`. Pointers index the
-stream's events: ``/events/3/choices/0``.
+For createChatCompletion and createCompletion the spec describes little of the stream
+(openai/openai-openapi#197): these checks hold it to what the API reference and the chunk schemas
+say, event by event, reading one :class:`ParsedStream` (:func:`check_stream`). The typed streams
+(Responses, speech, transcriptions, images) get their event union from the spec
+(validation/stream_kinds.py): each event is judged against the member its ``type`` names, and a
+Responses stream by its event grammar (:func:`check_event_stream`). Pointers index the stream's
+events: ``/events/3/choices/0``.
 
 Rules about how a stream *ends* (``[DONE]``, a finish_reason per choice, the usage chunk, complete
 tool-call arguments) stay silent when the stream was cut by the suite (idle timeout, size cap) or
@@ -24,10 +27,14 @@ from openai_conformance.validation.chunk_schema import (
     create_chunk_validator,
     stream_kind,
 )
+from openai_conformance.validation.event_schema import EventUnion
 from openai_conformance.validation.parsed_stream import ParsedStream, choices_of, parse_stream, preview
 from openai_conformance.validation.registry import Parameter, register
+from openai_conformance.validation.responses_stream import check_responses_stream
 from openai_conformance.validation.semantics import check_stream_semantics, is_stream_request
 from openai_conformance.validation.semantics.shared import json_int
+from openai_conformance.validation.stream_events import check_typed_events
+from openai_conformance.validation.stream_kinds import EventStream
 from openai_conformance.validation.stream_tools import check_tool_calls
 from openai_conformance.validation.violations import Violation
 
@@ -36,6 +43,7 @@ __all__ = [
     "ChunkValidator",
     "ParsedStream",
     "StreamKind",
+    "check_event_stream",
     "check_stream",
     "check_stream_semantics",
     "create_chunk_validator",
@@ -312,6 +320,21 @@ def _check_content_type(stream: ParsedStream) -> Iterator[Violation]:
         )
 
 
+def _opening(stream: ParsedStream) -> tuple[list[Violation], bool]:
+    """What every stream is held to first (how it is served, whether it stalled, its framing), and
+    whether the stream is one to judge further (a 2xx answer to a stream request that is an event
+    stream, whatever its media type: that is stream.content_type's to report, once)."""
+    exchange = stream.exchange
+    if not 200 <= exchange.status < 300:
+        return [], False
+    found = list(_check_content_type(stream))
+    if not is_stream_request(exchange) or not (stream.is_event_stream or stream.events):
+        return found, False  # not a stream asked for, or no event stream at all (whatever its media type)
+    if stream.end is StreamEnd.IDLE:
+        found.append(STALLED.violation(f"the stream went silent and was cut: {exchange.stream_note}"))
+    return [*found, *_check_events(stream)], True
+
+
 def check_stream(
     stream: ParsedStream,
     kind: StreamKind,
@@ -328,14 +351,10 @@ def check_stream(
     Without ``chunk_validator`` (see :func:`create_chunk_validator`) chunks are not schema-checked.
     """
     exchange = stream.exchange
-    if not 200 <= exchange.status < 300:
+    opening, judged = _opening(stream)
+    yield from opening
+    if not judged:
         return
-    yield from _check_content_type(stream)
-    if not is_stream_request(exchange) or not (stream.is_event_stream or stream.events):
-        return  # not a stream asked for, or no event stream at all (whatever its media type)
-    if stream.end is StreamEnd.IDLE:
-        yield STALLED.violation(f"the stream went silent and was cut: {exchange.stream_note}")
-    yield from _check_events(stream)
     yield from _check_done(stream)
     if chunk_validator is not None:
         yield from _check_schema(stream, chunk_validator)
@@ -351,3 +370,36 @@ def check_stream(
         yield from check_tool_calls(stream, final)
     if semantics:
         yield from check_stream_semantics(stream, _OPERATION_OF[kind], now=now)
+
+
+def check_event_stream(
+    stream: ParsedStream, kind: EventStream, union: EventUnion | None = None
+) -> Iterator[Violation]:
+    """Every violation of one answer to a typed stream request (``kind.typed``): Responses and the others.
+
+    Like :func:`check_stream` it judges a 2xx answer to a stream request (and flags an event stream
+    sent when none was asked for). No ``[DONE]`` is due (the typed streams end when their last event
+    is sent; a ``[DONE]`` there is tolerated). Without ``union`` events are not schema-checked.
+    """
+    exchange = stream.exchange
+    opening, judged = _opening(stream)
+    yield from opening
+    if not judged:
+        return
+    responses = kind.grammar == "responses"
+    yield from check_typed_events(
+        stream, union, owned=frozenset({"sequence_number"}) if responses else frozenset()
+    )
+    opened = stream.values[0][1] if stream.values else None
+    if isinstance(opened, dict) and opened.get("type") == "error":
+        yield ERROR_STATUS.violation(
+            f"the answer is 200 but the stream opens with an error event: {preview(stream.events[stream.values[0][0]].data, 200)}; "
+            "an error before the response is created must be an HTTP error status",
+            f"/events/{stream.values[0][0]}",
+        )
+        return
+    if stream.error is not None and stream.error.opened:
+        return  # reported as stream.error_status
+    if responses:
+        request = exchange.request.json_body if isinstance(exchange.request.json_body, dict) else {}
+        yield from check_responses_stream(stream, request)

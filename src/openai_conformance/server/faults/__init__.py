@@ -14,6 +14,7 @@ from openai_conformance.server.faults.errors import ERROR_FAULTS
 from openai_conformance.server.faults.fault import ALL, Fault
 from openai_conformance.server.faults.media import MEDIA_FAULTS
 from openai_conformance.server.faults.parameters import PARAMETER_FAULTS
+from openai_conformance.server.faults.responses import RESPONSES_FAULTS
 from openai_conformance.server.faults.schema import SCHEMA_FAULTS
 from openai_conformance.server.faults.selection import FaultSet
 from openai_conformance.server.faults.semantics import SEMANTIC_FAULTS
@@ -33,6 +34,7 @@ FAULTS: dict[str, Fault] = {
         *MEDIA_FAULTS,
         *ERROR_FAULTS,
         *STATE_FAULTS,
+        *RESPONSES_FAULTS,
     )
 }
 

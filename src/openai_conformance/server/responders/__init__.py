@@ -15,7 +15,7 @@ from functools import partial
 from openai_conformance.server.answers import Answer, Reply
 from openai_conformance.server.call import Call
 from openai_conformance.server.core import Server
-from openai_conformance.server.responders import files, media, models, threads
+from openai_conformance.server.responders import files, media, models, responses, threads
 from openai_conformance.server.responders.chat import chat
 from openai_conformance.server.responders.completions import completions
 from openai_conformance.server.responders.embeddings import embeddings
@@ -41,6 +41,11 @@ _BY_SERVER: dict[str, Callable[[Server, Call], Reply]] = {
     "createSpeech": media.speech,
     "createTranscription": media.transcription,
     "createTranslation": media.transcription,
+    "createResponse": responses.create_response,
+    "getResponse": responses.retrieve_response,
+    "deleteResponse": responses.delete_response,
+    "cancelResponse": responses.cancel_response,
+    "Getinputtokencounts": responses.count_input_tokens,
 }
 _BY_RESOURCES: dict[str, Callable[[Resources, Call], Reply]] = {
     "createFile": files.create_file,
@@ -55,6 +60,7 @@ _BY_RESOURCES: dict[str, Callable[[Resources, Call], Reply]] = {
     "createThread": threads.create_thread,
     "createThreadAndRun": threads.create_thread_and_run,
     "listFilesInVectorStoreBatch": threads.list_batch_files,
+    "listInputItems": responses.list_input_items,
 }
 
 
@@ -63,10 +69,12 @@ def responders(server: Server) -> dict[str, Responder]:
     resources = Resources(server)
     table: dict[str, Responder] = {}
     for op in server.router.operations:
-        if op.operation_id in _BY_SERVER:
-            table[op.operation_id] = partial(_BY_SERVER[op.operation_id], server)
-        elif op.operation_id in _BY_RESOURCES:
-            table[op.operation_id] = partial(_BY_RESOURCES[op.operation_id], resources)
+        # The newer spec's `?beta=true` twins of the Responses operations are served alike.
+        name = op.operation_id.removeprefix("beta_")
+        if name in _BY_SERVER:
+            table[op.operation_id] = partial(_BY_SERVER[name], server)
+        elif name in _BY_RESOURCES:
+            table[op.operation_id] = partial(_BY_RESOURCES[name], resources)
         else:
             table[op.operation_id] = _generic(server, resources, op)
     return table

@@ -27,8 +27,8 @@ def embeddings(server: Server, call: Call) -> Reply:
     dimensions = call.arg("dimensions")
     if dimensions is not None and dimensions > native:
         raise RequestError(400, f"Invalid 'dimensions': at most {native} for {model}.", param="dimensions")
-    if dimensions is None:
-        dimensions = native
+    # 3.1 (JSON Schema 2020-12) counts 8.0 as an integer, so a valid request may send one.
+    dimensions = native if dimensions is None else int(dimensions)
     value = call.arg("input", "")
     if isinstance(value, str):
         inputs: list[Any] = [value]

@@ -1,4 +1,10 @@
-"""Moderations, images and audio: answers shaped by the spec's schemas, seeded from the request."""
+"""Moderations, images and audio: answers shaped by the spec's schemas, seeded from the request.
+
+The newer spec's streams are served as it describes them, each event named by its type and no
+``[DONE]``: speech with ``stream_format: "sse"`` (not for tts-1 and tts-1-hd, which the spec says do
+not support it: a 400), transcriptions with ``stream: true`` (ignored for whisper-1, as the spec
+says), images and image edits with ``stream: true`` (GPT image models only: a 400 for DALL·E).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,12 @@ import base64
 import re
 from typing import Any
 
-from openai_conformance.server.answers import Answer, Reply
+from openai_conformance.server.answers import Answer, Reply, StreamAnswer
 from openai_conformance.server.bodies import TIMESTAMP
 from openai_conformance.server.call import Call
 from openai_conformance.server.core import Server
-from openai_conformance.server.generate import digest, image_file, reply_words
+from openai_conformance.server.generate import digest, image_file, reply_words, split_tokens, tokens
+from openai_conformance.server.routing import RequestError
 
 __all__ = ["images", "moderations", "speech", "transcription"]
 
@@ -68,7 +75,60 @@ def moderations(server: Server, call: Call) -> Reply:
     return Answer(body)
 
 
+# What an image stream's events may say (their enums); other requested values are told as `auto`.
+_IMAGE_SETTINGS = {
+    "size": ("1024x1024", "1024x1536", "1536x1024", "auto"),
+    "quality": ("low", "medium", "high", "auto"),
+    "background": ("transparent", "opaque", "auto"),
+}
+_DALL_E = ("dall-e-2", "dall-e-3")
+_NO_SSE_SPEECH = ("tts-1", "tts-1-hd")
+
+
+def _streamed(call: Call) -> bool:
+    return call.arg("stream") in (True, "true")
+
+
+def _image_stream(call: Call, key: str) -> StreamAnswer:
+    kind = "image_edit" if call.operation_id == "createImageEdit" else "image_generation"
+    settings = {
+        name: call.arg(name) if call.arg(name) in allowed else "auto"
+        for name, allowed in _IMAGE_SETTINGS.items()
+    }
+    fmt = call.arg("output_format")
+    fmt = fmt if fmt in ("png", "webp", "jpeg") else "png"
+    found = _SIZE.match(str(call.arg("size", "")))
+    width, height = (int(found.group(1)), int(found.group(2))) if found else (1024, 1024)
+    common = {
+        "b64_json": base64.b64encode(image_file(fmt, width, height)).decode(),
+        "created_at": TIMESTAMP,
+        **settings,
+        "output_format": fmt,
+    }
+    partial = call.arg("partial_images", 0)
+    events: list[dict[str, Any]] = [
+        {"type": f"{kind}.partial_image", **common, "partial_image_index": index}
+        for index in range(partial if isinstance(partial, int) and 0 <= partial <= 3 else 0)
+    ]
+    prompt = tokens(str(call.arg("prompt", ""))) + 1
+    usage = {
+        "total_tokens": prompt + 272,
+        "input_tokens": prompt,
+        "output_tokens": 272,
+        "input_tokens_details": {"text_tokens": prompt, "image_tokens": 0},
+    }
+    events.append({"type": f"{kind}.completed", **common, "usage": usage})
+    return StreamAnswer(events, named=True, done=False)
+
+
 def images(server: Server, call: Call) -> Reply:
+    if _streamed(call) and call.operation_id != "createImageVariation":
+        model = call.arg("model", "dall-e-2" if call.operation_id == "createImage" else "gpt-image-1.5")
+        if model in _DALL_E:
+            raise RequestError(
+                400, f"Streaming is only supported for the GPT image models, not {model}.", param="stream"
+            )
+        return _image_stream(call, digest(call.operation_id, call.fields(), sorted(call.files)))
     n = call.arg("n", 1)
     n = int(n) if isinstance(n, int) else 1
     # gpt-image models answer base64 whatever is asked; dall-e models a URL unless b64_json is asked
@@ -100,6 +160,19 @@ def speech(server: Server, call: Call) -> Reply:
     payload = _AUDIO_MAGIC.get(fmt, b"") + digest("speech", text, call.arg("voice")).encode() * (
         1 + len(text) // 64
     )
+    if call.arg("stream_format") == "sse":
+        if call.arg("model") in _NO_SSE_SPEECH:
+            raise RequestError(
+                400, f"`stream_format: sse` is not supported for {call.arg('model')}.", param="stream_format"
+            )
+        pieces = [payload[i : i + 32] for i in range(0, len(payload), 32)] or [b""]
+        events: list[dict[str, Any]] = [
+            {"type": "speech.audio.delta", "audio": base64.b64encode(piece).decode()} for piece in pieces
+        ]
+        used = tokens(text)
+        usage = {"input_tokens": used, "output_tokens": len(pieces), "total_tokens": used + len(pieces)}
+        events.append({"type": "speech.audio.done", "usage": usage})
+        return StreamAnswer(events, named=True, done=False)
     return Answer.of_bytes(payload, call.op.success_media or "application/octet-stream")
 
 
@@ -116,6 +189,19 @@ def transcription(server: Server, call: Call) -> Reply:
     words = reply_words(digest(call.operation_id, data.hex()[:4096], call.arg("prompt")))
     text = " ".join(words).capitalize() + "."
     duration = round(len(words) * 0.4, 2)
+    if _streamed(call) and call.arg("model") != "whisper-1" and call.operation_id == "createTranscription":
+        events: list[dict[str, Any]] = [
+            {"type": "transcript.text.delta", "delta": piece} for piece in split_tokens(text)
+        ]
+        used = 1 + len(data) // 1024
+        usage = {
+            "type": "tokens",
+            "input_tokens": used,
+            "output_tokens": len(words),
+            "total_tokens": used + len(words),
+        }
+        events.append({"type": "transcript.text.done", "text": text, "usage": usage})
+        return StreamAnswer(events, named=True, done=False)
     fmt = call.arg("response_format", "json")
     if fmt in ("text", "srt", "vtt"):
         if fmt == "srt":

@@ -169,8 +169,8 @@ def as_dict(value: Any) -> dict[str, Any]:
 
 
 def is_stream_request(exchange: Exchange) -> bool:
-    """Whether the request asked for a stream (``stream: true``)."""
-    return exchange.request.body_field("stream") is True
+    """Whether the request asked for a stream (``stream: true``, or speech's ``stream_format: "sse"``)."""
+    return exchange.request.asks_stream
 
 
 # --- request facts ---------------------------------------------------------------------------------
