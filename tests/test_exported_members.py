@@ -55,7 +55,9 @@ def test_run_from_python_judges_the_reference_server() -> None:
 
     result = run(RunConfig(include=("Models",), max_examples=1, seed=3), handlers=[Names()])
     assert [op.operation_id for op in result.operations] == ["listModels", "retrieveModel", "deleteModel"]
+    # Each was judged on a success answer: deleteModel names the fine-tuned model, the caller's own.
     assert {op.outcome for op in result.operations} == {Outcome.PASSED}
+    assert all(op.reached for op in result.operations)
     assert result.target.embedded and result.exit_code == 0
     assert events[0] == "RunStarted" and events[-1] == "RunFinished"
     assert events.count("OperationFinished") == 3 and "CaseJudged" in events

@@ -32,6 +32,9 @@ def test_main_job_is_conformant_over_every_operation(tmp_path: Path) -> None:
         if op["outcome"] != "passed"
     ]
     assert problems == []
+    # Every operation was judged on a success answer (ids the server made fed the requests).
+    assert report["summary"]["judged_2xx"] == 94 and all(op["reached"] for op in report["operations"])
+    assert "94/94 operations judged on a 2xx answer" in run.out
     assert code == 0
     assert any("user_id" in f["message"] for f in report["spec_findings"])
 

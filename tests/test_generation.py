@@ -104,4 +104,7 @@ def test_hints() -> None:
     }
     assert models_for("createEmbedding", ["gpt-x", "text-embedding-3-small"]) == ["text-embedding-3-small"]
     assert models_for("createChatCompletion", ["gpt-x", "text-embedding-3-small"]) == ["gpt-x"]
+    # Only a fine-tuned model is the caller's to delete; without one, the target decides.
+    assert models_for("deleteModel", ["gpt-x", "ft:gpt-x:org::abc"]) == ["ft:gpt-x:org::abc"]
+    assert models_for("deleteModel", ["gpt-x"]) == ["gpt-x"]
     assert models_for("createImage", ["gpt-x"]) == ["gpt-x"]

@@ -33,6 +33,8 @@ def _family(operation_id: str) -> str:
 def models_for(operation_id: str, models: list[str]) -> list[str]:
     """The models fit for an operation; all of them when none looks fit (the target decides)."""
     family = _family(operation_id)
+    if operation_id == "deleteModel":  # only a fine-tuned model ("ft:…", OpenAI's ids) is the caller's
+        return [m for m in models if m.startswith("ft:")] or list(models)
     if family == "chat":
         fit = [m for m in models if not any(fragment in m.lower() for fragment in _NON_CHAT)]
     else:

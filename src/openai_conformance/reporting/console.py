@@ -29,6 +29,7 @@ _STYLE = {
     Outcome.UNSUPPORTED: "blue",
     Outcome.ERROR: "magenta",
     Outcome.SKIPPED: "dim",
+    Outcome.NOT_REACHED: "cyan",
 }
 _MESSAGE = 160  # characters of a finding's message shown
 
@@ -77,8 +78,11 @@ class ConsoleReporter:
         extra = f" {len(result.findings)} violation kind(s)" if result.findings else ""
         if result.outcome is Outcome.ERROR and result.errors:
             extra += f": {result.errors[0]}"
+        if result.outcome is Outcome.NOT_REACHED and result.note:
+            extra += f": {result.note}"
+        seen = _statuses(result)
         self.console.print(
-            f"[{style}]{result.outcome.value:>11}[/{style}] {result.label} ({result.cases} cases)",
+            f"[{style}]{result.outcome.label:>11}[/{style}] {result.label} ({result.cases} cases{seen})",
             redact(extra, self.secrets),
             highlight=False,
             sep="",
@@ -92,6 +96,7 @@ class ConsoleReporter:
         for line in run.diagnosis:
             self.say(line, "magenta")
         known = f" ({run.known_violations} known to the baseline)" if run.known_violations else ""
+        self.say(run.coverage_line + _unreached(run))
         failing = run.failing_violations + (run.failing_warnings if run.fails_on_warnings else 0)
         verdict = {
             0: f"[green]conformant: no {'new ' if known else ''}violations{known}[/green]",
@@ -152,11 +157,11 @@ class ConsoleReporter:
     def _counts(self, run: RunResult) -> None:
         counts = run.counts()
         if self.plain:
-            self.say("Operations: " + ", ".join(f"{o.value} {counts.get(o.value, 0)}" for o in Outcome))
+            self.say("Operations: " + ", ".join(f"{o.label} {counts.get(o.value, 0)}" for o in Outcome))
             return
         table = Table(title="Conformance summary")
         for outcome in Outcome:
-            table.add_column(outcome.value, justify="right", style=_STYLE[outcome])
+            table.add_column(outcome.label, justify="right", style=_STYLE[outcome])
         table.add_row(*(str(counts.get(o.value, 0)) for o in Outcome))
         self.console.print(table)
 
@@ -180,6 +185,19 @@ class ConsoleReporter:
 
 
 _SOURCE = re.compile(r"^(?:could not test|the rest was not sent|[a-z_]+(?:\.[A-Za-z_]+)+): ")
+
+
+def _statuses(result: OperationResult) -> str:
+    """The statuses seen, ", 200×4 404×1", with "no 2xx judged" where none was."""
+    if not result.statuses:
+        return ""
+    seen = " ".join(f"{status}×{count}" for status, count in sorted(result.statuses.items()))
+    return f"; {seen}" + ("" if result.reached else ", no 2xx judged")
+
+
+def _unreached(run: RunResult) -> str:
+    count = sum(op.outcome is Outcome.NOT_REACHED for op in run.operations)
+    return f" ({count} not reached: see their notes)" if count else ""
 
 
 def _reason(error: str) -> str:

@@ -45,7 +45,9 @@ def to_junit(run: RunResult, secrets: Iterable[str] = ()) -> str:
         tests=str(len(run.operations)),
         failures=str(sum(1 for op in run.operations if any(f.fails for f in op.findings.values()))),
         errors=str(counts.get(Outcome.ERROR.value, 0)),
-        skipped=str(counts.get(Outcome.SKIPPED.value, 0) + counts.get(Outcome.UNSUPPORTED.value, 0)),
+        skipped=str(
+            sum(counts.get(o.value, 0) for o in (Outcome.SKIPPED, Outcome.UNSUPPORTED, Outcome.NOT_REACHED))
+        ),
         time=f"{run.duration:.3f}",
         timestamp=run.started_at,
     )
@@ -57,8 +59,15 @@ def to_junit(run: RunResult, secrets: Iterable[str] = ()) -> str:
             name=f"{op.label} ({op.operation_id})",
             time=f"{op.duration:.3f}",
         )
-        if op.outcome in (Outcome.SKIPPED, Outcome.UNSUPPORTED):
-            ET.SubElement(case, "skipped", message=op.note or op.outcome.value)
+        props = ET.SubElement(case, "properties")
+        ET.SubElement(props, "property", name="reached", value="true" if op.reached else "false")
+        statuses = ", ".join(f"{k}×{v}" for k, v in sorted(op.statuses.items()))
+        ET.SubElement(props, "property", name="statuses", value=statuses)
+        if op.outcome in (Outcome.SKIPPED, Outcome.UNSUPPORTED, Outcome.NOT_REACHED):
+            message = op.note or op.outcome.label
+            if op.outcome is Outcome.NOT_REACHED:
+                message = f"not reached: {op.note.removeprefix('no success answer: ')}"
+            ET.SubElement(case, "skipped", message=_xml_text(redact(message, secrets)))
             continue
         for finding in op.violations:
             if not finding.fails:  # a warning, or a deviation the baseline accepts
@@ -94,8 +103,10 @@ def to_junit(run: RunResult, secrets: Iterable[str] = ()) -> str:
                     secrets,
                 )
             )
+    props = ET.Element("properties")
+    suite.insert(0, props)
+    ET.SubElement(props, "property", name="coverage", value=run.coverage_line)
     if run.spec_findings:
-        props = ET.SubElement(suite, "properties")
         for spec_finding in run.spec_findings:
             ET.SubElement(
                 props,
@@ -127,7 +138,9 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
         f"- Profile: {run.settings.get('profile', 'strict')}; mode: {run.settings.get('mode')}; seed {run.settings.get('seed')}; "
         f"{run.settings.get('max_examples')} examples per operation",
         f"- Operations: {summary['operations']} — passed {summary['passed']}, failed {summary['failed']}, "
-        f"warned {summary['warned']}, unsupported {summary['unsupported']}, could not test {summary['error']}, skipped {summary['skipped']}",
+        f"warned {summary['warned']}, not reached {summary['not_reached']}, unsupported {summary['unsupported']}, "
+        f"could not test {summary['error']}, skipped {summary['skipped']}",
+        f"- **Coverage:** {run.coverage_line}",
         f"- Violations: {summary['violations']} (warnings: {summary['warnings']}); cases sent: {summary['cases']}; {run.duration:.1f} s",
     ]
     if run.baseline is not None:
@@ -152,13 +165,17 @@ def to_markdown(run: RunResult, secrets: Iterable[str] = ()) -> str:
         "",
         "## Operations",
         "",
-        "| Operation | operationId | Outcome | Cases | Statuses | Violations |",
-        "|---|---|---|---|---|---|",
+        "| Operation | operationId | Outcome | 2xx judged | Cases | Statuses | Violations |",
+        "|---|---|---|---|---|---|---|",
     ]
     for op in run.operations:
         statuses = ", ".join(f"{k}×{v}" for k, v in sorted(op.statuses.items())) or "-"
+        outcome = op.outcome.label
+        if op.outcome is Outcome.NOT_REACHED and op.note:
+            outcome += f": {_md(op.note.removeprefix('no success answer: '))}"
         lines.append(
-            f"| `{op.label}` | {op.operation_id} | {op.outcome.value} | {op.cases} | {statuses} | {len(op.findings)} |"
+            f"| `{op.label}` | {op.operation_id} | {outcome} | {'yes' if op.reached else 'no'} | {op.cases} "
+            f"| {statuses} | {len(op.findings)} |"
         )
     failing = [op for op in run.operations if op.findings]
     if failing:
@@ -227,7 +244,12 @@ def write_reports(run: RunResult, directory: Path, secrets: Iterable[str] = ()) 
     secrets = tuple(secrets)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    writers = {"report.json": to_json, "report.html": to_html, "junit.xml": to_junit, "summary.md": to_markdown}
+    writers = {
+        "report.json": to_json,
+        "report.html": to_html,
+        "junit.xml": to_junit,
+        "summary.md": to_markdown,
+    }
     for name in REPORT_FILES:
         render = writers[name]
         path = directory / name

@@ -98,7 +98,8 @@ def job_summary(document: dict[str, Any], report_dir: str | None = None) -> str:
         "",
         f"Target `{target.get('base_url', '')}` · spec {spec.get('title', '')} pin `{spec.get('pin') or 'none'}` · "
         f"{summary.get('tested', '?')}/{summary.get('operations', '?')} operations tested · "
-        f"{summary.get('answered_2xx', '?')} judged on a 2xx answer · {summary.get('cases', '?')} cases · "
+        f"{summary.get('judged_2xx', summary.get('answered_2xx', '?'))} judged on a 2xx answer · "
+        f"{summary.get('cases', '?')} cases · "
         f"{float(document.get('duration_seconds') or 0):.1f} s",
     ]
     new = list(_new(document))

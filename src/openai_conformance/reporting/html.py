@@ -21,7 +21,7 @@ import jinja2
 
 __all__ = ["render_matrix_page", "render_report", "verdict_of"]
 
-_OUTCOMES = ("failed", "warned", "error", "unsupported", "passed", "skipped")
+_OUTCOMES = ("failed", "warned", "error", "not_reached", "unsupported", "passed", "skipped")
 _OUTCOME_LABEL = {
     "passed": "passed",
     "failed": "failed",
@@ -29,6 +29,7 @@ _OUTCOME_LABEL = {
     "unsupported": "unsupported",
     "error": "could not test",
     "skipped": "skipped",
+    "not_reached": "not reached",
 }
 
 
@@ -415,7 +416,11 @@ def verdict_of(document: dict[str, Any]) -> Verdict:
         if not isinstance(v.get("baseline"), dict)
         or v["baseline"].get("status") in ("new", "expired", "added")
     )
-    added = sum(1 for v in violations if isinstance(v.get("baseline"), dict) and v["baseline"].get("status") == "added")
+    added = sum(
+        1
+        for v in violations
+        if isinstance(v.get("baseline"), dict) and v["baseline"].get("status") == "added"
+    )
     warnings = len(violations) - len(errors)
     not_tested = [op for op in operations if op.get("outcome") == "error"]
     notes = []
@@ -473,8 +478,12 @@ def _view(document: dict[str, Any]) -> dict[str, Any]:
     summary = document.get("summary") or {}
     total = len(operations)
     tested = summary.get("tested", sum(op.outcome in ("passed", "failed", "warned") for op in operations))
+    # Before format 1.4 a report said which operations answered 2xx, not which were judged on one.
     answered = summary.get(
-        "answered_2xx", sum(any(code.startswith("2") for code, _, _ in op.statuses) for op in operations)
+        "judged_2xx",
+        summary.get(
+            "answered_2xx", sum(any(code.startswith("2") for code, _, _ in op.statuses) for op in operations)
+        ),
     )
     findings = [f for g in groups for f in g.findings]
     outcomes = Counter(op.outcome for op in operations)

@@ -23,10 +23,11 @@ _SYMBOL = {
     Outcome.UNSUPPORTED: "➖",
     Outcome.ERROR: "❗",
     Outcome.SKIPPED: "·",
+    Outcome.NOT_REACHED: "○",
 }
 _LEGEND = (
-    "✅ passed · ⚠️ warnings only · ❌ failed (violation kinds) · ➖ not implemented · ❗ could not test · "
-    "· not run · blank: not in that report"
+    "✅ passed · ⚠️ warnings only · ❌ failed (violation kinds) · ○ answered, but never with a success · "
+    "➖ not implemented · ❗ could not test · · not run · blank: not in that report"
 )
 
 

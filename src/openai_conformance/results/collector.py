@@ -58,6 +58,7 @@ class OperationRecorder:
             result.add_error(event.error)
         result.cases += 1
         result.statuses[event.status] += 1
+        result.judged_2xx += 200 <= event.status < 300 and event.error is None
         result.bare_not_found += event.no_route
         for note in event.notes:
             result.add_error(note)
@@ -98,6 +99,8 @@ class OperationRecorder:
         note: str | None = None,
         interrupted: str | None = None,
         capability: str | None = None,
+        expect_success: bool = True,
+        unreached: str | None = None,
     ) -> OperationResult:
         """The result with its outcome decided (see :func:`decide_outcome`)."""
         result = self.result
@@ -110,6 +113,8 @@ class OperationRecorder:
             interrupted=interrupted,
             unsupported=self.unsupported,
             capability=capability,
+            expect_success=expect_success,
+            unreached=unreached,
         )
 
 
@@ -120,15 +125,21 @@ def decide_outcome(
     interrupted: str | None = None,
     unsupported: bool = False,
     capability: str | None = None,
+    expect_success: bool = False,
+    unreached: str | None = None,
 ) -> OperationResult:
     """The outcome of one operation, from what it showed; in the order the rules apply:
 
     1. ``nothing_sent``: not a single request could be made → error (could not test).
-    2. ``interrupted`` (Ctrl-C): skipped, noted as cut short, with what was seen.
+    2. ``interrupted`` (Ctrl-C): skipped, noted as cut short, with what was seen (not reached, as
+       in 5, when nothing it saw was a judged success).
     3. ``unsupported``: every answer was "no such route" → unsupported, never passed or failed;
        with ``capability`` (the --expect capability it belongs to) that is a failure instead.
     4. otherwise from the findings and answers (:meth:`OperationResult.conclude`): failed (an
        error-level finding), warned, error (no answer at all), skipped (nothing sent), passed.
+    5. ``expect_success`` (valid requests were sent): "passed" without a single judged 2xx answer is
+       not reached instead, noted with ``unreached`` (why, as far as ids go) or the statuses seen.
+       Like unsupported, it does not change the exit status.
     """
     if nothing_sent:
         result.outcome = Outcome.ERROR
@@ -137,6 +148,8 @@ def decide_outcome(
         result.note = f"cut short: {interrupted}"
         result.outcome = Outcome.SKIPPED
         result.conclude()
+        if expect_success and result.outcome is Outcome.PASSED and not result.judged_2xx:
+            result.outcome = Outcome.NOT_REACHED
         return result
     if unsupported:
         result.outcome = Outcome.UNSUPPORTED
@@ -149,7 +162,18 @@ def decide_outcome(
         return result
     result.outcome = Outcome.SKIPPED
     result.conclude()
+    if expect_success and result.outcome is Outcome.PASSED and not result.judged_2xx:
+        result.outcome = Outcome.NOT_REACHED
+        why = _unreached_note(result, unreached)  # first: what the outcome means
+        result.note = f"{why}; {result.note}" if result.note else why
     return result
+
+
+def _unreached_note(result: OperationResult, reason: str | None) -> str:
+    seen = ", ".join(f"{status}: {count}" for status, count in sorted(result.statuses.items()))
+    if reason:
+        return f"no success answer: {reason} ({seen})"
+    return f"no success answer: every answer was an error ({seen})"
 
 
 def _capability_finding(capability: str, result: OperationResult) -> Finding:

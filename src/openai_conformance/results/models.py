@@ -16,7 +16,16 @@ from openai_conformance.results.record import from_record, record_of
 from openai_conformance.results.streams import StreamRecord
 from openai_conformance.validation.violations import Severity, Violation, violation_key
 
-__all__ = ["REPORT_FORMAT", "VALID", "Finding", "OperationResult", "Outcome", "RunResult", "UntestedRequest"]
+__all__ = [
+    "REPORT_FORMAT",
+    "VALID",
+    "Finding",
+    "OperationResult",
+    "Outcome",
+    "RunResult",
+    "UntestedRequest",
+    "judged_line",
+]
 
 #: Its major part changes when the shape of report.json changes incompatibly; readers accept any 1.x.
 #: 1.1: ``target.faults`` (a list) replaces ``target.fault``; settings ``max_tokens``/``max_n``.
@@ -26,7 +35,9 @@ __all__ = ["REPORT_FORMAT", "VALID", "Finding", "OperationResult", "Outcome", "R
 #: ``baseline``; summary ``tested``, ``answered_2xx``, ``new_violations``, ``known``. The JSON Schema
 #: of the current format is ``openai-conformance report schema`` (results/schema.py).
 #: 1.4: per violation ``upstream`` (with --upstream: the upstream's status, excerpt and reproduction).
-REPORT_FORMAT = "1.4"
+#: 1.5: the outcome ``not_reached`` (answered, but never with a success); per operation ``reached``
+#: (a 2xx answer was judged); summary ``judged_2xx``.
+REPORT_FORMAT = "1.5"
 
 #: The kind of request of a finding whose request obeyed the schema and the API's rules.
 VALID = "valid"
@@ -45,6 +56,17 @@ class Outcome(enum.StrEnum):
     UNSUPPORTED = "unsupported"  # the target does not implement it (404/405 on every request)
     ERROR = "error"  # could not be tested (transport failures on every request, tool errors)
     SKIPPED = "skipped"  # not run (deselected, or the run ran out of time)
+    NOT_REACHED = "not_reached"  # answered, judged, but never with a success: its 2xx was not judged
+
+    @property
+    def label(self) -> str:
+        """The outcome in words: "not reached"."""
+        return self.value.replace("_", " ")
+
+
+def judged_line(judged: int, operations: int) -> str:
+    """How many operations were judged on their success path, in words."""
+    return f"{judged}/{operations} operations judged on a 2xx answer"
 
 
 def field_of(keyword: str, message: str) -> str:
@@ -182,6 +204,7 @@ class OperationResult:
         default_factory=list
     )  # requests that could not be tested, by reason
     bare_not_found: int = 0  # 404/405 answers whose body is not an API error: no route at all
+    judged_2xx: int = 0  # success answers that were judged
     duration: float = 0.0
     outcome: Outcome = Outcome.SKIPPED
     note: str = ""
@@ -257,8 +280,13 @@ class OperationResult:
 
     @property
     def answered_2xx(self) -> bool:
-        """Whether at least one answer was a success, so the success schemas were judged."""
+        """Whether at least one answer was a success."""
         return any(200 <= status < 300 for status in self.statuses)
+
+    @property
+    def reached(self) -> bool:
+        """Whether a success answer was reached and judged (its success schemas were applied)."""
+        return self.judged_2xx > 0
 
     def conclude(self) -> None:
         """Set the outcome from what was recorded: "passed" only on answers that were judged."""
@@ -284,6 +312,7 @@ class OperationResult:
             "outcome": self.outcome.value,
             "note": self.note or None,
             "cases": self.cases,
+            "reached": self.reached,
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "duration_seconds": round(self.duration, 4),
             "violations": [f.to_dict() for f in self.violations],
@@ -310,6 +339,9 @@ class OperationResult:
             ],
             streams=[StreamRecord.from_dict(s) for s in data.get("streams") or () if isinstance(s, dict)],
         )
+        # Before 1.5 a report did not say; a 2xx among its statuses is the best guess.
+        reached = data.get("reached")
+        result.judged_2xx = int(result.answered_2xx if reached is None else bool(reached))
         for item in data.get("violations") or []:
             finding = Finding.from_dict(item)
             result.findings[finding.key] = finding
@@ -355,6 +387,11 @@ class RunResult:
 
     def counts(self) -> Counter[str]:
         return Counter(op.outcome.value for op in self.operations)
+
+    @property
+    def coverage_line(self) -> str:
+        """The headline of coverage: "90/94 operations judged on a 2xx answer"."""
+        return judged_line(sum(op.reached for op in self.operations), len(self.operations))
 
     @property
     def error_violations(self) -> int:
@@ -434,6 +471,7 @@ class RunResult:
                 "known": self.known_violations,
                 "tested": sum(op.tested for op in self.operations),
                 "answered_2xx": sum(op.answered_2xx for op in self.operations),
+                "judged_2xx": sum(op.reached for op in self.operations),
                 **{outcome.value: counts.get(outcome.value, 0) for outcome in Outcome},
             },
             "baseline": self.baseline.to_dict() if self.baseline else None,

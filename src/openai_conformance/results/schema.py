@@ -159,6 +159,7 @@ def _definitions() -> dict[str, Any]:
                 "outcome": {"enum": [o.value for o in Outcome]},
                 "note": _NULLABLE_STRING,
                 "cases": _INT,
+                "reached": {**_BOOL, "description": "a success (2xx) answer was reached and judged"},
                 "statuses": {
                     "type": "object",
                     "additionalProperties": _INT,
@@ -212,7 +213,8 @@ def report_schema(*, strict: bool = False) -> dict[str, Any]:
             },
             "known": {**_INT, "description": "kinds the baseline accepts"},
             "tested": {**_INT, "description": "operations passed, failed or warned"},
-            "answered_2xx": {**_INT, "description": "operations judged on at least one 2xx answer"},
+            "answered_2xx": {**_INT, "description": "operations answered 2xx at least once"},
+            "judged_2xx": {**_INT, "description": "operations judged on at least one 2xx answer"},
             **{o.value: _INT for o in Outcome},
         }
     )

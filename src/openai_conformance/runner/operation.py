@@ -19,12 +19,14 @@ from openai_conformance.events import (
     TargetDown,
 )
 from openai_conformance.generation.request import GeneratedCase
-from openai_conformance.openapi.operations import Operation
+from openai_conformance.openapi.operations import Operation, iter_operations
+from openai_conformance.openapi.resources import ResourceGraph
 from openai_conformance.results.collector import OperationRecorder
 from openai_conformance.runner.budget import TimeBudget
 from openai_conformance.runner.compare import compare_case
 from openai_conformance.runner.drawing import CaseSource
 from openai_conformance.runner.health import WatchedTransport
+from openai_conformance.runner.resources import Resources
 from openai_conformance.runner.target import NoRoute
 from openai_conformance.transport.curl import to_curl
 from openai_conformance.transport.exchange import Exchange, Request, StreamEnd, asks_for_stream
@@ -64,6 +66,7 @@ class OperationRunner:
         *,
         secrets: tuple[str, ...] = (),
         no_route: NoRoute | None = None,
+        graph: ResourceGraph | None = None,
     ) -> None:
         self.config = config
         self.transport = transport
@@ -72,6 +75,7 @@ class OperationRunner:
         self.budget = budget
         self.secrets = secrets
         self.no_route = no_route or NoRoute()
+        self.resources = Resources(graph or ResourceGraph(), self)
 
     def run(self, operation: Operation) -> Iterator[Event | TargetDown]:
         """The operation's events, ending with its :class:`OperationFinished`.
@@ -88,6 +92,7 @@ class OperationRunner:
             yield OperationFinished(operation, recorder.finish(note=_NOTHING_TO_NEGATE))
             return
         told: list[CaseJudged] = []
+        self.resources.begin(operation)
         try:
             drawn = self._generated(operation, recorder, told)
             yield from told
@@ -116,7 +121,10 @@ class OperationRunner:
                 note = "cut short: the run's time budget ran out"
             capability = capability_of(operation.operation_id)
             result = recorder.finish(
-                note=note, capability=capability if capability in config.expect else None
+                note=note,
+                capability=capability if capability in config.expect else None,
+                expect_success=not config.negative,
+                unreached=self.resources.unreached_reason(),
             )
         yield OperationFinished(operation, result)
 
@@ -137,6 +145,7 @@ class OperationRunner:
         def emit(case: GeneratedCase) -> None:
             if self.budget.past() or self.transport.down is not None:
                 return
+            case = self.resources.fill(case)  # in drawing order, before the request goes out
             if pool is None:
                 keep(self._judge_case(operation, case))
             else:
@@ -154,9 +163,9 @@ class OperationRunner:
                 keep(future.result())
         return drawn
 
-    def _judge_case(self, operation: Operation, case: GeneratedCase) -> CaseJudged:
-        """Send one generated request and judge the answer."""
-        request = self.transport.build(
+    def request_of(self, operation: Operation, case: GeneratedCase) -> Request:
+        """The request a generated case makes, ready to send."""
+        return self.transport.build(
             case.method,
             case.path,
             operation.path,
@@ -165,6 +174,10 @@ class OperationRunner:
             body=case.body,
             media_type=case.media_type,
         )
+
+    def _judge_case(self, operation: Operation, case: GeneratedCase) -> CaseJudged:
+        """Send one generated request and judge the answer."""
+        request = self.request_of(operation, case)
         streamed = asks_for_stream(case.body)
         source = BOUNDARY if case.boundary else GENERATED
         negative = self.config.negative
@@ -174,6 +187,7 @@ class OperationRunner:
             exchange = self.transport.send(request, stream=streamed)
         except TransportError as exc:
             return self.unusable(operation, source, exc, request)
+        self.resources.capture(operation, exchange, case)
         # A 5xx says which request broke the server: one at a boundary says which boundary.
         what = f"a valid request at a boundary of its schema ({case.boundary})" if case.boundary else ""
         try:
@@ -297,7 +311,10 @@ def build_operation_runner(
     judge = Judge(contract, secrets=secrets, profile=config.profile)
     source = CaseSource(contract, config, feed=feed)
     budget = TimeBudget(config.max_time)
-    return OperationRunner(config, transport, judge, source, budget, secrets=secrets, no_route=no_route)
+    graph = ResourceGraph.from_document(contract.document, list(iter_operations(contract.document)))
+    return OperationRunner(
+        config, transport, judge, source, budget, secrets=secrets, no_route=no_route, graph=graph
+    )
 
 
 _SECRET_NAME_PARTS = ("auth", "key", "token", "secret", "cookie", "password")

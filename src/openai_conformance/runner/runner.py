@@ -116,19 +116,24 @@ class Runner:
     def run(self, operations: Sequence[Operation] | None = None) -> Iterator[Event]:
         """Every selected operation, in order; Ctrl-C or the time budget end it with what was done."""
         operations = list(operations if operations is not None else self.operations())
+        # What makes resources first, what consumes them last (runner/resources.py); reported in spec order.
+        ordered = self.operation_runner.resources.graph.run_order(operations)
         try:
-            started = yield from self.start(operations)
+            started = yield from self.start(operations, order=ordered)
             if not started:
                 return
-            yield from self._executor().run(operations, self.budget)
+            yield from self._executor().run(ordered, self.budget)
         except KeyboardInterrupt:
             yield self.finish(interrupted=INTERRUPTED)
             return
         yield self.finish()
 
-    def start(self, operations: Sequence[Operation]) -> Generator[Event, None, bool]:
+    def start(
+        self, operations: Sequence[Operation], *, order: Sequence[Operation] | None = None
+    ) -> Generator[Event, None, bool]:
         """Probe the target (runner/probe.py): where its API is, its models, its answer for a missing
-        route, whether it can be tested at all; then :class:`RunStarted`.
+        route, whether it can be tested at all; then :class:`RunStarted`. ``order``: the order the
+        operations will run in (requests are drawn ahead in it), when it is not theirs.
 
         Returns False (after :class:`RunStarted` and :class:`RunFinished`) when the target cannot be
         tested at all: unreachable, refusing every request, or not an OpenAI API.
@@ -165,7 +170,7 @@ class Runner:
                 models,
                 [
                     op
-                    for op in operations
+                    for op in (order if order is not None else operations)
                     if not (negative and not (op.request_media_types or op.has_query_parameters))
                 ],
             )

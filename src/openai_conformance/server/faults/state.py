@@ -45,6 +45,7 @@ _LISTS = (
     "listAssistants",
     "listMessages",
     "listRuns",
+    "listRunSteps",  # a run has its steps
     "listVectorStores",
     "listVectorStoreFiles",
     "listFilesInVectorStoreBatch",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -196,6 +197,8 @@ def chat(server: Server, call: Call) -> Reply:
     body = _head(call, key, "chat.completion")
     body["choices"] = out_choices
     body["usage"] = usage(prompt_tokens, completion)
+    if call.arg("store") is True:  # a stored completion can be retrieved, updated, listed and deleted
+        server.store.collection("/chat/completions")[body["id"]] = copy.deepcopy(body)
     return Answer(body)
 
 

@@ -261,7 +261,9 @@ class Resources:
         if not isinstance(template, dict) or set(template) <= set(obj):
             return copy.deepcopy(obj)
         props = self.props(op.success_schema)
-        template["id"] = obj["id"]
+        closed = (self.server.builder.resolve(op.success_schema) or {}).get("additionalProperties") is False
+        if "id" in props or not closed:  # a page of search results has no id, and may not carry one
+            template["id"] = obj["id"]
         self.copy_fields(template, props, obj)
         return template
 

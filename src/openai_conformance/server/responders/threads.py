@@ -64,7 +64,9 @@ def check_assistant(resources: Resources, body: dict[str, Any]) -> None:
 
 
 def run_from_assistant(resources: Resources, obj: dict[str, Any], body: dict[str, Any]) -> None:
-    """A new run takes the model, instructions and tools of its assistant unless the request sets them."""
+    """A new run takes the model, instructions and tools of its assistant unless the request sets them;
+    it has its first step (creating the assistant's message)."""
+    _first_step(resources, obj)
     kind = resources.kinds.get("/assistants")
     assistant = resources.objects(kind, {}).get(str(body.get("assistant_id"))) if kind else None
     if assistant is None:
@@ -78,15 +80,28 @@ def run_from_assistant(resources: Resources, obj: dict[str, Any], body: dict[str
 
 
 def run_step(resources: Resources, run: dict[str, Any]) -> None:
-    """A run that completes has taken one step: the message it wrote."""
+    """A run that completes has taken a step, the message it wrote (its first step, when it has one)."""
     kind = resources.kinds.get("/threads/{thread_id}/runs/{run_id}/steps")
     if kind is None or not isinstance(run.get("thread_id"), str):
         return
     args = {"thread_id": run["thread_id"], "run_id": run["id"]}
+    if resources.objects(kind, args):
+        return
     step = resources.new_object(kind, args, {"assistant_id": run.get("assistant_id"), "status": "completed"})
     for name in ("completed_at", "created_at"):
         if name in step and isinstance(run.get("completed_at"), int):
             step[name] = run["completed_at"]
+
+
+def _first_step(resources: Resources, run: dict[str, Any]) -> None:
+    steps = resources.kinds.get("/threads/{thread_id}/runs/{run_id}/steps")
+    if steps is None or not isinstance(run.get("thread_id"), str):
+        return
+    args = {"thread_id": run["thread_id"], "run_id": run["id"]}
+    message = resources.store.new_id("msg_", run["id"])
+    details = {"type": "message_creation", "message_creation": {"message_id": message}}
+    fields = {**args, "assistant_id": run.get("assistant_id"), "type": "message_creation"}
+    resources.new_object(steps, args, {**fields, "status": "completed", "step_details": details})
 
 
 def message_content(resources: Resources, obj: dict[str, Any], body: dict[str, Any]) -> None:
