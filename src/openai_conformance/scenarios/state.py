@@ -14,6 +14,7 @@ from typing import Any
 
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.registry import register
+from openai_conformance.validation.semantics.shared import json_type
 from openai_conformance.validation.violations import Violation
 
 __all__ = [
@@ -183,18 +184,6 @@ def check_counts(batch: Mapping[str, Any], what: str, lines: int) -> Iterator[Vi
         )
 
 
-def _kind_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object" if isinstance(value, dict) else "null"
-
-
 def check_same(
     first: Mapping[str, Any],
     again: Mapping[str, Any],
@@ -220,8 +209,8 @@ def check_same(
             continue
         if name not in again:
             yield RETRIEVED.violation(f"{what} leaves out {name}", f"/{name}", warning=True)
-        elif again[name] is not None and _kind_of(again[name]) != _kind_of(value):
-            message = f"{what} gives {name} as {_kind_of(again[name])}, not {_kind_of(value)}"
+        elif again[name] is not None and json_type(again[name]) != json_type(value):
+            message = f"{what} gives {name} as {json_type(again[name])}, not {json_type(value)}"
             yield RETRIEVED.violation(message, f"/{name}", warning=True)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openai_conformance.validation.registry import Check, register
+from openai_conformance.validation.semantics.shared import json_type
 from openai_conformance.validation.violations import pointer_from_path
 
 __all__ = [
@@ -121,19 +122,6 @@ _GENERATED = frozenset(
 )
 # Keys whose very presence depends on what a model chose to write (a tool call, or text).
 _CHOSEN = frozenset({"tool_calls", "function_call", "audio", "annotations", "content", "reasoning_content"})
-
-
-def json_type(value: Any) -> str:
-    """The JSON type of a value: null, boolean, number, string, array or object."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ __all__ = [
     "expected_choices",
     "is_stream_request",
     "json_int",
+    "json_type",
     "prompt_texts",
     "schema_errors",
     "short",
@@ -150,6 +151,19 @@ SEMANTIC_OPERATIONS = frozenset({CHAT_OPERATION, COMPLETION_OPERATION, EMBEDDING
 
 CUT = frozenset({"length", "content_filter"})  # a choice that did not end on its own
 _MESSAGE_LIMIT = 200
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of a value: null, boolean, number, string, array or object."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
 
 
 def short(value: Any) -> str:
