@@ -40,7 +40,15 @@ EXPECTED: dict[str, tuple[dict[str, str], set[Found]]] = {
     # fakellm 0.3.5: chat only (no /v1/models: the run says which --model to pass); an echo.
     "fakellm": (
         {CHAT: "failed"},
-        {_ANY_MODEL, _NO_LOGPROBS, _NO_REFUSAL},
+        {
+            _ANY_MODEL,
+            _NO_LOGPROBS,
+            _NO_REFUSAL,
+            # an echo: `n: 2` gives one choice, json_schema is answered with prose, logprobs with null
+            (CHAT, "semantics.choices_count", "/choices", "", 200, "valid"),
+            (CHAT, "semantics.json_schema", "/choices/0/message/content", "", 200, "valid"),
+            (CHAT, "semantics.logprobs", "/choices/0/logprobs", "", 200, "valid"),
+        },
     ),
     # fastapi-openai-compat 1.4.0 with the echo app of its README (tests/real/apps/echo_compat.py).
     "fastapi-openai-compat": (
@@ -54,6 +62,8 @@ EXPECTED: dict[str, tuple[dict[str, str], set[Found]]] = {
             (CHAT, "errors.envelope", "", "error", 422, "invalid: `messages` of the wrong type"),
             (CHAT, "errors.envelope", "", "error", 422, "invalid: malformed JSON"),
             (CHAT, "errors.envelope", "", "error", 422, "invalid: a text/plain body"),
+            # and for a valid request its request model refuses (a body the spec allows)
+            (CHAT, "errors.envelope", "", "error", 422, "valid"),
             # temperature is not bounded: `temperature: 5` is answered 200
             (CHAT, "errors.invalid_accepted", "", "", 200, "invalid: `temperature` out of range"),
             # null where the schema has no null: `tool_calls` and `usage` of the answer, `tool_calls`
@@ -96,6 +106,13 @@ EXPECTED: dict[str, tuple[dict[str, str], set[Found]]] = {
             ("retrieveModel", "schema.body", "", "created", 200, "valid"),
             ("retrieveModel", "schema.body", "", "owned_by", 200, "valid"),
             ("retrieveModel", "schema.body", "/object", "", 200, "valid"),
+            # the models workflow (reported under listModels) retrieves each listed id and gets the
+            # list too, whose `id` is not the one asked for
+            ("listModels", "schema.body", "", "id", 200, "valid"),
+            ("listModels", "schema.body", "", "created", 200, "valid"),
+            ("listModels", "schema.body", "", "owned_by", 200, "valid"),
+            ("listModels", "schema.body", "/object", "", 200, "valid"),
+            ("listModels", "state.retrieve", "/id", "", 200, "valid"),
         },
     ),
 }
