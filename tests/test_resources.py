@@ -191,15 +191,15 @@ def test_a_broken_create_is_reported_against_it_and_its_dependents_say_why(
     code, report = _run(serve_app, tmp_path, breakage)
     ops = _by_label(report)
     assert create_check in {v["check"] for v in ops["POST /files"]["violations"]}
-    for label in (
-        "GET /files/{file_id}",
-        "GET /files/{file_id}/content",
-        "POST /batches",
-        "GET /batches/{batch_id}",
-    ):
+    for label in ("GET /files/{file_id}", "GET /files/{file_id}/content", "GET /batches/{batch_id}"):
         assert ops[label]["outcome"] == "not_reached", label
         assert reason in ops[label]["note"], (label, ops[label]["note"])
         assert not ops[label]["reached"]
+    # The batch workflow, reported under POST /batches, uploads its input file itself: that upload's
+    # broken answer is its finding there, and it never got to create a batch.
+    batches = ops["POST /batches"]
+    assert batches["outcome"] == "failed"
+    assert {v["check"] for v in batches["violations"]} == {create_check}
     assert code == 1  # the create's violation; "not reached" alone changes nothing
     assert report["summary"]["not_reached"] >= 4
     html = (tmp_path / "report.html").read_text()

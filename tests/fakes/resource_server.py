@@ -105,7 +105,16 @@ def create_app(breakage: str | None = None) -> Starlette:
 
     async def list_batches(request: Request) -> Response:
         data = list(batches.values())
-        page: dict[str, Any] = {"object": "list", "data": data, "has_more": False}
+        after = request.query_params.get("after")
+        ids = [batch["id"] for batch in data]
+        if after in ids:
+            data = data[ids.index(after) + 1 :]
+        try:
+            limit = min(max(int(request.query_params.get("limit", "20")), 1), 100)
+        except ValueError:
+            return _error(400, "limit must be an integer", "limit")
+        page: dict[str, Any] = {"object": "list", "data": data[:limit], "has_more": len(data) > limit}
+        data = data[:limit]
         if data:
             page.update(first_id=data[0]["id"], last_id=data[-1]["id"])
         return JSONResponse(page)
