@@ -53,7 +53,7 @@ that raises answers.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Final, Generic, Protocol, TypedDict, TypeVar
 
 from openai_conformance.server.answers import Answer, Reply
 from openai_conformance.server.call import Call
@@ -61,12 +61,27 @@ from openai_conformance.server.routing import RequestError
 from openai_conformance.server.wire import Wire
 
 __all__ = [
+    "ANSWER",
+    "AUTH",
+    "BEFORE",
+    "DELIVERY",
+    "ERROR",
+    "EVENTS",
+    "HEADERS",
+    "INVALID",
+    "JSON_SCHEMA",
+    "LISTING",
+    "MODEL_LOOKUP",
+    "REMOVAL",
+    "REQUEST",
     "AnswerHook",
+    "At",
     "AuthHook",
     "BeforeHook",
     "DeliveryHook",
     "ErrorHook",
     "EventsHook",
+    "FaultHooks",
     "HeadersHook",
     "Hooks",
     "InvalidHook",
@@ -94,6 +109,63 @@ EventsHook = Callable[[Call, list[Any]], list[Any]]
 ErrorHook = Callable[[Call | None, RequestError, Reply], Reply]
 DeliveryHook = Callable[[Wire], Wire]
 HeadersHook = Callable[[Mapping[str, str]], Mapping[str, str]]
+
+H = TypeVar("H")
+E = TypeVar("E")
+
+
+class FaultHooks(TypedDict, total=False):
+    """The hooks one fault sets, by hook point (the fields of the same names of ``Fault``)."""
+
+    auth: AuthHook
+    invalid: InvalidHook
+    request: RequestHook
+    before: BeforeHook
+    model_lookup: ModelLookupHook
+    json_schema: JsonSchemaHook
+    listing: ListingHook
+    removal: RemovalHook
+    answer: AnswerHook
+    events: EventsHook
+    error: ErrorHook
+    delivery: DeliveryHook
+    headers: HeadersHook
+
+
+class At(Generic[H]):
+    """Where a function becomes a fault's hooks: a hook point (``REQUEST``: the function is the
+    request hook), or a simpler function made into the hooks of a point (``via``) or of two (``&``)."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[H], FaultHooks]) -> None:
+        self._make = make
+
+    def __call__(self, function: H) -> FaultHooks:
+        return self._make(function)
+
+    def via(self, build: Callable[[E], H]) -> At[E]:
+        """Functions that ``build`` makes into this place's hook (an edit of a body into an answer hook)."""
+        return At(lambda function: self._make(build(function)))
+
+    def __and__(self, other: At[H]) -> At[H]:
+        """One function made into the hooks of both places (a plain answer's and a stream's)."""
+        return At(lambda function: {**self._make(function), **other(function)})
+
+
+AUTH: Final = At[AuthHook](lambda hook: {"auth": hook})
+INVALID: Final = At[InvalidHook](lambda hook: {"invalid": hook})
+REQUEST: Final = At[RequestHook](lambda hook: {"request": hook})
+BEFORE: Final = At[BeforeHook](lambda hook: {"before": hook})
+MODEL_LOOKUP: Final = At[ModelLookupHook](lambda hook: {"model_lookup": hook})
+JSON_SCHEMA: Final = At[JsonSchemaHook](lambda hook: {"json_schema": hook})
+LISTING: Final = At[ListingHook](lambda hook: {"listing": hook})
+REMOVAL: Final = At[RemovalHook](lambda hook: {"removal": hook})
+ANSWER: Final = At[AnswerHook](lambda hook: {"answer": hook})
+EVENTS: Final = At[EventsHook](lambda hook: {"events": hook})
+ERROR: Final = At[ErrorHook](lambda hook: {"error": hook})
+DELIVERY: Final = At[DeliveryHook](lambda hook: {"delivery": hook})
+HEADERS: Final = At[HeadersHook](lambda hook: {"headers": hook})
 
 
 class Hooks(Protocol):
