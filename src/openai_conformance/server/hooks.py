@@ -46,6 +46,9 @@ request is let through.  ``invalid`` accepts when any fault accepts, ``removal``
 when any fault keeps it, ``headers`` merges every fault's headers, and the first ``before`` hook
 that raises answers.
 
+**Declaring.**  ``AUTH``, ``REQUEST``, ``ANSWER``, … are the points as places a fault's function
+goes (``at=REQUEST`` in ``Faults.declare``, faults/fault.py), typed by their hooks' signatures.
+
 **Reach.**  A fault's hooks act only on requests of the operations it declares (every one for
 ``ALL``), except ``listing`` and ``removal``, which act on the store whatever the operation.
 """
