@@ -99,19 +99,6 @@ __all__ = [
 #: An object as the store keeps it (a model, a file, an assistant, …).
 StoredObject = dict[str, Any]
 
-AuthHook = Callable[[str | None, RequestError], RequestError | None]
-InvalidHook = Callable[[RequestError], bool]
-RequestHook = Callable[[Call], Call]
-BeforeHook = Callable[[Call], None]
-ModelLookupHook = Callable[[Call, object, RequestError], RequestError | None]
-JsonSchemaHook = Callable[[Call, Any, list[str]], Any]
-ListingHook = Callable[[list[StoredObject]], list[StoredObject]]
-RemovalHook = Callable[[StoredObject], bool]
-AnswerHook = Callable[[Call, Answer], Answer]
-EventsHook = Callable[[Call, list[Any]], list[Any]]
-ErrorHook = Callable[[Call | None, RequestError, Reply], Reply]
-DeliveryHook = Callable[[Wire], Wire]
-HeadersHook = Callable[[Mapping[str, str]], Mapping[str, str]]
 
 H = TypeVar("H")
 E = TypeVar("E")
@@ -156,18 +143,32 @@ class At(Generic[H]):
         return At(lambda function: {**self._make(function), **other(function)})
 
 
+#: Each hook point: the signature of its hooks, and the point as a place for a fault's function.
+AuthHook = Callable[[str | None, RequestError], RequestError | None]
 AUTH: Final = At[AuthHook](lambda hook: {"auth": hook})
+InvalidHook = Callable[[RequestError], bool]
 INVALID: Final = At[InvalidHook](lambda hook: {"invalid": hook})
+RequestHook = Callable[[Call], Call]
 REQUEST: Final = At[RequestHook](lambda hook: {"request": hook})
+BeforeHook = Callable[[Call], None]
 BEFORE: Final = At[BeforeHook](lambda hook: {"before": hook})
+ModelLookupHook = Callable[[Call, object, RequestError], RequestError | None]
 MODEL_LOOKUP: Final = At[ModelLookupHook](lambda hook: {"model_lookup": hook})
+JsonSchemaHook = Callable[[Call, Any, list[str]], Any]
 JSON_SCHEMA: Final = At[JsonSchemaHook](lambda hook: {"json_schema": hook})
+ListingHook = Callable[[list[StoredObject]], list[StoredObject]]
 LISTING: Final = At[ListingHook](lambda hook: {"listing": hook})
+RemovalHook = Callable[[StoredObject], bool]
 REMOVAL: Final = At[RemovalHook](lambda hook: {"removal": hook})
+AnswerHook = Callable[[Call, Answer], Answer]
 ANSWER: Final = At[AnswerHook](lambda hook: {"answer": hook})
+EventsHook = Callable[[Call, list[Any]], list[Any]]
 EVENTS: Final = At[EventsHook](lambda hook: {"events": hook})
+ErrorHook = Callable[[Call | None, RequestError, Reply], Reply]
 ERROR: Final = At[ErrorHook](lambda hook: {"error": hook})
+DeliveryHook = Callable[[Wire], Wire]
 DELIVERY: Final = At[DeliveryHook](lambda hook: {"delivery": hook})
+HeadersHook = Callable[[Mapping[str, str]], Mapping[str, str]]
 HEADERS: Final = At[HeadersHook](lambda hook: {"headers": hook})
 
 

@@ -120,7 +120,7 @@ def _all_tools_called(call: Call) -> Call:
 @fault("strict-tool-arguments-invalid", "semantics.strict_tool_arguments", CHAT, at=REQUEST)
 def _strict_without_parameters(call: Call) -> Call:
     """Functions declared `strict: true` get `{}` as arguments, whatever their schema requires."""
-    tools = call.fields().get("tools")
+    tools = call.arg("tools")
     if not isinstance(tools, list):
         return call
     bare = []
