@@ -8,11 +8,11 @@ request with odd but valid values never makes a conformant server fail: when the
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from typing import Any
 
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.registry import Parameter, register
+from openai_conformance.validation.registry import Check, Parameter, register
 from openai_conformance.validation.violations import Violation, pointer_from_path
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "is_stream_request",
     "json_int",
     "json_type",
+    "one_per_input",
     "prompt_texts",
     "schema_errors",
     "short",
@@ -291,6 +292,19 @@ def check_indices(indices: list[tuple[Any, str]], expected: int | None, where: s
             )
             return
         seen.add(value)
+
+
+def one_per_input(
+    check: Check, body: Mapping[str, Any], field: str, inputs: int | None, what: str
+) -> Generator[Violation, None, list[Any] | None]:
+    """The list ``body[field]`` (None when it is not a list: the schema's to judge), after a violation
+    of ``check`` when it does not hold one item per input (``inputs``; None: any number)."""
+    items = body.get(field)
+    if not isinstance(items, list):
+        return None
+    if inputs is not None and len(items) != inputs:
+        yield check.violation(f"{len(items)} {what} for {inputs} inputs", f"/{field}")
+    return items
 
 
 # --- logprobs nobody asked for ---------------------------------------------------------------------
