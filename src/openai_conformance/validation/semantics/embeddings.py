@@ -14,7 +14,7 @@ from openai_conformance.validation.semantics.shared import (
     END_USER,
     as_dict,
     json_int,
-    one_per_input,
+    per_input,
     short,
 )
 from openai_conformance.validation.violations import Violation
@@ -92,10 +92,9 @@ def _input_count(value: Any) -> int | None:
 
 def check_embeddings(body: dict[str, Any], request: dict[str, Any]) -> Iterator[Violation]:
     """The embeddings rules on one non-streamed answer."""
-    inputs = _input_count(request.get("input"))
-    data = yield from one_per_input(EMBEDDINGS_COUNT, body, "data", inputs, "embeddings")
-    if data is None:
-        return
+    data, miscount = per_input(body, "data", _input_count(request.get("input")), "embeddings")
+    if miscount:
+        yield EMBEDDINGS_COUNT.violation(miscount, "/data")
     for i, item in enumerate(data):
         index = as_dict(item).get("index")
         if index != i or json_int(index) is None:

@@ -8,11 +8,11 @@ request with odd but valid values never makes a conformant server fail: when the
 from __future__ import annotations
 
 import json
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.registry import Check, Parameter, register
+from openai_conformance.validation.registry import Parameter, register
 from openai_conformance.validation.violations import Violation, pointer_from_path
 
 __all__ = [
@@ -36,7 +36,7 @@ __all__ = [
     "is_stream_request",
     "json_int",
     "json_type",
-    "one_per_input",
+    "per_input",
     "prompt_texts",
     "schema_errors",
     "short",
@@ -294,17 +294,16 @@ def check_indices(indices: list[tuple[Any, str]], expected: int | None, where: s
         seen.add(value)
 
 
-def one_per_input(
-    check: Check, body: Mapping[str, Any], field: str, inputs: int | None, what: str
-) -> Generator[Violation, None, list[Any] | None]:
-    """The list ``body[field]`` (None when it is not a list: the schema's to judge), after a violation
-    of ``check`` when it does not hold one item per input (``inputs``; None: any number)."""
+def per_input(body: Mapping[str, Any], field: str, inputs: int | None, what: str) -> tuple[list[Any], str]:
+    """The list ``body[field]`` (empty when it is not a list: the schema's to judge), and what is
+    wrong with its length when it does not hold one item per input ("" when nothing; ``inputs``
+    None: any length is right)."""
     items = body.get(field)
     if not isinstance(items, list):
-        return None
+        return [], ""
     if inputs is not None and len(items) != inputs:
-        yield check.violation(f"{len(items)} {what} for {inputs} inputs", f"/{field}")
-    return items
+        return items, f"{len(items)} {what} for {inputs} inputs"
+    return items, ""
 
 
 # --- logprobs nobody asked for ---------------------------------------------------------------------
