@@ -124,7 +124,10 @@ def test_a_second_run_reads_back_the_very_requests_drawing_gives(
         ({"seed": 5}, set(OPERATIONS)),
         ({"max_examples": 4}, set(OPERATIONS)),
         ({"max_boundaries": 0}, set(OPERATIONS)),
-        ({"negative": True}, {"createChatCompletion", "createFile", "listFiles"}),  # nothing to break in the 3rd
+        (
+            {"negative": True},
+            {"createChatCompletion", "createFile", "listFiles"},
+        ),  # nothing to break in the 3rd
         ({"models": ("chat-b", "embed-b")}, set(OPERATIONS)),  # each is drawn with the chat model
         ({"models": ("chat-a", "embed-c")}, set()),  # no operation of these draws an embedding model
     ],

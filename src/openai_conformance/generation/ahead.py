@@ -56,7 +56,9 @@ def start_feed(contract: Contract, config: RunConfig) -> CaseFeed | None:
     from openai_conformance.generation.cache import DrawCache
 
     selected = selected_operations(contract, config)
-    if not should_draw_ahead(config.draw_ahead, draws=len(selected) * config.max_examples, workers=config.workers):
+    if not should_draw_ahead(
+        config.draw_ahead, draws=len(selected) * config.max_examples, workers=config.workers
+    ):
         return None
     cache = DrawCache.for_run(contract, config)
     kept = cache is not None and all(cache.has(op) for op in selected)

@@ -105,7 +105,9 @@ class DrawCache:
             kept = Kept(tuple(data["cases"]), data["drawn"])
         except Exception:  # absent, unreadable, or written by something else: draw anew
             return None
-        if not all(isinstance(case, GeneratedCase) for case in kept.cases) or not isinstance(kept.drawn, Drawn):
+        if not all(isinstance(case, GeneratedCase) for case in kept.cases) or not isinstance(
+            kept.drawn, Drawn
+        ):
             return None
         return kept
 
