@@ -234,9 +234,9 @@ def test_only_the_newest_settings_are_kept(_own_cache: Path) -> None:
     foreign.mkdir()
     _run(_config())
     ours = [path for path in root.iterdir() if path.name != "not-ours"]
-    assert len(ours) == 16
-    assert all(folder.exists() for folder in stale[-15:])  # the newest 15, and this run's
-    assert not any(folder.exists() for folder in stale[:5])
+    assert len(ours) == 8
+    assert all(folder.exists() for folder in stale[-7:])  # the newest 7, and this run's
+    assert not any(folder.exists() for folder in stale[:13])
     assert foreign.exists()  # not a folder this cache wrote: left alone
 
 
