@@ -4,12 +4,10 @@ failed drawing; the very requests drawing gives."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from openai_conformance.config import RunConfig
@@ -18,16 +16,16 @@ from openai_conformance.generation.cache import DrawCache
 from openai_conformance.generation.request import Drawn, GeneratedCase
 from openai_conformance.openapi.loader import load_contract
 from openai_conformance.openapi.operations import Operation, iter_operations
-from openai_conformance.runner import Runner
 from openai_conformance.runner.drawing import CaseSource
+from tests.test_draw_ahead import Sent
+from tests.test_draw_ahead import _generated as generated
+from tests.test_draw_ahead import _run as mocked_run
 
 CONTRACT = load_contract(pin="6b8287f", findings=False)
 # A JSON body with a model, multipart, a path parameter, a query: four kinds of kept requests.
 OPERATIONS = ("createChatCompletion", "createFile", "retrieveModel", "listFiles")
 BY_ID = {op.operation_id: op for op in iter_operations(CONTRACT.document)}
 KEPT_NOTE = "read back from the draw cache (as a previous run with the same inputs drew them)"
-
-Sent = list[tuple[str, str, bytes]]
 
 
 @pytest.fixture(autouse=True)
@@ -53,32 +51,13 @@ def _config(**changes: Any) -> RunConfig:
 
 def _run(config: RunConfig) -> tuple[Sent, str]:
     """The generated requests a run sends (multipart boundaries made equal), and where they came from."""
-    sent: Sent = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        body = re.sub(rb"--[0-9a-f]{32}", b"--BOUNDARY", request.read())
-        if "openai-conformance-no-such-route" not in str(request.url):
-            sent.append((request.method, str(request.url), body))
-        return httpx.Response(
-            400,
-            json={"error": {"message": "no", "type": "invalid_request_error", "param": None, "code": None}},
-        )
-
     feed = ahead.start_feed(CONTRACT, config)
-    runner = Runner(
-        CONTRACT,
-        config,
-        config.base_url or "",
-        client=httpx.Client(transport=httpx.MockTransport(handler)),
-        feed=feed,
-    )
     try:
-        run = runner.collect()
+        sent, run, _ = mocked_run(config, feed)
     finally:
-        runner.close()
         if feed is not None:
             feed.close()
-    return sent, str(run.settings["drawing"])
+    return generated(sent), str(run.settings["drawing"])
 
 
 def _kept_files(folder: Path) -> list[Path]:
@@ -234,9 +213,9 @@ def test_only_the_newest_settings_are_kept(_own_cache: Path) -> None:
     foreign.mkdir()
     _run(_config())
     ours = [path for path in root.iterdir() if path.name != "not-ours"]
-    assert len(ours) == 16
-    assert all(folder.exists() for folder in stale[-15:])  # the newest 15, and this run's
-    assert not any(folder.exists() for folder in stale[:5])
+    assert len(ours) == 8
+    assert all(folder.exists() for folder in stale[-7:])  # the newest 7, and this run's
+    assert not any(folder.exists() for folder in stale[:13])
     assert foreign.exists()  # not a folder this cache wrote: left alone
 
 

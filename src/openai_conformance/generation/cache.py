@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["DrawCache", "Kept"]
 
 _FORMAT = 1  # of the kept files: bump when what they hold changes
-_KEPT_RUNS = 16  # drawing settings kept at once; the least recently used beyond that are removed
+_KEPT_RUNS = 8  # drawing settings kept at once; the least recently used beyond that are removed
 _FOLDER = "draws"
 
 
