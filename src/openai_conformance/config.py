@@ -21,17 +21,15 @@ from openai_conformance.options import (
     between,
     comma_list,
     declared_options,
+    header_lines,
     http_url,
     listed,
     number,
-    option,
     raw_value,
+    secret,
     shard,
     switch,
     text,
-)
-from openai_conformance.options import (
-    headers as header_values,
 )
 
 if TYPE_CHECKING:
@@ -120,24 +118,11 @@ class RunConfig:
         convert=http_url,
         report=None,
     )
-    # A secret: never written anywhere.
-    api_key: str | None = text(
-        "--api-key",
-        "API key sent as a bearer token (default: $OPENAI_API_KEY)",
-        metavar="KEY",
-        env="OPENAI_API_KEY",
-        report=None,
+    api_key: str | None = secret(
+        "--api-key", "API key sent as a bearer token (default: $OPENAI_API_KEY)", env="OPENAI_API_KEY"
     )
-    # Header values may hold credentials: the report names the headers only.
-    headers: dict[str, str] = option(
-        "--header",
-        "extra request header 'Name: value' (repeatable)",
-        factory=dict,
-        metavar="HEADER",
-        repeat=True,
-        convert=header_values,
-        report="header_names",
-        to_report=sorted,
+    headers: dict[str, str] = header_lines(
+        "--header", "extra request header 'Name: value' (repeatable)", report="header_names"
     )
     timeout: float = number("--timeout", 30.0, "per-request timeout in seconds (default 30)", parse=float)
     stream_idle_timeout: float = number(
@@ -323,23 +308,15 @@ class RunConfig:
         metavar="URL|embedded",
         convert=_upstream,
     )
-    # A secret: never written anywhere.
-    upstream_api_key: str | None = text(
+    upstream_api_key: str | None = secret(
         "--upstream-api-key",
         "API key for the upstream (default: $OPENAI_CONFORMANCE_UPSTREAM_API_KEY)",
-        metavar="KEY",
         env="OPENAI_CONFORMANCE_UPSTREAM_API_KEY",
-        report=None,
     )
-    upstream_headers: dict[str, str] = option(
+    upstream_headers: dict[str, str] = header_lines(
         "--upstream-header",
         "extra header 'Name: value' for the upstream (repeatable)",
-        factory=dict,
-        metavar="HEADER",
-        repeat=True,
-        convert=header_values,
         report="upstream_header_names",
-        to_report=sorted,
     )
 
     def __post_init__(self) -> None:

@@ -24,12 +24,14 @@ __all__ = [
     "choice",
     "comma_list",
     "declared_options",
+    "header_lines",
     "headers",
     "http_url",
     "listed",
     "number",
     "option",
     "positive",
+    "secret",
     "shard",
     "switch",
     "text",
@@ -98,6 +100,26 @@ def listed(flag: str, help: str, *, metavar: str = "PATTERN", **declaration: Any
     """A repeatable, comma-separated list (a tuple; the report shows a list)."""
     declaration.setdefault("convert", comma_list)
     return option(flag, help, default=(), metavar=metavar, repeat=True, to_report=list, **declaration)
+
+
+def secret(flag: str, help: str, *, env: str) -> Any:
+    """A credential (an API key), from the flag or ``env``: the report never shows it."""
+    return text(flag, help, metavar="KEY", env=env, report=None)
+
+
+def header_lines(flag: str, help: str, *, report: str) -> Any:
+    """Repeatable ``Name: value`` headers (a dict); values may hold credentials, so the report
+    shows the header names only, under ``report``."""
+    return option(
+        flag,
+        help,
+        factory=dict,
+        metavar="HEADER",
+        repeat=True,
+        convert=headers,
+        report=report,
+        to_report=sorted,
+    )
 
 
 def declared_options(config_class: type) -> list[tuple[dataclasses.Field[Any], Option]]:

@@ -33,7 +33,9 @@ def explore(
     fails the hypothesis test, so what is drawn does not depend on what the target answers.
     KeyboardInterrupt propagates; any other failure of schemathesis or hypothesis becomes a :class:`Drawn`.
     """
-    drawn = _explore(generator, operation, emit, negative, max_examples, seed_value)
+    drawn = _explore(
+        generator, operation, negative, lambda strategy: _run(strategy, emit, max_examples, seed_value)
+    )
     if not boundaries or negative or drawn.fatal or should_stop():
         return drawn  # (``should_stop``: the run's time budget is spent, nothing more would be sent)
     try:
@@ -49,19 +51,15 @@ def explore(
 
 
 def _explore(
-    generator: Generator,
-    operation: Operation,
-    emit: Callable[[GeneratedCase], None],
-    negative: bool,
-    max_examples: int,
-    seed_value: int,
+    generator: Generator, operation: Operation, negative: bool, draw: Callable[[Any], None]
 ) -> Drawn:
+    """What drawing from ``operation``'s strategy gave (``draw`` runs hypothesis on a strategy)."""
     try:
         strategy = generator.strategy(operation, negative=negative)
     except Exception as exc:  # schemathesis could not build requests for this operation
         return Drawn(error=f"cannot generate requests: {type(exc).__name__}: {exc}", fatal=True)
     try:
-        _run(strategy, emit, max_examples, seed_value)
+        draw(strategy)
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # hypothesis or schemathesis gave up on this operation
@@ -71,7 +69,7 @@ def _explore(
             return Drawn(note="no invalid request could be made for this operation")
         # Closing the object schemas made this one unsatisfiable: draw from the spec as written.
         try:
-            _run(generator.open_strategy(operation), emit, max_examples, seed_value)
+            draw(generator.open_strategy(operation))
         except KeyboardInterrupt:
             raise
         except Exception as again:

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from openai_conformance.results.record import from_record, record_of
+from openai_conformance.results.record import Record, from_record
 from openai_conformance.transport.exchange import Exchange
 
 __all__ = ["Excerpt", "UpstreamEvidence", "excerpt_of"]
@@ -54,15 +54,12 @@ class Excerpt:
 
 
 @dataclass(frozen=True, slots=True)
-class UpstreamEvidence:
+class UpstreamEvidence(Record):
     """With --upstream: the upstream's answer to the request of a finding, beside the proxy's."""
 
     status: int
     curl: str  # the request as sent to the upstream (its key redacted too)
     excerpt: Excerpt | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return record_of(self)
 
     @classmethod
     def from_dict(cls, data: Any) -> UpstreamEvidence | None:

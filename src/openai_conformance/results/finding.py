@@ -9,7 +9,7 @@ from typing import Any
 
 from openai_conformance.results.evidence import Excerpt, UpstreamEvidence
 from openai_conformance.results.identity import BaselineMark, signature_of
-from openai_conformance.results.record import from_record, record_of
+from openai_conformance.results.record import Record, from_record, record_of
 from openai_conformance.validation.violations import Severity, Violation, violation_key
 
 __all__ = ["VALID", "Finding", "FindingKey", "UntestedRequest", "field_of"]
@@ -123,7 +123,7 @@ class Finding:
 
 
 @dataclass(slots=True)
-class UntestedRequest:
+class UntestedRequest(Record):
     """Requests of one kind that could not be tested (no answer: timed out, reset, refused; or an answer
     that could not be judged), with a reproduction: recorded, never dropped."""
 
@@ -131,9 +131,6 @@ class UntestedRequest:
     curl: str
     source: str = ""  # "generated", or the scenario that sent it
     occurrences: int = 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return record_of(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> UntestedRequest:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .record import from_record, record_of, records_of
+from .record import Record, from_record, record_of, records_of
 
 __all__ = ["BaselineEntryRef", "BaselineMark", "BaselineStatus", "BaselineSummary", "signature_of"]
 
@@ -77,7 +77,7 @@ class BaselineEntryRef:
 
 
 @dataclass(frozen=True, slots=True)
-class BaselineSummary:
+class BaselineSummary(Record):
     """What the baseline said about a run: how many findings it knew, which entries were fixed."""
 
     file: str
@@ -90,9 +90,6 @@ class BaselineSummary:
     updated: bool = False  # --baseline-update wrote the file
     added: int = 0  # entries --baseline-update added
     dropped: int = 0  # fixed entries --baseline-update dropped
-
-    def to_dict(self) -> dict[str, Any]:
-        return record_of(self)
 
     @classmethod
     def from_dict(cls, data: Any) -> BaselineSummary | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .record import from_record, record_of, records_of
+from .record import Record, from_record, record_of, records_of
 
 __all__ = ["OverlayInfo", "Settings", "SpecInfo", "Target"]
 
@@ -36,17 +36,14 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
-class OverlayInfo:
+class OverlayInfo(Record):
     name: str
     title: str
     sha256: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return record_of(self)
-
 
 @dataclass(frozen=True, slots=True)
-class SpecInfo:
+class SpecInfo(Record):
     """The identity of the spec a run judged by, and the corrections applied to it."""
 
     title: str = ""
@@ -58,9 +55,6 @@ class SpecInfo:
     commit: str | None = None
     overlays: tuple[OverlayInfo, ...] = ()
     overlay_notes: tuple[str, ...] = field(default=())
-
-    def to_dict(self) -> dict[str, Any]:
-        return record_of(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SpecInfo:

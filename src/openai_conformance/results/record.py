@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["from_record", "record_of", "records_of"]
+__all__ = ["Record", "from_record", "record_of", "records_of"]
 
 T = TypeVar("T")
 
@@ -28,6 +28,16 @@ _READERS: dict[str, tuple[Callable[[Any], Any], Any]] = {
     "float | None": (float, None),
     "tuple[str, ...]": (lambda value: tuple(str(item) for item in value), ()),
 }
+
+
+class Record:
+    """A record written out by its fields, each as its JSON value (``to_dict``); the subclass (a
+    slotted dataclass) says how it is read back."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return record_of(self)
 
 
 def _written(value: Any) -> Any:

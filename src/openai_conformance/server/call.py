@@ -46,3 +46,7 @@ class Call:
     def with_body(self, body: Any) -> Call:
         """This request with another body to act on (``sent`` stays what the client sent)."""
         return replace(self, body=body)
+
+    def without(self, *names: str) -> Call:
+        """This request with body fields dropped: the responder acts as if they were not sent."""
+        return self.with_body({k: v for k, v in self.fields().items() if k not in names})

@@ -46,6 +46,9 @@ request is let through.  ``invalid`` accepts when any fault accepts, ``removal``
 when any fault keeps it, ``headers`` merges every fault's headers, and the first ``before`` hook
 that raises answers.
 
+**Declaring.**  ``AUTH``, ``REQUEST``, ``ANSWER``, … are the points as places a fault's function
+goes (``at=REQUEST`` in ``Faults.declare``, faults/fault.py), typed by their hooks' signatures.
+
 **Reach.**  A fault's hooks act only on requests of the operations it declares (every one for
 ``ALL``), except ``listing`` and ``removal``, which act on the store whatever the operation.
 """
@@ -53,7 +56,7 @@ that raises answers.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Final, Generic, Protocol, TypedDict, TypeVar
 
 from openai_conformance.server.answers import Answer, Reply
 from openai_conformance.server.call import Call
@@ -61,12 +64,27 @@ from openai_conformance.server.routing import RequestError
 from openai_conformance.server.wire import Wire
 
 __all__ = [
+    "ANSWER",
+    "AUTH",
+    "BEFORE",
+    "DELIVERY",
+    "ERROR",
+    "EVENTS",
+    "HEADERS",
+    "INVALID",
+    "JSON_SCHEMA",
+    "LISTING",
+    "MODEL_LOOKUP",
+    "REMOVAL",
+    "REQUEST",
     "AnswerHook",
+    "At",
     "AuthHook",
     "BeforeHook",
     "DeliveryHook",
     "ErrorHook",
     "EventsHook",
+    "FaultHooks",
     "HeadersHook",
     "Hooks",
     "InvalidHook",
@@ -81,19 +99,77 @@ __all__ = [
 #: An object as the store keeps it (a model, a file, an assistant, …).
 StoredObject = dict[str, Any]
 
+
+H = TypeVar("H")
+E = TypeVar("E")
+
+
+class FaultHooks(TypedDict, total=False):
+    """The hooks one fault sets, by hook point (the fields of the same names of ``Fault``)."""
+
+    auth: AuthHook
+    invalid: InvalidHook
+    request: RequestHook
+    before: BeforeHook
+    model_lookup: ModelLookupHook
+    json_schema: JsonSchemaHook
+    listing: ListingHook
+    removal: RemovalHook
+    answer: AnswerHook
+    events: EventsHook
+    error: ErrorHook
+    delivery: DeliveryHook
+    headers: HeadersHook
+
+
+class At(Generic[H]):
+    """Where a function becomes a fault's hooks: a hook point (``REQUEST``: the function is the
+    request hook), or a simpler function made into the hooks of a point (``via``) or of two (``&``)."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[H], FaultHooks]) -> None:
+        self._make = make
+
+    def __call__(self, function: H) -> FaultHooks:
+        return self._make(function)
+
+    def via(self, build: Callable[[E], H]) -> At[E]:
+        """Functions that ``build`` makes into this place's hook (an edit of a body into an answer hook)."""
+        return At(lambda function: self._make(build(function)))
+
+    def __and__(self, other: At[H]) -> At[H]:
+        """One function made into the hooks of both places (a plain answer's and a stream's)."""
+        return At(lambda function: {**self._make(function), **other(function)})
+
+
+#: Each hook point: the signature of its hooks, and the point as a place for a fault's function.
 AuthHook = Callable[[str | None, RequestError], RequestError | None]
+AUTH: Final = At[AuthHook](lambda hook: {"auth": hook})
 InvalidHook = Callable[[RequestError], bool]
+INVALID: Final = At[InvalidHook](lambda hook: {"invalid": hook})
 RequestHook = Callable[[Call], Call]
+REQUEST: Final = At[RequestHook](lambda hook: {"request": hook})
 BeforeHook = Callable[[Call], None]
+BEFORE: Final = At[BeforeHook](lambda hook: {"before": hook})
 ModelLookupHook = Callable[[Call, object, RequestError], RequestError | None]
+MODEL_LOOKUP: Final = At[ModelLookupHook](lambda hook: {"model_lookup": hook})
 JsonSchemaHook = Callable[[Call, Any, list[str]], Any]
+JSON_SCHEMA: Final = At[JsonSchemaHook](lambda hook: {"json_schema": hook})
 ListingHook = Callable[[list[StoredObject]], list[StoredObject]]
+LISTING: Final = At[ListingHook](lambda hook: {"listing": hook})
 RemovalHook = Callable[[StoredObject], bool]
+REMOVAL: Final = At[RemovalHook](lambda hook: {"removal": hook})
 AnswerHook = Callable[[Call, Answer], Answer]
+ANSWER: Final = At[AnswerHook](lambda hook: {"answer": hook})
 EventsHook = Callable[[Call, list[Any]], list[Any]]
+EVENTS: Final = At[EventsHook](lambda hook: {"events": hook})
 ErrorHook = Callable[[Call | None, RequestError, Reply], Reply]
+ERROR: Final = At[ErrorHook](lambda hook: {"error": hook})
 DeliveryHook = Callable[[Wire], Wire]
+DELIVERY: Final = At[DeliveryHook](lambda hook: {"delivery": hook})
 HeadersHook = Callable[[Mapping[str, str]], Mapping[str, str]]
+HEADERS: Final = At[HeadersHook](lambda hook: {"headers": hook})
 
 
 class Hooks(Protocol):

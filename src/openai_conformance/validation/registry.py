@@ -1,15 +1,8 @@
 """The check registry: every rule of the suite, declared beside the code that enforces it.
 
-A module that enforces a rule declares it once, at import time::
-
-    DONE = register(
-        "stream.done",
-        "error",
-        "The stream ends with `data: [DONE]`.",
-        "API reference: the stream is terminated by a `data: [DONE]` message",
-        why="the server writes the terminator, whatever the model wrote",
-    )
-
+A module that enforces a rule declares it once, at import time, with its id, default severity,
+description, reference and the reason for its severity — stream.py's
+``DONE = register("stream.done", "error", "The stream ends with `data: [DONE]`.", …, why=…)`` —
 and builds every violation of it through the declaration: ``yield DONE.violation("…", pointer)``.
 A rule that speaks as a warning in some situations says when in ``relaxed`` and passes
 ``warning=True`` from the one function that decides it. ``openai-conformance checks``, the

@@ -1,7 +1,8 @@
 """Named deviations the reference server can be switched into, to prove the suite catches them.
 
 Each fault is one declaration: its id, the one check that must report it, the operations whose
-answers it changes, and the change it makes at the hook points of ``server/hooks.py``.  The
+answers it changes, and the change it makes at the hook points of ``server/hooks.py`` — the
+function it decorates, whose docstring describes it (fault.py shows the form).  The
 conformant responders know nothing of them.  ``create_app(spec, faults=[...])`` switches some on
 (``openai-conformance serve --fault ID`` one); hooks.py says how several compose.
 """
@@ -12,13 +13,14 @@ from collections.abc import Iterable
 
 from openai_conformance.server.faults.errors import ERROR_FAULTS
 from openai_conformance.server.faults.fault import ALL, Fault
+from openai_conformance.server.faults.lifecycle import LIFECYCLE_FAULTS
 from openai_conformance.server.faults.media import MEDIA_FAULTS
 from openai_conformance.server.faults.parameters import PARAMETER_FAULTS
 from openai_conformance.server.faults.responses import RESPONSES_FAULTS
 from openai_conformance.server.faults.schema import SCHEMA_FAULTS
 from openai_conformance.server.faults.selection import FaultSet
 from openai_conformance.server.faults.semantics import SEMANTIC_FAULTS
-from openai_conformance.server.faults.state import LIFECYCLE_FAULTS, STATE_FAULTS
+from openai_conformance.server.faults.state import STATE_FAULTS
 from openai_conformance.server.faults.streaming import STREAMING_FAULTS
 
 __all__ = ["ALL", "FAULTS", "Fault", "FaultSet", "get_fault", "select"]

@@ -39,7 +39,7 @@ class FaultSet:
     # -- called by the pipeline -----------------------------------------------------------------
     def auth(self, call: Call, authorization: str | None, refusal: RequestError) -> RequestError | None:
         answered: RequestError | None = refusal
-        for hook in self._at(call, lambda f: f.auth):
+        for hook in self._at(call, lambda f: f.hooks.get("auth")):
             answered = hook(authorization, refusal)
             if answered is None:
                 break
@@ -47,28 +47,28 @@ class FaultSet:
         return answered
 
     def accepts_invalid(self, call: Call, error: RequestError) -> bool:
-        return any(hook(error) for hook in self._at(call, lambda f: f.invalid))
+        return any(hook(error) for hook in self._at(call, lambda f: f.hooks.get("invalid")))
 
     def request(self, call: Call) -> Call:
-        for hook in self._at(call, lambda f: f.request):
+        for hook in self._at(call, lambda f: f.hooks.get("request")):
             call = hook(call)
         return call
 
     def before(self, call: Call) -> None:
-        for hook in self._at(call, lambda f: f.before):
+        for hook in self._at(call, lambda f: f.hooks.get("before")):
             hook(call)
 
     def answer(self, call: Call, reply: Reply) -> Reply:
         """``reply`` through the answer hooks (a plain answer) or the events hooks (a stream)."""
         if isinstance(reply, StreamAnswer):
-            events = self._at(call, lambda f: f.events)
+            events = self._at(call, lambda f: f.hooks.get("events"))
             if not events:
                 return reply
             chunks = copy.deepcopy(reply.events)
             for hook in events:
                 chunks = hook(call, chunks)
             return replace(reply, events=chunks)
-        answers = self._at(call, lambda f: f.answer)
+        answers = self._at(call, lambda f: f.hooks.get("answer"))
         if not answers:
             return reply
         reply = replace(reply, body=copy.deepcopy(reply.body), headers=dict(reply.headers))
@@ -78,25 +78,25 @@ class FaultSet:
 
     def error(self, call: Call | None, error: RequestError, reply: Answer) -> Reply:
         answered: Reply = reply
-        for hook in self._at(call, lambda f: f.error):
+        for hook in self._at(call, lambda f: f.hooks.get("error")):
             answered = hook(call, error, answered)
         return answered
 
     def delivery(self, call: Call | None, wire: Wire) -> Wire:
-        for hook in self._at(call, lambda f: f.delivery):
+        for hook in self._at(call, lambda f: f.hooks.get("delivery")):
             wire = hook(wire)
         return wire
 
     def headers(self, call: Call | None, request_headers: Mapping[str, str]) -> dict[str, str]:
         added: dict[str, str] = {}
-        for hook in self._at(call, lambda f: f.headers):
+        for hook in self._at(call, lambda f: f.hooks.get("headers")):
             added.update(hook(request_headers))
         return added
 
     # -- called by the responders (the Hooks protocol) ------------------------------------------
     def model_lookup(self, call: Call, model: object, refusal: RequestError) -> RequestError | None:
         answered: RequestError | None = refusal
-        for hook in self._at(call, lambda f: f.model_lookup):
+        for hook in self._at(call, lambda f: f.hooks.get("model_lookup")):
             answered = hook(call, model, refusal)
             if answered is None:
                 break
@@ -104,14 +104,14 @@ class FaultSet:
         return answered
 
     def json_schema(self, call: Call, instance: Any, words: list[str]) -> Any:
-        for hook in self._at(call, lambda f: f.json_schema):
+        for hook in self._at(call, lambda f: f.hooks.get("json_schema")):
             instance = hook(call, instance, words)
         return instance
 
     def listing(self, items: list[StoredObject]) -> list[StoredObject]:
-        for hook in self._anywhere(lambda f: f.listing):
+        for hook in self._anywhere(lambda f: f.hooks.get("listing")):
             items = hook(items)
         return items
 
     def removal(self, obj: StoredObject) -> bool:
-        return all(hook(obj) for hook in self._anywhere(lambda f: f.removal))
+        return all(hook(obj) for hook in self._anywhere(lambda f: f.hooks.get("removal")))

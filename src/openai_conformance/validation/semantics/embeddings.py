@@ -14,6 +14,7 @@ from openai_conformance.validation.semantics.shared import (
     END_USER,
     as_dict,
     json_int,
+    per_input,
     short,
 )
 from openai_conformance.validation.violations import Violation
@@ -91,12 +92,9 @@ def _input_count(value: Any) -> int | None:
 
 def check_embeddings(body: dict[str, Any], request: dict[str, Any]) -> Iterator[Violation]:
     """The embeddings rules on one non-streamed answer."""
-    data = body.get("data")
-    if not isinstance(data, list):
-        return
-    expected = _input_count(request.get("input"))
-    if expected is not None and len(data) != expected:
-        yield EMBEDDINGS_COUNT.violation(f"{len(data)} embeddings for {expected} inputs", "/data")
+    data, miscount = per_input(body, "data", _input_count(request.get("input")), "embeddings")
+    if miscount:
+        yield EMBEDDINGS_COUNT.violation(miscount, "/data")
     for i, item in enumerate(data):
         index = as_dict(item).get("index")
         if index != i or json_int(index) is None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from openai_conformance.validation.registry import Parameter, register
-from openai_conformance.validation.semantics.shared import as_dict, short
+from openai_conformance.validation.semantics.shared import as_dict, per_input, short
 from openai_conformance.validation.violations import Violation
 
 __all__ = ["MODERATION_CATEGORIES", "MODERATION_COUNT", "MODERATION_FLAGGED", "check_moderation"]
@@ -77,11 +77,8 @@ def _result(result: Mapping[str, Any], pointer: str) -> Iterator[Violation]:
 
 def check_moderation(body: Mapping[str, Any], request: Mapping[str, Any]) -> Iterator[Violation]:
     """The moderation rules on one answer."""
-    results = body.get("results")
-    if not isinstance(results, list):
-        return
-    expected = _inputs(request.get("input"))
-    if expected is not None and len(results) != expected:
-        yield MODERATION_COUNT.violation(f"{len(results)} results for {expected} inputs", "/results")
+    results, miscount = per_input(body, "results", _inputs(request.get("input")), "results")
+    if miscount:
+        yield MODERATION_COUNT.violation(miscount, "/results")
     for i, result in enumerate(results):
         yield from _result(as_dict(result), f"/results/{i}")

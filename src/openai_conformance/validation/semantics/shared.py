@@ -36,6 +36,7 @@ __all__ = [
     "is_stream_request",
     "json_int",
     "json_type",
+    "per_input",
     "prompt_texts",
     "schema_errors",
     "short",
@@ -291,6 +292,18 @@ def check_indices(indices: list[tuple[Any, str]], expected: int | None, where: s
             )
             return
         seen.add(value)
+
+
+def per_input(body: Mapping[str, Any], field: str, inputs: int | None, what: str) -> tuple[list[Any], str]:
+    """The list ``body[field]`` (empty when it is not a list: the schema's to judge), and what is
+    wrong with its length when it does not hold one item per input ("" when nothing; ``inputs``
+    None: any length is right)."""
+    items = body.get(field)
+    if not isinstance(items, list):
+        return [], ""
+    if inputs is not None and len(items) != inputs:
+        return items, f"{len(items)} {what} for {inputs} inputs"
+    return items, ""
 
 
 # --- logprobs nobody asked for ---------------------------------------------------------------------
