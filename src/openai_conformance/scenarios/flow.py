@@ -166,16 +166,18 @@ def listed(
     present: Iterable[str] = (),
     absent: Iterable[str] = (),
     query: dict[str, Any] | None = None,
+    template: str | None = None,
 ) -> Generator[ScenarioFinding, None, dict[str, Any] | None]:
-    """Read the list at ``path`` until it has ``present`` and lacks ``absent``, re-reading it while
-    ``ctx.max_wait`` lasts (lists may lag); what is still wrong then is a warning. Returns the last page."""
+    """Read the list at ``path`` (the spec's ``template`` when it names a parent) until it has
+    ``present`` and lacks ``absent``, re-reading it while ``ctx.max_wait`` lasts (lists may lag); what
+    is still wrong then is a warning. Returns the last page."""
     want, unwanted = set(present), set(absent)
     page: dict[str, Any] | None = None
     missing: set[str] = set()
     still: set[str] = set()
     last: Exchange | None = None
     for _ in _pauses(ctx, 8):
-        exchange = yield from send(ctx, "GET", path, operation_id, query=query)
+        exchange = yield from send(ctx, "GET", path, operation_id, query=query, template=template)
         page = object_of(exchange)
         if page is None:
             return None  # the per-answer checks judged it
