@@ -5,14 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from openai_conformance.config import RunConfig
-from openai_conformance.events import (
-    CaseJudged,
-    Event,
-    OperationFinished,
-    OperationStarted,
-    RunFinished,
-    RunStarted,
-)
+from openai_conformance.events import CaseJudged, Event, OperationFinished, RunFinished, RunStarted
 from openai_conformance.openapi.loader import load_contract
 from openai_conformance.openapi.operations import Operation, iter_operations
 from openai_conformance.results.collector import OperationRecorder, RunCollector
@@ -42,12 +35,7 @@ def _operation(operation: Operation, statuses: list[int], steps: Sequence[CaseJu
     for event in own:
         recorder.record(event)
     result = recorder.finish(expect_success=True, unreached=UNKNOWN if 200 not in statuses else None)
-    return [
-        OperationStarted(operation),
-        *own,
-        *steps,
-        OperationFinished(operation, result, recorder.decision),
-    ]
+    return [*own, *steps, OperationFinished(operation, result, recorder.decision)]
 
 
 def _collect(*operations: list[Event]) -> RunResult:

@@ -32,6 +32,7 @@ WORKFLOWS = (
     "state.vector_stores",
     "state.fine_tuning",
 )
+ORGANIZATION = ("state.invites", "state.projects")  # tests/validation/test_organization_workflows.py
 
 
 @functools.cache
@@ -101,7 +102,7 @@ def reference(raw_spec: dict[str, Any]) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.parametrize("scenario_id", WORKFLOWS)
+@pytest.mark.parametrize("scenario_id", WORKFLOWS + ORGANIZATION)
 def test_every_step_names_an_operation_of_the_spec(
     scenario_id: str, reference: str, contract: Contract
 ) -> None:

@@ -26,6 +26,7 @@ from openai_conformance.validation.violations import Violation
 
 __all__ = [
     "Step",
+    "deleted",
     "gone",
     "ids_of",
     "listed",
@@ -210,3 +211,15 @@ def gone(
         yield from ctx.check(exchange, operation_id)
     yield from tell(check_gone(exchange, f"{method} {path} ({what})"), exchange)
     return 400 <= exchange.status < 500
+
+
+def deleted(
+    ctx: ScenarioContext, path: str, template: str, delete_id: str, retrieve_id: str, what: str
+) -> Generator[ScenarioFinding, None, bool]:
+    """DELETE ``path``, then the resource is gone: a retrieve and a second delete are refused (see
+    :func:`gone`). Returns whether the retrieve was refused."""
+    exchange = yield from send(ctx, "DELETE", path, delete_id, template=template)
+    need(exchange, f"DELETE {path}", "that it is gone")
+    refused = yield from gone(ctx, "GET", path, template, retrieve_id, what)
+    yield from gone(ctx, "DELETE", path, template, delete_id, what)
+    return refused
