@@ -95,7 +95,7 @@ LIFECYCLE = register(
     "error",
     "Statuses move only along the documented transitions (a final status never changes; a cancel "
     "answers cancelling or cancelled, and a finished object refuses it); `request_counts` add up.",
-    "Batch, Upload, Run, fine-tuning job, vector store file batch and project objects: `status`",
+    "Batch, Upload, Run, fine-tuning job and vector store file batch objects: `status`",
     why="the server moves its objects' statuses; polls may skip statuses, never go back",
     relaxed="A cancel of a finished batch answered 2xx with the batch unchanged: the request did nothing, "
     "though OpenAI refuses it",
