@@ -8,10 +8,12 @@ What it measures, in one run of this script:
    operations with the same number of examples per operation and the same seed:
 
    * ours: ``openai-conformance run --base-url URL --api-key KEY --include OPS --max-examples N
-     --no-probes --max-boundaries 0`` (only drawn requests, as ``st``'s fuzzing phase sends), cases =
-     ``report.json`` ``summary.cases``;
+     --no-probes --max-boundaries 0 --no-draw-cache`` (only drawn requests, as ``st``'s fuzzing phase
+     sends, every one drawn anew as in a first run), cases = ``report.json`` ``summary.cases``;
      by default its requests are drawn ahead in a helper process (``--draw-ahead auto``);
    * ours in one process: the same with ``--draw-ahead never``, to show what the helper brings;
+   * ours repeated: the same without ``--no-draw-cache``, after a run that filled the draw cache (the
+     requests read back, not drawn: generation/cache.py); st has no such cache;
    * baseline: ``st run SPEC.json --url URL -H 'Authorization: Bearer KEY' --include-operation-id OPS
      --max-examples N --phases fuzzing --mode positive --no-shrink --continue-on-failure
      --generation-database none --workers 1 --seed 0`` with its default checks, given the same overlaid
@@ -142,6 +144,10 @@ class ToolRun:
         return self.cases / self.reported if self.reported else 0.0
 
 
+# Every request drawn anew, as in a first run (st has no draw cache); the repeated runs go without it.
+ANEW = ["--no-draw-cache"]
+
+
 def run_ours(
     base_url: str, operations: list[str], examples: int, work: Path, env: dict[str, str], extra: list[str]
 ) -> ToolRun:
@@ -246,21 +252,29 @@ def main(argv: list[str] | None = None) -> int:
     alone_runs: list[ToolRun] = []  # --draw-ahead never: one process, as st
     st_runs: list[ToolRun] = []  # st run --workers 1 (its default)
     st2_runs: list[ToolRun] = []  # st run --workers 2
+    kept_runs: list[ToolRun] = []  # ours again, the requests read back from the draw cache
     with serve_in_thread(create_app(contract.document, api_key=KEY)) as server:
         logging.getLogger("uvicorn.error").setLevel(logging.ERROR)  # st sends a request uvicorn frowns at
         base_url = server + "/v1"
         # untimed warm-up: the server's first answer on each route costs more than the next ones
         warm_up = 1 if args.quick else 2
-        run_ours(base_url, operations, warm_up, work, env, ["--no-probes", "--max-boundaries", "0"])
+        generated = ["--no-probes", "--max-boundaries", "0"]
+        run_ours(base_url, operations, warm_up, work, env, [*generated, *ANEW])
+        run_ours(base_url, operations, examples, work, env, generated)  # fills the draw cache
         run_st(st, spec_file, base_url, operations, warm_up, work, env)
 
         def ours_default() -> None:
-            ours_runs.append(run_ours(base_url, operations, examples, work, env, ["--no-probes", "--max-boundaries", "0"]))
+            ours_runs.append(run_ours(base_url, operations, examples, work, env, [*generated, *ANEW]))
 
         def ours_alone() -> None:
             alone_runs.append(
-                run_ours(base_url, operations, examples, work, env, ["--no-probes", "--max-boundaries", "0", "--draw-ahead", "never"])
+                run_ours(
+                    base_url, operations, examples, work, env, [*generated, *ANEW, "--draw-ahead", "never"]
+                )
             )
+
+        def ours_kept() -> None:
+            kept_runs.append(run_ours(base_url, operations, examples, work, env, generated))
 
         def st_one() -> None:
             st_runs.append(run_st(st, spec_file, base_url, operations, examples, work, env))
@@ -268,16 +282,18 @@ def main(argv: list[str] | None = None) -> int:
         def st_two() -> None:
             st2_runs.append(run_st(st, spec_file, base_url, operations, examples, work, env, workers=2))
 
-        order = [ours_default, st_one, ours_alone, st_two]
+        order = [ours_default, st_one, ours_alone, st_two, ours_kept]
         for index in range(repeats):
             for measure in order if index % 2 == 0 else order[::-1]:  # alternate the order
                 measure()
             ours, base, alone, base2 = ours_runs[-1], st_runs[-1], alone_runs[-1], st2_runs[-1]
+            kept = kept_runs[-1]
             print(
                 f"   run {index + 1}: ours {ours.cases} cases in {ours.wall:.2f} s wall ({ours.reported:.2f} s reported)"
                 f" = {ours.rate:.1f}/s | ours, --draw-ahead never: {alone.wall:.2f} s = {alone.rate:.1f}/s"
                 f" | st {base.cases} cases in {base.wall:.2f} s wall ({base.reported:.2f} s reported)"
                 f" = {base.rate:.1f}/s | st --workers 2: {base2.wall:.2f} s = {base2.rate:.1f}/s"
+                f" | ours, repeated (draw cache): {kept.wall:.2f} s = {kept.rate:.1f}/s"
             )
     ours_best = max(r.rate for r in ours_runs)
     st_best = max(r.rate for r in st_runs)
@@ -301,6 +317,13 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"   {'helper / never, wall, median':<36} {ours_med:>10.1f} {alone_med:>10.1f} {ours_med / alone_med:>8.2f}x"
     )
+    kept_best, kept_med = max(r.rate for r in kept_runs), statistics.median(r.rate for r in kept_runs)
+    print(
+        f"   {'repeated run (draw cache), best':<36} {kept_best:>10.1f} {st_best:>10.1f} {kept_best / st_best:>8.2f}x"
+    )
+    print(
+        f"   {'repeated run (draw cache), median':<36} {kept_med:>10.1f} {st_med:>10.1f} {kept_med / st_med:>8.2f}x"
+    )
     print(
         f"   {'peak RSS MB, largest process':<36} {max(r.rss_mb for r in ours_runs):>10.0f} {max(r.rss_mb for r in st_runs):>10.0f}"
     )
@@ -310,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"2. full run: openai-conformance run --max-examples {full_examples}, all operations, embedded server"
     )
-    full = run_ours("", [], full_examples, work, env, [])
+    full = run_ours("", [], full_examples, work, env, ANEW)
     print(
         f"   {full.cases} cases, wall {full.wall:.1f} s ({full.reported:.1f} s reported), "
         f"peak RSS {full.rss_mb:.0f} MB, {full.rate:.1f} cases/s"
@@ -319,10 +342,14 @@ def main(argv: list[str] | None = None) -> int:
     # -- 2b. the default run ----------------------------------------------------------------------
     print()
     print("2b. the main job: `openai-conformance run` with no flags (embedded server, probes and scenarios)")
-    default = run_ours("", [], 5, work, env, [])
+    default = run_ours("", [], 5, work, env, [])  # its first run here: every request drawn anew
+    again = run_ours("", [], 5, work, env, [])
     print(
-        f"   {default.cases} cases, wall {default.wall:.1f} s, peak RSS {default.rss_mb:.0f} MB; "
+        f"   first run: {default.cases} cases, wall {default.wall:.1f} s, peak RSS {default.rss_mb:.0f} MB; "
         f"{default.wall / TARGET_DEFAULT_WALL:.2f} of the {TARGET_DEFAULT_WALL:g} s budget"
+    )
+    print(
+        f"   repeated (draw cache): {again.cases} cases, wall {again.wall:.1f} s, peak RSS {again.rss_mb:.0f} MB"
     )
 
     # -- 3. workers ----------------------------------------------------------------------------
@@ -341,9 +368,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"3. --workers 2 vs 1: all operations × {full_examples} examples, embedded server")
         # One worker is one process with --draw-ahead never; by default it also draws in a helper
         # process, which already puts the second core to work (shown for comparison).
-        one = run_ours("", [], full_examples, work, env, ["--workers", "1", "--draw-ahead", "never"])
-        helped = run_ours("", [], full_examples, work, env, ["--workers", "1"])
-        two = run_ours("", [], full_examples, work, env, ["--workers", "2"])
+        one = run_ours("", [], full_examples, work, env, ["--workers", "1", "--draw-ahead", "never", *ANEW])
+        helped = run_ours("", [], full_examples, work, env, ["--workers", "1", *ANEW])
+        two = run_ours("", [], full_examples, work, env, ["--workers", "2", *ANEW])
         worker_ratio = one.wall / two.wall
         print(
             f"   workers 1, one process: {one.cases} cases, {one.wall:.1f} s wall, peak RSS {one.rss_mb:.0f} MB"
@@ -380,7 +407,12 @@ def main(argv: list[str] | None = None) -> int:
             judged(ours_med / st_med >= TARGET_RATIO),
         ),
         (
-            f"default run (no flags) ≤ {TARGET_DEFAULT_WALL:g} s wall",
+            f"cases/s ≥ {TARGET_RATIO:g}x st run, repeated (draw cache, best){quick_note}",
+            f"{kept_best / st_best:.2f}x",
+            judged(kept_best / st_best >= TARGET_RATIO),
+        ),
+        (
+            f"default run (no flags, first run) ≤ {TARGET_DEFAULT_WALL:g} s wall",
             f"{default.wall:.1f} s",
             default.wall <= TARGET_DEFAULT_WALL,
         ),

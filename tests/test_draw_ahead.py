@@ -41,6 +41,7 @@ def _config(**changes: Any) -> RunConfig:
         models=MODELS,
         include=OPERATIONS,
         probes=False,
+        draw_cache=False,  # drawn each time: what is tested is where
     )
     return replace(config, **changes)
 
@@ -217,6 +218,7 @@ class _HalfFeed:
             CONTRACT.document, models=list(MODELS), budget=Budget(), closed=CONTRACT.generation_document
         )
         self.pumped = 0
+        self.started = True
 
     def begin(self, models: list[str], operations: list[tuple[str, str]]) -> None:
         pass

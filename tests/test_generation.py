@@ -36,6 +36,7 @@ def _sent(
         include=(include,),
         probes=False,
         max_boundaries=0,  # the drawn requests only (the boundaries: tests/test_boundaries.py)
+        draw_cache=False,  # drawn each time: what is tested is the drawing
     )
     runner = Runner(
         CONTRACT, config, "http://127.0.0.1:1", client=httpx.Client(transport=httpx.MockTransport(handler))

@@ -236,6 +236,12 @@ class RunConfig:
         metavar="WHEN",
         choices=DRAW_AHEAD_MODES,
     )
+    draw_cache: bool = switch(
+        "--no-draw-cache",
+        "draw every request anew, instead of reading back what a run with the same spec, drawing "
+        "settings and seed drew (kept in the cache folder)",
+        on=True,
+    )
     max_time: float | None = number(
         "--max-time", None, "whole-run time budget in seconds; reports keep what was done", parse=float
     )

@@ -26,7 +26,7 @@ from openai_conformance.generation.request import GeneratedCase
 
 if TYPE_CHECKING:
     from openai_conformance.config import RunConfig
-    from openai_conformance.generation.explore import Drawn
+    from openai_conformance.generation.request import Drawn
     from openai_conformance.openapi.loader import Contract
 
 __all__ = ["CaseFeed", "FeedBroken", "should_draw_ahead", "start_feed"]
@@ -48,15 +48,22 @@ class FeedBroken(Exception):
 def start_feed(contract: Contract, config: RunConfig) -> CaseFeed | None:
     """The helper process that draws a run's requests ahead, when ``--draw-ahead`` says it pays off.
 
-    Started as early as possible: its own start-up (imports, the spec) overlaps the parent's.
+    Started as early as possible: its own start-up (imports, the spec) overlaps the parent's. When every
+    operation's requests are kept from a previous run (generation/cache.py), it is started only if the
+    target's models turn out to make some of them misses (:meth:`CaseFeed.begin`).
     """
     from openai_conformance.config import selected_operations
+    from openai_conformance.generation.cache import DrawCache
 
-    draws = len(selected_operations(contract, config)) * config.max_examples
-    if not should_draw_ahead(config.draw_ahead, draws=draws, workers=config.workers):
+    selected = selected_operations(contract, config)
+    if not should_draw_ahead(
+        config.draw_ahead, draws=len(selected) * config.max_examples, workers=config.workers
+    ):
         return None
+    cache = DrawCache.for_run(contract, config)
+    kept = cache is not None and all(cache.has(op) for op in selected)
     try:
-        return CaseFeed(config, sha256=contract.source.sha256)
+        return CaseFeed(config, sha256=contract.source.sha256, start=not kept)
     except (OSError, ValueError):  # no process could be started: the engine draws in-process
         return None
 
@@ -78,32 +85,59 @@ def should_draw_ahead(mode: str, *, draws: int, workers: int) -> bool:
 class CaseFeed:
     """The parent's end: start the helper, tell it what to draw, read each operation's requests."""
 
-    def __init__(self, config: RunConfig, *, sha256: str) -> None:
-        """``sha256`` is the parent's spec's: the helper draws from the very same one."""
+    def __init__(self, config: RunConfig, *, sha256: str, start: bool = True) -> None:
+        """``sha256`` is the parent's spec's: the helper draws from the very same one. ``start=False``:
+        the process starts at :meth:`begin`, and only if there is enough to draw."""
+        self._config = config
+        self._sha256 = sha256
+        self._conn: Connection | None = None
+        self._process: Any = None
+        self.pid: int | None = None  # ours: the only process this feed ever stops
+        self._order: dict[tuple[str, str], int] = {}
+        self._position = 0  # index of the next operation the helper will report on
+        self.broken: str | None = None
+        self._closed = False
+        if start:
+            self._start()
+
+    @property
+    def started(self) -> bool:
+        return self._process is not None
+
+    def _start(self) -> None:
         context = multiprocessing.get_context("spawn")  # the parent may run server threads: never fork them
         self._conn, child_conn = context.Pipe(duplex=True)
         self._process = context.Process(
             target=_helper_main,
-            args=(child_conn, config, sha256),
+            args=(child_conn, self._config, self._sha256),
             name="openai-conformance-draw",
             daemon=True,
         )
         with _sigint_ignored():  # inherited through exec: Ctrl-C is the parent's to handle
             self._process.start()
         child_conn.close()
-        self.pid = self._process.pid  # ours: the only process this feed ever stops
-        self._order: dict[tuple[str, str], int] = {}
-        self._position = 0  # index of the next operation the helper will report on
-        self.broken: str | None = None
-        self._closed = False
+        self.pid = self._process.pid
 
     def begin(self, models: list[str], operations: list[tuple[str, str]]) -> None:
         """Start drawing, in this order, for these (method, path) operations."""
+        if not self.started:
+            if len(operations) * self._config.max_examples < _MIN_DRAWS:
+                return  # too little to draw for a helper to pay off: the engine draws it
+            try:
+                self._start()
+            except (OSError, ValueError) as exc:
+                self.broken = f"the request-drawing process could not start: {exc}"
+                return
         self._order = {key: index for index, key in enumerate(operations)}
         try:
-            self._conn.send(("draw", list(models), list(operations)))
+            self._connection.send(("draw", list(models), list(operations)))
         except (OSError, ValueError) as exc:
             self.broken = f"the request-drawing process did not answer: {exc}"
+
+    @property
+    def _connection(self) -> Connection:
+        assert self._conn is not None, "the helper was started"
+        return self._conn
 
     def covers(self, method: str, path: str) -> bool:
         """Whether the helper will draw (or has drawn) this operation's requests and they are still to read."""
@@ -124,7 +158,7 @@ class CaseFeed:
         the operation is not waited for, and the feed is done. Raises :class:`FeedBroken` if the
         helper stops before the operation's end.
         """
-        from openai_conformance.generation.explore import Drawn
+        from openai_conformance.generation.request import Drawn
 
         index = self._order[(method, path)]
         received = 0
@@ -152,13 +186,13 @@ class CaseFeed:
 
     def _ready(self, received: int) -> bool:
         try:
-            return self._conn.poll(_POLL)
+            return self._connection.poll(_POLL)
         except (EOFError, OSError):
             return True  # the next read says what happened
 
     def _receive(self, received: int) -> Any:
         try:
-            return self._conn.recv()
+            return self._connection.recv()
         except (EOFError, OSError) as exc:
             code = self._process.exitcode
             why = f"exit status {code}" if code is not None else type(exc).__name__
@@ -173,6 +207,8 @@ class CaseFeed:
         if self._closed:
             return
         self._closed = True
+        if self._conn is None or self._process is None:
+            return  # never started
         with contextlib.suppress(OSError, ValueError):
             self._conn.send(("stop",))
         self._conn.close()

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from openai_conformance.generation.cases import Generator
-from openai_conformance.generation.request import GeneratedCase
+from openai_conformance.generation.request import Drawn, GeneratedCase
 from openai_conformance.openapi.operations import Operation
 
 __all__ = ["Drawn", "explore"]
-
-
-@dataclass(frozen=True, slots=True)
-class Drawn:
-    """How drawing an operation's requests ended, besides the requests themselves."""
-
-    error: str | None = None  # could not generate (all or some of) the requests
-    note: str | None = None  # nothing to say against the target, but worth a line in the report
-    fatal: bool = False  # not a single request could be built: the operation cannot be tested at all
 
 
 def explore(

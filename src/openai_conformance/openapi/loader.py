@@ -21,7 +21,15 @@ from openai_conformance.openapi.nullable import nullable_as_31
 from openai_conformance.openapi.overlay import Overlay, apply_overlays, load_overlays
 from openai_conformance.openapi.sources import SpecSource, cache_dir, resolve_spec
 
-__all__ = ["Contract", "SpecFinding", "find_spec_problems", "load_contract", "parse_spec"]
+__all__ = [
+    "CONTRACT_FORMAT",
+    "Contract",
+    "SpecFinding",
+    "find_spec_problems",
+    "load_contract",
+    "overlays_digest",
+    "parse_spec",
+]
 
 _MAX_FINDINGS = 200
 _FINDINGS_FORMAT = 2
@@ -262,11 +270,11 @@ def _applicable(overlays: list[Overlay], source: SpecSource) -> list[Overlay]:
 
 # The cached contract holds the corrections made by rule (discriminators.py, nullable.py): bump it
 # when they change.
-_CONTRACT_CACHE_FORMAT = 7
+CONTRACT_FORMAT = 7
 
 
 def _contract_cache(source: SpecSource, overlays: list[Overlay]) -> Path:
-    return cache_dir() / f"{source.sha256}.{overlays_digest(overlays)[:16]}.v{_CONTRACT_CACHE_FORMAT}.pickle"
+    return cache_dir() / f"{source.sha256}.{overlays_digest(overlays)[:16]}.v{CONTRACT_FORMAT}.pickle"
 
 
 def _load_cached(path: Path) -> tuple[dict[str, Any], dict[str, Any], list[str]] | None:

@@ -9,8 +9,10 @@ deviations apart from the new ones, could-not-test reasons, spec findings and se
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,10 +25,23 @@ from openai_conformance.reporting.page import OUTCOME_LABEL, OUTCOMES, groups_of
 __all__ = ["render_matrix_page", "render_report", "verdict_of"]
 
 
+class _CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """The templates compiled once and kept in the cache folder (Jinja2 checks each against its source);
+    a folder that cannot be written costs a compile, nothing more."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
+    from openai_conformance.openapi.sources import cache_dir
+
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("openai_conformance.reporting", "templates"),
+        bytecode_cache=_CompiledTemplates(str(cache_dir() / "templates")),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

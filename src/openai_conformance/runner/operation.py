@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from openai_conformance.config import RunConfig
     from openai_conformance.generation.ahead import CaseFeed
-    from openai_conformance.generation.explore import Drawn
+    from openai_conformance.generation.request import Drawn
     from openai_conformance.openapi.loader import Contract
 
 __all__ = ["OperationRunner", "build_operation_runner", "route_of", "secrets_of"]

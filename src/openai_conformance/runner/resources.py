@@ -272,7 +272,7 @@ class Resources:
         create = kind.create
         assert create is not None
         recipe = self._recipes.get(kind.key)
-        cases = [recipe] if recipe is not None else self._tried.get(kind.key) or self._drawn(create)
+        cases = [recipe] if recipe is not None else self._tried.get(kind.key) or self._runner.source.setup_cases(create, _SETUP_TRIES)
         reason = f"its create operation ({create.label}) could not be drawn: {_UNKNOWN}"
         fresh = False
         for case in [*cases[:_SETUP_TRIES], *cases[:1]]:
@@ -303,25 +303,6 @@ class Resources:
             return parents
         made = self._create(self.graph.kinds[kind.parents[-1]], parents[:-1])
         return parents if isinstance(made, str) else (*made.parents, made.id)
-
-    def _drawn(self, operation: Operation) -> list[GeneratedCase]:
-        from openai_conformance.generation.explore import explore
-
-        cases: list[GeneratedCase] = []
-        config = self._runner.config
-
-        def keep(case: GeneratedCase) -> None:  # hypothesis wants a function of Python's
-            cases.append(case)
-
-        explore(
-            self._runner.source.generator,
-            operation,
-            keep,
-            negative=False,
-            max_examples=_SETUP_TRIES,
-            seed_value=config.seed,
-        )
-        return cases
 
     def _setup(
         self, operation: Operation, case: GeneratedCase, parents: tuple[str, ...], *, fresh: bool = False

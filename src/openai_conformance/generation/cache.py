@@ -1,0 +1,185 @@
+"""Drawn requests kept between runs (a light module: no schemathesis, no hypothesis).
+
+The same contract, drawing settings and seed draw the very same requests, in any process and folder
+(tests/test_draw_ahead.py holds that). So an operation's requests, once drawn completely, are kept in
+the cache folder, and a later run with the same inputs reads them back instead of drawing them again:
+drawing from the largest request schemas is most of a run's time, and runs on every change, against
+several targets or nightly repeat the same drawing.
+
+What decides the requests, and so names a kept drawing: the spec's sha256 and the overlays applied,
+the contract's corrections (their format), this package's drawing code (the sources of
+``openai_conformance.generation``), the versions of schemathesis and hypothesis, the run's drawing
+settings (``--negative``, ``--max-examples``, ``--seed``, ``--max-boundaries``, the size budget), the
+operation, and the target's models that suit it (one file for each set of models drawn with). Any
+difference is a miss, and the requests are drawn as ever. A drawing cut short (the time budget, Ctrl-C)
+or one that met an error is not kept. ``--no-draw-cache`` draws everything anew.
+
+The cache folder is the user's own (like the spec and contract kept there): a kept file that does not
+read back is ignored and written anew; a folder that cannot be written costs the drawing, nothing more.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import pickle
+import shutil
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from openai_conformance.generation.models import models_for
+from openai_conformance.generation.request import Drawn, GeneratedCase
+from openai_conformance.openapi.operations import Operation
+
+if TYPE_CHECKING:
+    from openai_conformance.config import RunConfig
+    from openai_conformance.openapi.loader import Contract
+
+__all__ = ["DrawCache", "Kept"]
+
+_FORMAT = 1  # of the kept files: bump when what they hold changes
+_KEPT_RUNS = 8  # drawing settings kept at once; the least recently used beyond that are removed
+_FOLDER = "draws"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Kept:
+    """An operation's requests as a previous run drew them, and how that drawing ended."""
+
+    cases: tuple[GeneratedCase, ...]
+    drawn: Drawn
+
+
+class DrawCache:
+    """The kept drawings of one run's settings: one file per operation and models."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._touched = False
+
+    @classmethod
+    def for_run(cls, contract: Contract, config: RunConfig) -> DrawCache | None:
+        """The cache of this run's drawing inputs, or None when ``--no-draw-cache`` says so."""
+        if not config.draw_cache:
+            return None
+        from openai_conformance.openapi.loader import CONTRACT_FORMAT, overlays_digest
+        from openai_conformance.openapi.sources import cache_dir
+
+        inputs = {
+            "format": _FORMAT,
+            "spec": contract.source.sha256,
+            "overlays": overlays_digest(contract.overlays),
+            "contract": CONTRACT_FORMAT,
+            "code": _code_digest(),
+            "libraries": [_version("schemathesis"), _version("hypothesis")],
+            "negative": config.negative,
+            "examples": config.max_examples,
+            "seed": config.seed,
+            "boundaries": config.max_boundaries,
+            "budget": dataclasses.asdict(config.budget),
+        }
+        key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:32]
+        return cls(cache_dir() / _FOLDER / key)
+
+    def has(self, operation: Operation) -> bool:
+        """Whether a drawing of ``operation`` is kept, for any models (those of the target are not known
+        yet when this is asked)."""
+        try:
+            return any(self.folder.glob(f"{_name(operation)}.*.pickle"))
+        except OSError:
+            return False
+
+    def read(self, operation: Operation, models: list[str], *, purpose: str = "") -> Kept | None:
+        """The kept drawing of ``operation`` with these models, or None (a miss). ``purpose``: a drawing
+        other than the run's own requests (the requests that make a resource, ``"setup 3"``)."""
+        try:
+            fit = models_for(operation.operation_id, models)
+            with self._path(operation, fit, purpose).open("rb") as handle:
+                data = pickle.load(handle)
+            if data["format"] != _FORMAT or data["models"] != fit:
+                return None
+            kept = Kept(tuple(data["cases"]), data["drawn"])
+        except Exception:  # absent, unreadable, or written by something else: draw anew
+            return None
+        if not all(isinstance(case, GeneratedCase) for case in kept.cases) or not isinstance(
+            kept.drawn, Drawn
+        ):
+            return None
+        return kept
+
+    def write(
+        self,
+        operation: Operation,
+        models: list[str],
+        cases: list[GeneratedCase],
+        drawn: Drawn,
+        *,
+        purpose: str = "",
+    ) -> None:
+        """Keep a complete, error-free drawing of ``operation``."""
+        if drawn.error is not None or drawn.fatal:
+            return
+        fit = models_for(operation.operation_id, models)
+        path = self._path(operation, fit, purpose)
+        data = {
+            "format": _FORMAT,
+            "models": fit,
+            "cases": cases,
+            "drawn": drawn,
+        }
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.part")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with temporary.open("wb") as handle:
+                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            temporary.replace(path)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            return
+        if not self._touched:
+            self._touched = True
+            _prune(path.parent.parent, keep=path.parent)
+
+    def _path(self, operation: Operation, models: list[str], purpose: str) -> Path:
+        drawing = hashlib.sha256(json.dumps([models, purpose]).encode()).hexdigest()[:16]
+        return self.folder / f"{_name(operation)}.{drawing}.pickle"
+
+
+def _name(operation: Operation) -> str:
+    return hashlib.sha256(f"{operation.method} {operation.path}".encode()).hexdigest()[:24]
+
+
+def _prune(root: Path, *, keep: Path) -> None:
+    """Remove the least recently written settings' folders beyond the newest ``_KEPT_RUNS``."""
+    with contextlib.suppress(OSError):
+        os.utime(keep)
+        folders = [path for path in root.iterdir() if path.is_dir() and _ours(path.name)]
+        folders.sort(key=lambda path: path.stat().st_mtime, reverse=True)
+        for stale in folders[_KEPT_RUNS:]:
+            if stale != keep:
+                shutil.rmtree(stale, ignore_errors=True)
+
+
+def _ours(name: str) -> bool:
+    return len(name) == 32 and all(char in "0123456789abcdef" for char in name)
+
+
+def _code_digest() -> str:
+    """One sha256 over the sources of the drawing code (this package's ``generation`` modules)."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        with contextlib.suppress(OSError):
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return ""
