@@ -195,11 +195,14 @@ def test_a_broken_create_is_reported_against_it_and_its_dependents_say_why(
         assert ops[label]["outcome"] == "not_reached", label
         assert reason in ops[label]["note"], (label, ops[label]["note"])
         assert not ops[label]["reached"]
-    # The batch workflow, reported under POST /batches, uploads its input file itself: that upload's
-    # broken answer is its finding there, and it never got to create a batch.
+    # The batch workflow (of POST /batches) uploads its input file itself: that upload's answer and
+    # its finding are POST /files's; no batch was ever created, so POST /batches is not reached.
     batches = ops["POST /batches"]
-    assert batches["outcome"] == "failed"
-    assert {v["check"] for v in batches["violations"]} == {create_check}
+    assert batches["outcome"] == "not_reached" and not batches["reached"], batches
+    assert not [status for status in batches["statuses"] if status.startswith("2")], batches["statuses"]
+    assert reason in batches["note"], batches["note"]
+    assert not batches["violations"]
+    assert any("state.batches stopped: POST /files answered" in error for error in batches["errors"])
     assert code == 1  # the create's violation; "not reached" alone changes nothing
     assert report["summary"]["not_reached"] >= 4
     html = (tmp_path / "report.html").read_text()

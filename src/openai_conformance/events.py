@@ -8,7 +8,9 @@ plugin consume the same events — so every entry point gives the same verdicts 
     RunStarted
     ├── OperationStarted        one per operation, in the order they run
     │   ├── CaseJudged          one per answer (generated request or hand-made scenario), or per
-    │   │                       request that could not be tested
+    │   │                       request that could not be tested; a workflow's step names the
+    │   │                       operation it called (``sent_by``: the one running), which may have
+    │   │                       finished already or run later: the collector files it there
     │   ├── TargetDown          the target stopped answering after a request (of this operation or
     │   │                       of an earlier one): a finding against that request's operation
     │   └── OperationFinished   the operation's result, its outcome decided
@@ -25,6 +27,7 @@ from openai_conformance.openapi.operations import Operation
 from openai_conformance.validation.violations import Violation
 
 if TYPE_CHECKING:
+    from openai_conformance.results.collector import Decision
     from openai_conformance.results.info import SpecInfo, Target
     from openai_conformance.results.models import OperationResult
     from openai_conformance.transport.exchange import Exchange
@@ -92,6 +95,9 @@ class CaseJudged:
     # The answer itself, for consumers in the same process (stream timelines); never sent to other processes.
     exchange: Exchange | None = field(default=None, compare=False)
     upstream: UpstreamAnswer | None = None  # with --upstream: what the upstream answered to the same request
+    # A workflow's step: the operation whose scenario sent it, when that is not ``operation`` (the
+    # answer, its status and its findings count under ``operation``, the one the step called).
+    sent_by: Operation | None = None
 
     def without_exchange(self) -> CaseJudged:
         """The event as it crosses to another process: everything but the answers' bytes."""
@@ -131,6 +137,8 @@ class TargetDown:
 class OperationFinished:
     operation: Operation
     result: OperationResult
+    # How its outcome was decided, to decide it again when a later workflow's step adds an answer.
+    decision: Decision | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from openai_conformance.openapi.operations import Operation
     from openai_conformance.results.baseline import Baseline
     from openai_conformance.results.collector import RunCollector
-    from openai_conformance.results.models import OperationResult, RunResult
+    from openai_conformance.results.models import Finding, OperationResult, RunResult
     from openai_conformance.runner import Runner
 
 __all__ = ["ConformanceRun"]
@@ -47,6 +47,9 @@ class ConformanceRun:
         self._baseline: Baseline | None = None  # --baseline: known deviations do not fail their test
         self.fatal: str | None = None  # the target could not be tested at all
         self.from_workers: list[dict[str, Any]] = []  # pytest-xdist: what each worker ran
+        # By operationId: what its workflows found in operations whose tests had run already (each
+        # finding is filed under the operation its step called, but fails the test that found it).
+        self.found_elsewhere: dict[str, list[tuple[str, Finding]]] = {}
 
     @property
     def config(self) -> RunConfig:
@@ -110,6 +113,8 @@ class ConformanceRun:
         if self.fatal:
             pytest.fail(f"could not test: {self.fatal}", pytrace=False)
         result: OperationResult | None = None
+        assert self._collector is not None
+        earlier = {id(op): (op, set(op.findings)) for op in self._collector.result.operations}
         for event in runner.run_operation(operation):
             self._dispatch(event)
             if isinstance(event, OperationFinished):
@@ -117,10 +122,18 @@ class ConformanceRun:
         if result is None:  # the time budget is spent: the operation is listed as not run
             result = not_run(operation, "not run: time budget exhausted")
             self._dispatch(OperationFinished(operation, result))
+        grown = [op for op, seen in earlier.values() if set(op.findings) - seen]
         if self._baseline is not None:
             from openai_conformance.results.baseline import mark_operation
 
-            mark_operation(result, self._baseline)
+            for op in (result, *grown):
+                mark_operation(op, self._baseline)
+        self.found_elsewhere[operation.operation_id] = [
+            (op.label, finding)
+            for op in grown
+            for key, finding in op.findings.items()
+            if key not in earlier[id(op)][1]
+        ]
         return result
 
     def _with_baseline(self, run: RunResult) -> RunResult:

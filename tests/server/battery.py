@@ -334,8 +334,8 @@ def _organization(spec: dict[str, Any]) -> Iterator[Step]:
     yield Step("modify-project", "POST", org + "/projects/proj_ref0001", {"name": "q"})
     yield Step("archive-project", "POST", org + "/projects/{project}/archive")
     users = org + "/projects/proj_ref0001/users"
-    member = _minimal(spec, "POST", org + "/projects/{project_id}/users", user_id="user-new0002")
-    yield Step("create-project-user", "POST", users, member)
+    member = _minimal(spec, "POST", org + "/projects/{project_id}/users", user_id="user-ref0001")
+    yield Step("create-project-user", "POST", org + "/projects/{project}/users", member)  # a user of the org
     yield Step("list-project-users", "GET", users)
     yield Step("retrieve-project-user", "GET", users + "/user-ref0001")
     yield Step(

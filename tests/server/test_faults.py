@@ -189,6 +189,11 @@ def _output_short(c: TestClient) -> bool:
     return len(output.splitlines()) != 2
 
 
+def _archive_active(c: TestClient) -> bool:
+    project = c.post("/v1/organization/projects", json={"name": "p"}).json()["id"]
+    return bool(c.post(f"/v1/organization/projects/{project}/archive").json()["status"] != "archived")
+
+
 def _stalls(_: TestClient) -> bool:
     raise NotImplementedError  # tested over a real socket below
 
@@ -260,6 +265,7 @@ PROBES: dict[str, Probe] = {
     "content-crlf": _crlf,
     "batch-status-regresses": lambda c: _statuses(c) != ["in_progress", "finalizing", "completed"],
     "batch-output-drops-line": _output_short,
+    "archive-answers-active": _archive_active,
     **PARAMETER_PROBES,
 }
 

@@ -1,6 +1,6 @@
-"""The suite's workflows (scenarios/files.py, batches.py, resources.py) as battery steps, each filed
-under the operation the suite reports it under, so that a fault seen only through a workflow shows
-in that operation's entry."""
+"""The suite's workflows (scenarios/files.py, batches.py, resources.py, organization.py) as battery
+steps, each filed under the operation the suite reports it under, so that a fault seen only through a
+workflow shows in that operation's entry."""
 
 from __future__ import annotations
 
@@ -210,6 +210,20 @@ def _fine_tuning() -> Iterator[Step]:
     yield Step(entry, "DELETE", "/files/{wf_train}")
 
 
+def _projects() -> Iterator[Step]:
+    """The projects workflow up to its archive, which a fault of its own changes. Its members' and
+    service accounts' deletes and lists, and the invites workflow, are left out: the store faults
+    (delete-noop, list-misses-newest) change those, and since a workflow's step is filed under the
+    operation it calls, those faults are declared by the deletes and lists themselves."""
+    entry, project = "create-project", "/organization/projects/{wf_project}"
+    yield Step(entry, "POST", "/organization/projects", {"name": "openai-conformance"}, save="wf_project")
+    yield Step(entry, "GET", project)
+    yield Step(entry, "POST", project, {"name": "openai-conformance (renamed)"})
+    yield Step(entry, "GET", project)
+    yield Step(entry, "POST", project + "/archive")
+    yield Step(entry, "GET", project)
+
+
 def workflows() -> Iterator[Step]:
     """Every workflow's requests, in the order the suite sends them."""
     yield from _files()
@@ -220,3 +234,4 @@ def workflows() -> Iterator[Step]:
     yield from _threads()
     yield from _vector_stores()
     yield from _fine_tuning()
+    yield from _projects()

@@ -12,6 +12,8 @@ import yaml
 
 from openai_conformance.config import RunConfig
 from openai_conformance.openapi.loader import Contract, load_contract
+from openai_conformance.openapi.operations import iter_operations
+from openai_conformance.runner.operation import route_of
 from openai_conformance.scenarios import ScenarioContext, Stopped, fit_models, get_scenario
 from openai_conformance.server import create_app, serve_in_thread
 from openai_conformance.transport.exchange import Exchange
@@ -30,6 +32,7 @@ WORKFLOWS = (
     "state.vector_stores",
     "state.fine_tuning",
 )
+ORGANIZATION = ("state.invites", "state.projects")  # tests/validation/test_organization_workflows.py
 
 
 @functools.cache
@@ -66,6 +69,7 @@ class Ran:
         self.found: list[Violation] = []
         self.sent: list[Exchange] = []
         self.stopped: str | None = None
+        self.notes: list[str] = []  # what the workflow said of the target that is no violation
 
     def checks(self, severity: str | None = None) -> set[str]:
         return {v.check for v in self.found if severity is None or v.severity == severity}
@@ -82,6 +86,7 @@ def run_workflow(scenario_id: str, url: str, contract: Contract, *, max_wait: fl
         fit_models(["gpt-4o-mini"]),
         on_answer=ran.sent.append,
         max_wait=max_wait,
+        notes=ran.notes,
     )
     try:
         for violation, _ in get_scenario(scenario_id).run(context):
@@ -95,6 +100,17 @@ def run_workflow(scenario_id: str, url: str, contract: Contract, *, max_wait: fl
 def reference(raw_spec: dict[str, Any]) -> Iterator[str]:
     with serve_in_thread(create_app(raw_spec)) as url:
         yield url
+
+
+@pytest.mark.parametrize("scenario_id", WORKFLOWS + ORGANIZATION)
+def test_every_step_names_an_operation_of_the_spec(
+    scenario_id: str, reference: str, contract: Contract
+) -> None:
+    """Each step's answer is filed under the operation it calls, found by method and path template."""
+    ran = run_workflow(scenario_id, reference, contract)
+    routes = {route_of(op.method, op.path) for op in iter_operations(contract.document)}
+    sent = {route_of(e.request.method, e.request.path_template) for e in ran.sent}
+    assert sent and sent <= routes, sent - routes
 
 
 @pytest.mark.parametrize("scenario_id", WORKFLOWS)

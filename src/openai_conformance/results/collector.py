@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from openai_conformance.capabilities import MISSING
 from openai_conformance.events import (
@@ -29,19 +30,54 @@ from openai_conformance.results.info import Settings, Target
 from openai_conformance.results.models import VALID, Finding, OperationResult, Outcome, RunResult
 from openai_conformance.results.streams import keep_stream, stream_record
 
-__all__ = ["OperationRecorder", "RunCollector", "decide_outcome", "not_run", "untestable_run"]
+__all__ = ["Decision", "OperationRecorder", "RunCollector", "decide_outcome", "not_run", "untestable_run"]
 
 UNSUPPORTED_NOTE = "every request was answered 404/405: the target does not implement this operation"
 
+_Key = tuple[str, str]  # an operation's (method, path)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What an operation's outcome was decided from, besides its answers (see :func:`decide_outcome`):
+    kept so that the outcome can be decided again when a later workflow's step adds an answer."""
+
+    note: str = ""  # the operation's note before the outcome's words were added
+    nothing_sent: bool = False
+    interrupted: str | None = None
+    capability: str | None = None
+    expect_success: bool = False
+    unreached: str | None = None
+
+    def apply(self, result: OperationResult) -> OperationResult:
+        """``result``'s outcome, decided from its answers as they are now."""
+        result.note = self.note
+        return decide_outcome(
+            result,
+            nothing_sent=self.nothing_sent,
+            interrupted=self.interrupted,
+            unsupported=_unsupported(result),
+            capability=self.capability,
+            expect_success=self.expect_success,
+            unreached=self.unreached,
+        )
+
+
+def _unsupported(result: OperationResult) -> bool:
+    answered = result.answered
+    return bool(answered) and result.bare_not_found == answered
+
 
 class OperationRecorder:
-    """Folds one operation's :class:`CaseJudged` events into its :class:`OperationResult`."""
+    """Folds one operation's :class:`CaseJudged` events into its :class:`OperationResult` (a new one,
+    or ``result``: one finished already, which a later workflow's step adds to)."""
 
-    def __init__(self, operation: Operation) -> None:
+    def __init__(self, operation: Operation, result: OperationResult | None = None) -> None:
         self.operation = operation
-        self.result = OperationResult(
+        self.result = result or OperationResult(
             operation.operation_id, operation.method, operation.path, operation.tags
         )
+        self.decision: Decision | None = None  # set by finish()
         self._started = time.monotonic()
 
     def record(self, event: CaseJudged) -> None:
@@ -88,9 +124,7 @@ class OperationRecorder:
         A 404 that differs from the target's answer for a route that cannot exist (say, "no such
         assistant") means the route is there.
         """
-        result = self.result
-        answered = result.answered
-        return bool(answered) and result.bare_not_found == answered
+        return _unsupported(self.result)
 
     def finish(
         self,
@@ -107,15 +141,15 @@ class OperationRecorder:
         result.duration = time.monotonic() - self._started
         if note and not result.note:
             result.note = note
-        return decide_outcome(
-            result,
+        self.decision = Decision(
+            note=result.note,
             nothing_sent=error,
             interrupted=interrupted,
-            unsupported=self.unsupported,
             capability=capability,
             expect_success=expect_success,
             unreached=unreached,
         )
+        return self.decision.apply(result)
 
 
 def decide_outcome(
@@ -171,6 +205,9 @@ def decide_outcome(
 
 def _unreached_note(result: OperationResult, reason: str | None) -> str:
     seen = ", ".join(f"{status}: {count}" for status, count in sorted(result.statuses.items()))
+    if result.statuses and set(result.statuses) <= {401, 403}:
+        admin = " (the organization objects need an admin key)" if result.path.startswith("/organization") else ""
+        return f"no success answer: it is not available for this key{admin} ({seen})"
     if reason:
         return f"no success answer: {reason} ({seen})"
     return f"no success answer: every answer was an error ({seen})"
@@ -223,8 +260,12 @@ class RunCollector:
         self.runner = runner
         self._run: RunResult | None = None
         self._operations: Sequence[Operation] = ()
-        self._crashes: dict[tuple[str, str], list[TargetDown]] = {}  # for operations still running
+        self._crashes: dict[_Key, list[TargetDown]] = {}  # for operations still running
         self._down: list[str] = []  # the headline's sentences about the target going down
+        # Workflow steps filed under the operation they called: those finished (with how their
+        # outcome was decided), and the steps of operations that have not finished yet.
+        self._finished: dict[_Key, tuple[OperationResult, Decision | None]] = {}
+        self._steps: dict[_Key, list[CaseJudged]] = {}
 
     @property
     def result(self) -> RunResult:
@@ -243,13 +284,50 @@ class RunCollector:
             )
         elif isinstance(event, TargetDown):
             self._target_down(event)
+        elif isinstance(event, CaseJudged) and event.sent_by is not None:
+            self._step(event)
         elif isinstance(event, OperationFinished):
             result = event.result
-            for crash in self._crashes.pop((result.method, result.path), []):
+            key = (result.method, result.path)
+            for crash in self._crashes.pop(key, []):
                 _add_crash(result, crash)
             self.result.operations.append(result)
+            self._finished[key] = (result, event.decision)
+            self._fold(event.operation, self._steps.pop(key, ()))
         elif isinstance(event, RunFinished):
             self._finish(event)
+
+    def _step(self, event: CaseJudged) -> None:
+        """A workflow's step counts under the operation it called: now if that one has finished, else
+        once it does."""
+        operation = event.operation
+        key = (operation.method, operation.path)
+        if key in self._finished:
+            self._fold(operation, [event])
+        else:
+            self._steps.setdefault(key, []).append(event)
+
+    def _fold(self, operation: Operation, steps: Iterable[CaseJudged]) -> None:
+        """Steps added to ``operation``'s finished result, its outcome decided again."""
+        steps = list(steps)
+        if not steps:
+            return
+        result, decision = self._finished[(operation.method, operation.path)]
+        recorder = OperationRecorder(operation, result)
+        for step in steps:
+            recorder.record(step)
+        if decision is not None:
+            decision.apply(result)
+
+    def _unfiled(self) -> None:
+        """Steps of operations that never finished in this run (not run, or run by another process of
+        pytest-xdist) count under the operation whose workflow sent them, as nothing else has them."""
+        for steps in self._steps.values():
+            for step in steps:
+                sender = step.sent_by
+                if sender is not None and (sender.method, sender.path) in self._finished:
+                    self._fold(sender, [step])
+        self._steps.clear()
 
     def _target_down(self, event: TargetDown) -> None:
         """The finding goes to the operation that sent the request, finished already or not."""
@@ -272,6 +350,7 @@ class RunCollector:
         run.settings = Settings(
             options=run.settings.options, runner=run.settings.runner, drawing=event.drawing
         )
+        self._unfiled()
         done = {(op.method, op.path) for op in run.operations}
         if event.not_run:
             outcome = Outcome.ERROR if event.not_run_untested else Outcome.SKIPPED

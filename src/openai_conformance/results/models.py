@@ -36,7 +36,9 @@ __all__ = [
 #: 1.4: per violation ``upstream`` (with --upstream: the upstream's status, excerpt and reproduction).
 #: 1.5: the outcome ``not_reached`` (answered, but never with a success); per operation ``reached``
 #: (a 2xx answer was judged); summary ``judged_2xx``.
-REPORT_FORMAT = "1.5"
+#: 1.6: an operation's ``cases``, ``statuses``, ``reached`` and ``violations`` hold its own answers
+#: only: a workflow's step counts under the operation it called, not the workflow's.
+REPORT_FORMAT = "1.6"
 
 _UNTESTED_ENTRIES = 48  # distinct (reason, source) entries kept per operation
 

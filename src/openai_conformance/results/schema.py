@@ -159,7 +159,11 @@ def _definitions() -> dict[str, Any]:
                 "outcome": {"enum": [o.value for o in Outcome]},
                 "note": _NULLABLE_STRING,
                 "cases": _INT,
-                "reached": {**_BOOL, "description": "a success (2xx) answer was reached and judged"},
+                "reached": {
+                    **_BOOL,
+                    "description": "a success (2xx) answer to this operation was judged (its own "
+                    "request, or a workflow's step that called it)",
+                },
                 "statuses": {
                     "type": "object",
                     "additionalProperties": _INT,

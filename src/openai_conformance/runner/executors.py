@@ -130,4 +130,5 @@ def _worker_failed(operation: Operation, exc: Exception) -> Iterator[Event]:
     recorder = OperationRecorder(operation)
     recorder.result.add_error(f"worker failed: {type(exc).__name__}: {exc}")
     yield OperationStarted(operation)
-    yield OperationFinished(operation, recorder.finish())
+    result = recorder.finish()
+    yield OperationFinished(operation, result, recorder.decision)

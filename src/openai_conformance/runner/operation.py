@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from openai_conformance.capabilities import capability_of
-from openai_conformance.errors import CaseError, TransportError
+from openai_conformance.config import selected_operations
+from openai_conformance.errors import CaseError, ConfigError, TransportError
 from openai_conformance.events import (
     BOUNDARY,
     GENERATED,
@@ -42,10 +44,16 @@ if TYPE_CHECKING:
     from openai_conformance.generation.request import Drawn
     from openai_conformance.openapi.loader import Contract
 
-__all__ = ["OperationRunner", "build_operation_runner", "secrets_of"]
+__all__ = ["OperationRunner", "build_operation_runner", "route_of", "secrets_of"]
 
 INTERRUPTED = "interrupted by the user (Ctrl-C)"
 _NOTHING_TO_NEGATE = "no invalid request can be made: the operation takes no body and no query"
+
+
+def route_of(method: str, template: str) -> tuple[str, str]:
+    """What identifies an operation's route whatever its parameters are named (one spec's
+    ``{key_id}`` is another's ``{api_key_id}``)."""
+    return method.lower(), re.sub(r"\{[^}/]*\}", "{}", template)
 
 
 def request_kind(request: Request) -> str:
@@ -67,6 +75,7 @@ class OperationRunner:
         secrets: tuple[str, ...] = (),
         no_route: NoRoute | None = None,
         graph: ResourceGraph | None = None,
+        operations: Sequence[Operation] = (),
     ) -> None:
         self.config = config
         self.transport = transport
@@ -76,6 +85,16 @@ class OperationRunner:
         self.secrets = secrets
         self.no_route = no_route or NoRoute()
         self.resources = Resources(graph or ResourceGraph(), self)
+        # The operations of the run a workflow's step may call, by method and path template.
+        self.routes = {route_of(op.method, op.path): op for op in operations}
+
+    def step_of(self, operation: Operation, request: Request) -> Operation | None:
+        """The operation a request of ``operation``'s scenario called, when it is another one of the
+        run (None: ``operation`` itself, or one the run does not judge, which ``operation`` keeps)."""
+        called = self.routes.get(route_of(request.method, request.path_template))
+        if called is None or (called.method, called.path) == (operation.method, operation.path):
+            return None
+        return called
 
     def run(self, operation: Operation) -> Iterator[Event | TargetDown]:
         """The operation's events, ending with its :class:`OperationFinished`.
@@ -89,7 +108,8 @@ class OperationRunner:
         config = self.config
         if config.negative and not (operation.request_media_types or operation.has_query_parameters):
             # Path parameters arrive as strings whatever they hold: nothing can be made invalid.
-            yield OperationFinished(operation, recorder.finish(note=_NOTHING_TO_NEGATE))
+            result = recorder.finish(note=_NOTHING_TO_NEGATE)
+            yield OperationFinished(operation, result, recorder.decision)
             return
         told: list[CaseJudged] = []
         self.resources.begin(operation)
@@ -103,13 +123,15 @@ class OperationRunner:
             said: list[str] = []  # what the scenarios say about the target, for the operation's note
             if not drawn.fatal and config.probes and not config.negative and not recorder.unsupported:
                 for event in self._scenarios(operation, said):
-                    recorder.record(event)
+                    if event.sent_by is None:  # a step of another operation is filed under it
+                        recorder.record(event)
                     yield event
                     yield from self.transport.take_events()
         except KeyboardInterrupt:
             yield from told
             if recorder.result.cases:
-                yield OperationFinished(operation, recorder.finish(interrupted=INTERRUPTED))
+                result = recorder.finish(interrupted=INTERRUPTED)
+                yield OperationFinished(operation, result, recorder.decision)
             raise
         if self.transport.down is not None:
             recorder.result.add_error(f"the rest was not sent: {self.transport.down}")
@@ -126,7 +148,7 @@ class OperationRunner:
                 expect_success=not config.negative,
                 unreached=self.resources.unreached_reason(),
             )
-        yield OperationFinished(operation, result)
+        yield OperationFinished(operation, result, recorder.decision)
 
     # -- generated requests ---------------------------------------------------------------------
     def _generated(self, operation: Operation, recorder: OperationRecorder, told: list[CaseJudged]) -> Drawn:
@@ -311,10 +333,27 @@ def build_operation_runner(
     judge = Judge(contract, secrets=secrets, profile=config.profile)
     source = CaseSource(contract, config, feed=feed)
     budget = TimeBudget(config.max_time)
-    graph = ResourceGraph.from_document(contract.document, list(iter_operations(contract.document)))
+    operations = list(iter_operations(contract.document))
+    graph = ResourceGraph.from_document(contract.document, operations)
     return OperationRunner(
-        config, transport, judge, source, budget, secrets=secrets, no_route=no_route, graph=graph
+        config,
+        transport,
+        judge,
+        source,
+        budget,
+        secrets=secrets,
+        no_route=no_route,
+        graph=graph,
+        operations=_selected(contract, config, operations),
     )
+
+
+def _selected(contract: Contract, config: RunConfig, every: list[Operation]) -> list[Operation]:
+    """The operations of the run (none selected is the run's error to say, not this one's)."""
+    try:
+        return selected_operations(contract, config)
+    except ConfigError:
+        return every
 
 
 _SECRET_NAME_PARTS = ("auth", "key", "token", "secret", "cookie", "password")

@@ -32,7 +32,9 @@ def run_scenarios(
 ) -> Iterator[CaseJudged]:
     """Every scenario of ``operation``: one event per answer, with the violations found in it, one per
     request that got no answer (with its reproduction, naming the scenario), and one per scenario
-    that broke. What the scenarios say about the target (not violations) is added to ``notes``."""
+    that broke. An answer to a workflow's step that called another operation of the run is that
+    operation's (``sent_by`` names ``operation``). What the scenarios say about the target (not
+    violations) is added to ``notes``."""
     models = runner.source.models
     sent: list[Exchange] = []
     unanswered: list[tuple[Request, str]] = []
@@ -73,18 +75,22 @@ def run_scenarios(
         for exchange in list(sent):
             mine = found.get(id(exchange), [])
             upstream = exchange.upstream
+            step = runner.step_of(operation, exchange.request)  # a workflow's step counts under its own
             if upstream is None or id(upstream) not in theirs:
-                yield runner.answered(operation, scenario.id, exchange, mine)
+                event = runner.answered(step or operation, scenario.id, exchange, mine)
             else:
-                yield runner.answered(
-                    operation, scenario.id, exchange, mine, upstream_violations=theirs[id(upstream)]
+                event = runner.answered(
+                    step or operation, scenario.id, exchange, mine, upstream_violations=theirs[id(upstream)]
                 )
+            yield event if step is None else dataclasses.replace(event, sent_by=operation)
         for k, (request, message) in enumerate(unanswered):  # named by the scenario: "errors.invalid.…: …"
             text = f"{scenario.id}: {message}"
+            step = runner.step_of(operation, request)
             if refused is not None and k == len(unanswered) - 1:  # the request that ended the scenario
-                yield runner.unusable(operation, scenario.id, refused, request, text)
+                event = runner.unusable(step or operation, scenario.id, refused, request, text)
             else:
-                yield runner.failed(operation, scenario.id, request, text)
+                event = runner.failed(step or operation, scenario.id, request, text)
+            yield event if step is None else dataclasses.replace(event, sent_by=operation)
         if error is not None:
             yield CaseJudged(operation=operation, source=scenario.id, status=None, error=error)
 

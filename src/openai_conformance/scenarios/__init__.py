@@ -3,7 +3,7 @@
 One mechanism for all of them (:mod:`.base`): a :class:`Scenario` is reported under one operation
 and runs with the :class:`ScenarioContext` the engine fills. They are grouped by area: ``errors``
 (invalid bodies, malformed JSON, an unknown model), ``auth``, the workflows judged across answers by
-the ``state`` rules (``files``, ``batches``, ``resources``, ``threads``), one module per inference
+the ``state`` rules (``files``, ``batches``, ``resources``, ``threads``, ``organization``), one module per inference
 operation for the parameters a fuzzer rarely sends: ``chat`` (with ``chat_tools`` and
 ``chat_streams``), ``completions``, ``embeddings``, ``moderations``, ``images``, ``audio``; and
 ``responses`` (the Responses API's workflows: stored, continued, listed, cancelled, deleted).
@@ -24,6 +24,7 @@ from openai_conformance.scenarios import (
     files,
     images,
     moderations,
+    organization,
     resources,
     responses,
     threads,
@@ -59,6 +60,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     *batches.SCENARIOS,
     *resources.SCENARIOS,
     *threads.SCENARIOS,
+    *organization.SCENARIOS,
     *chat.SCENARIOS,
     *chat_tools.SCENARIOS,
     *chat_streams.SCENARIOS,

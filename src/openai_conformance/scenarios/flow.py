@@ -26,6 +26,7 @@ from openai_conformance.validation.violations import Violation
 
 __all__ = [
     "Step",
+    "deleted",
     "gone",
     "ids_of",
     "listed",
@@ -166,16 +167,18 @@ def listed(
     present: Iterable[str] = (),
     absent: Iterable[str] = (),
     query: dict[str, Any] | None = None,
+    template: str | None = None,
 ) -> Generator[ScenarioFinding, None, dict[str, Any] | None]:
-    """Read the list at ``path`` until it has ``present`` and lacks ``absent``, re-reading it while
-    ``ctx.max_wait`` lasts (lists may lag); what is still wrong then is a warning. Returns the last page."""
+    """Read the list at ``path`` (the spec's ``template`` when it names a parent) until it has
+    ``present`` and lacks ``absent``, re-reading it while ``ctx.max_wait`` lasts (lists may lag); what
+    is still wrong then is a warning. Returns the last page."""
     want, unwanted = set(present), set(absent)
     page: dict[str, Any] | None = None
     missing: set[str] = set()
     still: set[str] = set()
     last: Exchange | None = None
     for _ in _pauses(ctx, 8):
-        exchange = yield from send(ctx, "GET", path, operation_id, query=query)
+        exchange = yield from send(ctx, "GET", path, operation_id, query=query, template=template)
         page = object_of(exchange)
         if page is None:
             return None  # the per-answer checks judged it
@@ -208,3 +211,15 @@ def gone(
         yield from ctx.check(exchange, operation_id)
     yield from tell(check_gone(exchange, f"{method} {path} ({what})"), exchange)
     return 400 <= exchange.status < 500
+
+
+def deleted(
+    ctx: ScenarioContext, path: str, template: str, delete_id: str, retrieve_id: str, what: str
+) -> Generator[ScenarioFinding, None, bool]:
+    """DELETE ``path``, then the resource is gone: a retrieve and a second delete are refused (see
+    :func:`gone`). Returns whether the retrieve was refused."""
+    exchange = yield from send(ctx, "DELETE", path, delete_id, template=template)
+    need(exchange, f"DELETE {path}", "that it is gone")
+    refused = yield from gone(ctx, "GET", path, template, retrieve_id, what)
+    yield from gone(ctx, "DELETE", path, template, delete_id, what)
+    return refused

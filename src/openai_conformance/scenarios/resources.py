@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, Stopped, with_model
-from openai_conformance.scenarios.flow import gone, listed, need, need_id, object_of, send, tell
+from openai_conformance.scenarios.flow import deleted, listed, need, need_id, object_of, send, tell
 from openai_conformance.scenarios.state import RETRIEVED, check_same, check_updated
 from openai_conformance.transport.exchange import Exchange
 
@@ -68,10 +68,9 @@ def _assistants(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     again = need(exchange, f"GET {path} after the update", "its list and delete")
     yield from tell(check_updated(again, changes, f"GET {path} after the update"), exchange)
     yield from listed(ctx, "/assistants", "listAssistants", what="the assistant", present=[assistant_id])
-    exchange = yield from send(ctx, "DELETE", path, "deleteAssistant", template=_ASSISTANT)
-    need(exchange, f"DELETE {path}", "that it is gone")
-    refused = yield from gone(ctx, "GET", path, _ASSISTANT, "getAssistant", "a deleted assistant")
-    yield from gone(ctx, "DELETE", path, _ASSISTANT, "deleteAssistant", "a deleted assistant")
+    refused = yield from deleted(
+        ctx, path, _ASSISTANT, "deleteAssistant", "getAssistant", "a deleted assistant"
+    )
     if refused:
         absent = [assistant_id]
         yield from listed(ctx, "/assistants", "listAssistants", what="the deleted assistant", absent=absent)

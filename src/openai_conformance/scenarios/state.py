@@ -129,9 +129,10 @@ _MOVES: dict[str, dict[str, tuple[str, ...]]] = {
         "cancelling": ("cancelled",),
     },
     "vector_store.files_batch": {"in_progress": ("completed", "cancelled", "failed")},
+    "organization.project": {"active": ("archived",)},
 }
 #: Statuses that never change again.
-TERMINAL = frozenset({"completed", "failed", "expired", "cancelled", "succeeded", "incomplete"})
+TERMINAL = frozenset({"completed", "failed", "expired", "cancelled", "succeeded", "incomplete", "archived"})
 
 
 def _reachable(kind: str, status: str) -> set[str]:

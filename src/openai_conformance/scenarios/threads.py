@@ -57,7 +57,8 @@ def _threads(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     exchange = yield from send(ctx, "POST", thread + "/messages", "createMessage", template=_THREAD + "/messages",
                                body=message_body)  # fmt: skip
     message, message_id = need_id(exchange, f"POST {thread}/messages", "its runs")
-    yield from listed(ctx, thread + "/messages", "listMessages", what="the message", present=[message_id])
+    yield from listed(ctx, thread + "/messages", "listMessages", what="the message", present=[message_id],
+                      template=_THREAD + "/messages")  # fmt: skip
     path = f"{thread}/messages/{message_id}"
     exchange = yield from send(ctx, "GET", path, "getMessage", template=_THREAD + "/messages/{message_id}")
     yield from tell(check_same(message, need(exchange, f"GET {path}", "its runs"), f"GET {path}",
@@ -132,7 +133,8 @@ def _vector_stores(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     exchange = yield from send(ctx, "POST", files, "createVectorStoreFile", template=_STORE + "/files",
                                body={"file_id": file["id"]})  # fmt: skip
     added, added_id = need_id(exchange, f"POST {files}", "its file batch")
-    yield from listed(ctx, files, "listVectorStoreFiles", what="the vector store file", present=[added_id])
+    yield from listed(ctx, files, "listVectorStoreFiles", what="the vector store file", present=[added_id],
+                      template=_STORE + "/files")  # fmt: skip
     file_path = f"{files}/{added_id}"
     exchange = yield from send(
         ctx, "GET", file_path, "getVectorStoreFile", template=_STORE + "/files/{file_id}"

@@ -15,6 +15,7 @@ from openai_conformance.server.faults.errors import ERROR_FAULTS
 from openai_conformance.server.faults.fault import ALL, Fault
 from openai_conformance.server.faults.lifecycle import LIFECYCLE_FAULTS
 from openai_conformance.server.faults.media import MEDIA_FAULTS
+from openai_conformance.server.faults.organization import ORGANIZATION_FAULTS
 from openai_conformance.server.faults.parameters import PARAMETER_FAULTS
 from openai_conformance.server.faults.responses import RESPONSES_FAULTS
 from openai_conformance.server.faults.schema import SCHEMA_FAULTS
@@ -38,6 +39,7 @@ FAULTS: dict[str, Fault] = {
         *STATE_FAULTS,
         *RESPONSES_FAULTS,
         *LIFECYCLE_FAULTS,
+        *ORGANIZATION_FAULTS,
     )
 }
 

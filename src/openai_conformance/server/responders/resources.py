@@ -17,7 +17,7 @@ from typing import Any
 from openai_conformance.server.answers import Answer, Reply
 from openai_conformance.server.call import Call
 from openai_conformance.server.core import Server
-from openai_conformance.server.responders import batches, threads
+from openai_conformance.server.responders import batches, organization, threads
 from openai_conformance.server.routing import Operation, RequestError
 from openai_conformance.server.store import OWNER
 
@@ -246,6 +246,7 @@ class Resources:
             threads.check_assistant(self, body)
         if kind.object_name == "batch":
             batches.check_input(self, body)
+        organization.before_create(self, kind.object_name, body)
         obj = self.new_object(kind, call.path_args, body, item_id)
         if kind.object_name == "thread.message":
             threads.message_content(self, obj, body)
@@ -253,7 +254,9 @@ class Resources:
             threads.run_from_assistant(self, obj, body)
         if kind.object_name == "vector_store.files_batch":
             threads.batch_files(self, obj, call, body)
-        return Answer(self.respond(call.op, obj))
+        answer = self.respond(call.op, obj)
+        organization.created(self, kind.object_name, obj, call, answer)
+        return Answer(answer)
 
     def respond(self, op: Operation, obj: dict[str, Any]) -> Any:
         """``obj`` as the body of ``op``, when the operation's schema differs from the stored one."""
@@ -283,6 +286,7 @@ class Resources:
         obj = self.get(kind, call.path_args)
         if self.server.hooks.removal(obj):
             del self.objects(kind, call.path_args)[obj["id"]]
+            organization.removed(self, kind.object_name, obj, call.path_args)
         body = self.server.template(call.op)
         if not isinstance(body, dict):
             body = {}
@@ -314,8 +318,7 @@ class Resources:
                 items = [i for i in items if i.get("status" if name == "filter" else name) == params[name]]
         if params.get("run_id"):
             items = [i for i in items if i.get("run_id") == params["run_id"]]
-        if "include_archived" in params and not params["include_archived"]:
-            items = [i for i in items if i.get("status") != "archived"]
+        items = organization.listed(call, items)
         if params.get("order", "desc") == "desc" and "order" in {p.name for p in call.op.parameters}:
             items.reverse()
         ids = [i.get("id") for i in items]
