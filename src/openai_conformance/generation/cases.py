@@ -14,6 +14,7 @@ from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core import NotSet
 from schemathesis.core.parameters import ParameterLocation
+from schemathesis.transport.serialization import Binary
 
 from openai_conformance.generation.hints import Budget, apply_hints
 from openai_conformance.generation.models import models_for
@@ -312,7 +313,19 @@ def _format_path(template: str, params: dict[str, Any]) -> str:
 
 
 def _plain_body(body: Any) -> Any:
-    """schemathesis's NOT_SET marker and friends become plain Python values."""
+    """schemathesis's NOT_SET marker and friends become plain Python values: no marker, and binary
+    values as the bytes they wrap (so a drawn request holds nothing of schemathesis's own: reading one
+    back, from the drawing helper or the draw cache, does not import it)."""
     if isinstance(body, NotSet):
         return None
-    return body
+    return _unwrapped(body)
+
+
+def _unwrapped(value: Any) -> Any:
+    if isinstance(value, Binary):
+        return value.data
+    if isinstance(value, dict):
+        return {key: _unwrapped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unwrapped(item) for item in value]
+    return value
