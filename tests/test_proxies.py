@@ -213,3 +213,23 @@ def test_the_python_api_pairs_as_the_cli_does() -> None:
     (operation,) = result.operations
     assert {finding.check for finding in operation.violations} == {"proxy.value_changed"}
     assert all(finding.upstream is not None for finding in operation.violations)
+
+
+def test_a_scenario_that_breaks_on_the_upstream_s_answers_is_said_not_attributed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openai_conformance.runner import compare
+
+    def broken(self: compare.Replay, request: object, *, stream: bool = False) -> object:
+        raise RuntimeError("replay broke")
+
+    monkeypatch.setattr(compare.Replay, "send", broken)
+    run = run_through(tmp_path, None, "--max-examples", "1", "--include", "createChatCompletion")
+    assert run.code == 0, run.found()
+    assert run.violations == []  # the proxy's answers are conformant: nothing to blame on anyone
+    said = [
+        error
+        for error in run.operation("createChatCompletion")["errors"]
+        if "broke when replayed on the upstream's answers (RuntimeError: replay broke)" in error
+    ]
+    assert said and all("not attributed" in error for error in said)

@@ -234,14 +234,15 @@ class OperationRunner:
         violations: list[Violation],
         *,
         upstream_violations: list[Violation] | None = None,
+        notes: tuple[str, ...] = (),
     ) -> CaseJudged:
         """The event of one answer, with its redacted reproduction; with --upstream, compared with
-        the upstream's answer (``upstream_violations``: what the checks found in it, if known)."""
-        notes: tuple[str, ...] = ()
+        the upstream's answer (``upstream_violations``: what the checks found in it, if known).
+        ``notes``: what the caller has to say about it."""
         if exchange.truncated:  # only streams get here cut: the rest of a stream was not judged
-            notes = ("a stream was larger than the size cap and was cut; its end was not judged",)
+            notes += ("a stream was larger than the size cap and was cut; its end was not judged",)
         elif exchange.stream_end is StreamEnd.CUT:
-            notes = (f"{exchange.stream_note}; what arrived was judged, its end could not be",)
+            notes += (f"{exchange.stream_note}; what arrived was judged, its end could not be",)
         no_route = self.no_route.matches(exchange)
         pairing = self.transport.pairing
         upstream = None

@@ -71,13 +71,16 @@ def run_scenarios(
             error = f"{scenario.id} stopped: {stop.reason}"
         except Exception as exc:  # a scenario that breaks is a tool error, never a verdict
             error = f"{scenario.id} failed: {type(exc).__name__}: {exc}"
-        theirs = _replayed(runner, scenario, context, sent) if runner.transport.pairing is not None else {}
+        theirs, unreplayed = (
+            _replayed(runner, scenario, context, sent) if runner.transport.pairing is not None else ({}, None)
+        )
         for exchange in list(sent):
             mine = found.get(id(exchange), [])
             upstream = exchange.upstream
             step = runner.step_of(operation, exchange.request)  # a workflow's step counts under its own
             if upstream is None or id(upstream) not in theirs:
-                event = runner.answered(step or operation, scenario.id, exchange, mine)
+                said = () if upstream is None or unreplayed is None else (f"{scenario.id}: {unreplayed}",)
+                event = runner.answered(step or operation, scenario.id, exchange, mine, notes=said)
             else:
                 event = runner.answered(
                     step or operation, scenario.id, exchange, mine, upstream_violations=theirs[id(upstream)]
@@ -97,18 +100,26 @@ def run_scenarios(
 
 def _replayed(
     runner: OperationRunner, scenario: Scenario, context: ScenarioContext, sent: list[Exchange]
-) -> dict[int, list[Violation]]:
-    """What ``scenario`` finds in the upstream's answers to its requests, by answer (``id``)."""
+) -> tuple[dict[int, list[Violation]], str | None]:
+    """What ``scenario`` finds in the upstream's answers to its requests, by answer (``id``), and why
+    the replay stopped short of some (None when it did not): the scenario's own findings in those
+    answers of the proxy are then its own, compared with the upstream's per-answer verdicts only."""
     answers = [exchange.upstream for exchange in sent]
     if not any(answers):
-        return {}
+        return {}, None
     replay = Replay(runner.transport, answers)
     seen: list[Exchange] = []
     found: dict[int, list[Violation]] = {}
     again = dataclasses.replace(context, transport=replay, on_answer=seen.append, on_unanswered=None)
+    stopped: str | None = None
     try:
         for violation, exchange in scenario.run(again):
             found.setdefault(id(exchange), []).append(violation)
-    except Exception:
-        pass
-    return {id(exchange): found.get(id(exchange), []) for exchange in seen}
+    except TransportError as exc:  # the upstream's answers led the scenario to other requests
+        stopped = f"{exc.message}, so the scenario's findings in the rest are not attributed"
+    except Exception as exc:  # a scenario that breaks on the upstream's answers: said, never a verdict
+        stopped = (
+            f"the scenario broke when replayed on the upstream's answers ({type(exc).__name__}: {exc}),"
+            " so its findings in the rest are not attributed"
+        )
+    return {id(exchange): found.get(id(exchange), []) for exchange in seen}, stopped
