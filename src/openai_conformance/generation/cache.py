@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -169,8 +170,10 @@ def _ours(name: str) -> bool:
     return len(name) == 32 and all(char in "0123456789abcdef" for char in name)
 
 
+@functools.cache
 def _code_digest() -> str:
-    """One sha256 over the sources of the drawing code (this package's ``generation`` modules)."""
+    """One sha256 over the sources of the drawing code (this package's ``generation`` modules), read
+    once per process (the run's start and its request source both name their cache by it)."""
     digest = hashlib.sha256()
     for source in sorted(Path(__file__).parent.glob("*.py")):
         with contextlib.suppress(OSError):
@@ -178,6 +181,7 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def _version(name: str) -> str:
     try:
         return metadata.version(name)
