@@ -50,6 +50,8 @@ class Kind:
     lister: Operation | None = None
     id_param: str = ""  # the path parameter that names one: "message_id"
     stored: bool = False  # its create takes a `store` flag: only what is stored can be fetched again
+    stored_by_default: bool = False  # what the spec says an absent (or null) `store` means
+    background: bool = False  # its create takes a `background` flag: only those can be cancelled
 
     def made_id(self, body: Any) -> str | None:
         """The id of what a create answered: its own ``id``, that of the object named like the kind's
@@ -62,6 +64,14 @@ class Kind:
             if isinstance(candidate, dict) and isinstance(candidate.get("id"), str) and candidate["id"]:
                 return str(candidate["id"])
         return None
+
+    def keeps(self, body: Any) -> bool:
+        """Whether a create request with ``body`` makes one that can be fetched again (a chat
+        completion only with ``store: true``; a response unless ``store: false``)."""
+        if not self.stored:
+            return True
+        value = body.get("store") if isinstance(body, dict) else None
+        return self.stored_by_default if value is None else value is True
 
     @property
     def label(self) -> str:
@@ -107,7 +117,11 @@ class ResourceGraph:
                 continue
             if op.method == "post" and kind.create is None:
                 kind.create = op
-                kind.stored = "store" in _request_properties(document, op)
+                properties = _request_properties(document, op)
+                store = properties.get("store")
+                kind.stored = store is not None
+                kind.background = "background" in properties
+                kind.stored_by_default = _default(document, store) is True
             if op.method == "get" and kind.lister is None:
                 kind.lister = op
         for kind in graph.kinds.values():
@@ -151,16 +165,15 @@ class ResourceGraph:
             self.fields[name] = min(found, key=lambda k: len(k.parents)).key
         for op in operations:
             slots = self.slots(op)
-            if op.method == "delete" and op.path.endswith("}"):
+            route = op.path.split("?", 1)[0]  # (f85dbe2's `/responses/{id}/cancel?beta=true`)
+            if op.method == "delete" and route.endswith("}"):
                 self._consumers.add((op.method, op.path))  # a model too, though the target names those
             if not slots:
                 continue
             own = self.kinds[slots[-1].kind]
-            verb = op.path.rsplit("/", 1)[-1]
-            acts = op.method == "post" and op.path.endswith("}/" + verb) and "{" not in verb
-            if (op.method == "delete" and op.path.endswith("}")) or (
-                acts and objects[(op.method, op.path)] == own.object and own.object
-            ):
+            verb = route.rsplit("/", 1)[-1]
+            acts = op.method == "post" and route.endswith("}/" + verb) and "{" not in verb
+            if acts and objects[(op.method, op.path)] == own.object and own.object:
                 self._consumers.add((op.method, op.path))
 
     # -- what an operation refers to -----------------------------------------------------------------
@@ -228,19 +241,36 @@ def _resolve(document: dict[str, Any], node: Any, depth: int = 0) -> Any:
     return node
 
 
-def _request_properties(document: dict[str, Any], operation: Operation) -> set[str]:
-    """The top-level property names of the JSON request body of ``operation`` (``allOf`` merged)."""
+def _request_properties(document: dict[str, Any], operation: Operation) -> dict[str, Any]:
+    """The top-level properties of the JSON request body of ``operation`` (``allOf`` merged): each
+    name and its schema."""
     item = (document.get("paths") or {}).get(operation.path) or {}
     body = _resolve(document, (item.get(operation.method) or {}).get("requestBody")) or {}
     content = body.get("content") or {}
-    found: set[str] = set()
+    found: dict[str, Any] = {}
     pending = [(content.get("application/json") or {}).get("schema")]
     while pending and len(found) < 500:
         schema = _resolve(document, pending.pop())
         if isinstance(schema, dict):
-            found.update(schema.get("properties") or {})
+            for name, value in (schema.get("properties") or {}).items():
+                found.setdefault(name, value)
             pending.extend(schema.get("allOf") or ())
     return found
+
+
+def _default(document: dict[str, Any], schema: Any) -> Any:
+    """The ``default`` a property's schema declares, on itself or on a member of its union (3.1's
+    ``anyOf: [{type: boolean, default: true}, {type: null}]``); None when it declares none."""
+    schema = _resolve(document, schema)
+    if not isinstance(schema, dict):
+        return None
+    if "default" in schema:
+        return schema["default"]
+    for member in (*(schema.get("anyOf") or ()), *(schema.get("oneOf") or ())):
+        member = _resolve(document, member)
+        if isinstance(member, dict) and "default" in member:
+            return member["default"]
+    return None
 
 
 def _object_name(document: dict[str, Any], operation: Operation) -> str:

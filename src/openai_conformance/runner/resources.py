@@ -122,6 +122,8 @@ class Resources:
                 self._pool.remove(slots[-1].kind, Entry(values[-1], values[:-1]))
         if not 200 <= exchange.status < 300:
             return
+        if made is not None and case is not None and not made.keeps(case.body):
+            return  # made, but not stored: nothing of it can be fetched again
         with self._lock:
             if self.graph.consumes(operation):
                 if slots:
@@ -263,19 +265,33 @@ class Resources:
             if kind.create is None:  # nothing makes one: take one of the pool's (it leaves the pool)
                 made = self.ensure(key)
             else:
+                # A cancel is answered 2xx only for what runs in the background (a response made
+                # with `background: true`); anything else finished at once and cannot be cancelled.
+                route = self._operation.path.split("?", 1)[0] if self._operation is not None else ""
+                cancel = route.endswith("/cancel")
                 chains = self._parents_for(kind, None)
-                made = chains if isinstance(chains, str) else self._create(kind, chains[0])
+                made = (
+                    chains
+                    if isinstance(chains, str)
+                    else self._create(kind, chains[0], background=cancel and kind.background)
+                )
             self._dedicated[key] = made
         return self._dedicated[key]
 
-    def _create(self, kind: Kind, parents: tuple[str, ...]) -> Entry | str:
+    def _create(self, kind: Kind, parents: tuple[str, ...], *, background: bool = False) -> Entry | str:
         create = kind.create
         assert create is not None
         recipe = self._recipes.get(kind.key)
-        cases = [recipe] if recipe is not None else self._tried.get(kind.key) or self._runner.source.setup_cases(create, _SETUP_TRIES)
+        cases = (
+            [recipe]
+            if recipe is not None
+            else self._tried.get(kind.key) or self._runner.source.setup_cases(create, _SETUP_TRIES)
+        )
         reason = f"its create operation ({create.label}) could not be drawn: {_UNKNOWN}"
         fresh = False
         for case in [*cases[:_SETUP_TRIES], *cases[:1]]:
+            if background and isinstance(case.body, dict):
+                case = replace(case, body={**case.body, "background": True})
             answer = self._setup(create, case, parents, fresh=fresh)
             if isinstance(answer, str):
                 return answer
@@ -293,7 +309,8 @@ class Resources:
                 made = None
             if made is None:
                 return f"its create ({create.label}) answered without an id"
-            self._recipes[kind.key] = sent
+            if not background:  # (what others are made with runs at once)
+                self._recipes[kind.key] = sent
             return Entry(made, parents)
         return reason
 
