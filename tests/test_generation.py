@@ -103,6 +103,18 @@ def test_hints() -> None:
     assert apply_hints({"logprobs": True}, model=None, budget=Budget(), operation_id="x") == {
         "logprobs": True
     }
+    # No tokens at all is refused by the API though the schema allows 0: at least one, where it is
+    # refused (a legacy completion may ask for none, to score its prompt)
+    chat = {"max_tokens": 0, "max_completion_tokens": 0, "temperature": 0}
+    assert apply_hints(chat, model=None, budget=Budget(), operation_id="createChatCompletion") == {
+        "max_tokens": 1,
+        "max_completion_tokens": 1,
+        "temperature": 0,
+    }
+    legacy = apply_hints({"max_tokens": 0}, model=None, budget=Budget(), operation_id="createCompletion")
+    assert legacy == {"max_tokens": 0}
+    kept = {"max_completion_tokens": None, "max_tokens": 7}
+    assert apply_hints(kept, model=None, budget=Budget(), operation_id="createChatCompletion") == kept
     assert models_for("createEmbedding", ["gpt-x", "text-embedding-3-small"]) == ["text-embedding-3-small"]
     assert models_for("createChatCompletion", ["gpt-x", "text-embedding-3-small"]) == ["gpt-x"]
     # Only a fine-tuned model is the caller's to delete; without one, the target decides.

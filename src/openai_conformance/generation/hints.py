@@ -2,7 +2,10 @@
 
 A fuzzer left alone asks a real LLM server for ``max_tokens: 264451`` with ``n: 128`` and a model
 named ``""``. Here every body field that names a model is drawn from the models the target serves
-(or that the user named), and every field that sizes the output is capped by the budget.
+(or that the user named), and every field that sizes the output is capped by the budget — and kept
+at the least the API takes: a chat completion of no tokens (``max_completion_tokens: 0``, which
+the spec's schema allows) is refused with 400, so a request meant to be valid would test nothing but
+the error path.
 """
 
 from __future__ import annotations
@@ -36,6 +39,11 @@ class Budget:
         }
 
 
+# Token caps the API refuses below 1 though the spec declares no minimum (per operation; "" for all).
+# A legacy completion may ask for none (``max_tokens: 0`` with ``echo`` scores the prompt).
+_AT_LEAST_ONE = {"": ("max_completion_tokens",), "createChatCompletion": ("max_tokens",)}
+
+
 def budget_fields() -> frozenset[str]:
     """The body fields the budget caps."""
     return frozenset(Budget().caps()) | {"logprobs"}
@@ -59,6 +67,10 @@ def apply_hints(body: Any, *, model: str | None, budget: Budget, operation_id: s
     for name, cap in budget.caps().items():
         if name in result:
             result[name] = _cap(result[name], cap)
+    for name in (*_AT_LEAST_ONE[""], *_AT_LEAST_ONE.get(operation_id, ())):
+        value = result.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+            result[name] = 1
     # `logprobs` is a count on /completions and a boolean on /chat/completions.
     if "logprobs" in result and not isinstance(result["logprobs"], bool):
         result["logprobs"] = _cap(result["logprobs"], budget.logprobs)
