@@ -161,6 +161,9 @@ def test_workers_give_the_same_verdicts(tmp_path: Path) -> None:
         op["operation_id"] for op in two["operations"]
     ]
     assert [op["outcome"] for op in one["operations"]] == [op["outcome"] for op in two["operations"]]
+    # where the requests were drawn: the workers, not the parent (which drew none)
+    assert two["settings"]["drawing"] == "in each of 2 worker processes, for its own operations"
+    assert one["settings"]["drawing"] != two["settings"]["drawing"]
 
 
 def test_negative_mode_is_silent_on_the_reference_server_and_catches_accepted_garbage(tmp_path: Path) -> None:

@@ -83,6 +83,9 @@ class Runner:
     @property
     def drawing(self) -> str:
         """Where requests were drawn (for the report)."""
+        workers = self.config.workers
+        if workers > 1:  # each worker draws (or reads back) its own operations' requests
+            return f"in each of {workers} worker processes, for its own operations"
         return self.operation_runner.source.drawing
 
     def operations(self) -> list[Operation]:
