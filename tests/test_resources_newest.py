@@ -1,6 +1,6 @@
 """The newest spec's resources that only some requests make fetchable: a chat completion kept only with
-``store: true``, a response cancellable only when made with ``background: true``, and the Responses
-operations of f85dbe2's ``?beta=true`` paths."""
+``store: true``, a response cancellable only when made with ``background: true``; the Responses
+operations of f85dbe2's ``?beta=true`` paths; and two kinds answering the same object (roles)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ INCLUDE = (
     "beta_cancelResponse",
     "beta_deleteResponse",
     "beta_listInputItems",
+    "create-role",
+    "retrieve-role",
+    "create-project-role",
+    "list-project-roles",
 )
 
 
@@ -52,6 +56,15 @@ def test_the_beta_paths_consume_their_response_like_the_others() -> None:
         assert GRAPH.consumes(BY_ID[plain]) and GRAPH.consumes(BY_ID[beta]), beta
     assert not GRAPH.consumes(BY_ID["beta_getResponse"])
     assert not GRAPH.consumes(BY_ID["beta_listInputItems"])
+
+
+def test_an_object_two_kinds_answer_names_neither() -> None:
+    # organization roles and project roles are both `role`: a project role's id is no organization role's
+    assert "role" not in GRAPH.by_object
+    assert (
+        GRAPH.by_object["response"] == "/responses"
+        and GRAPH.by_object["chat.completion"] == "/chat/completions"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +100,9 @@ def test_only_stored_chat_completions_are_fetched_and_only_background_responses_
         )
     assert "400" not in _statuses(report, "cancelResponse")
     assert _statuses(report, "beta_listInputItems").get("200", 0) >= 1  # not ids a beta delete removed
+    assert (
+        _statuses(report, "retrieve-role").get("200", 0) >= 1
+    )  # an organization role's id, not a project role's
     outcomes = {op["operation_id"]: op["outcome"] for op in report["operations"]}
     assert outcomes == dict.fromkeys(INCLUDE, "passed")
     assert report["summary"]["judged_2xx"] == len(INCLUDE)

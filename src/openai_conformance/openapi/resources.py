@@ -151,12 +151,16 @@ class ResourceGraph:
 
     def _index(self, operations: Sequence[Operation], objects: dict[tuple[str, str], str]) -> None:
         names: dict[str, list[Kind]] = {}
+        claims: dict[str, list[str]] = {}
         for kind in self.kinds.values():
             if kind.object:
-                self.by_object.setdefault(kind.object, kind.key)
+                claims.setdefault(kind.object, []).append(kind.key)
                 last = kind.object.rsplit(".", 1)[-1]
                 for name in (f"{last}_id", f"{last}_ids"):
                     names.setdefault(name, []).append(kind)
+        # An object names its kind only when one kind alone answers it: f85dbe2's organization roles
+        # and project roles are both `role`, and neither's id names the other.
+        self.by_object.update({name: keys[0] for name, keys in claims.items() if len(keys) == 1})
         for op in operations:
             for slot in self.slots(op):
                 for name in (slot.param, f"{slot.param}s"):
