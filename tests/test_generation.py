@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
+from typing import Any
 
 import httpx
+import pytest
 
 from openai_conformance.config import RunConfig
 from openai_conformance.generation.hints import Budget, apply_hints
@@ -12,6 +16,7 @@ from openai_conformance.generation.models import models_for
 from openai_conformance.openapi.loader import load_contract
 from openai_conformance.openapi.operations import iter_operations
 from openai_conformance.runner import Runner
+from openai_conformance.transport.http import HttpTransport
 
 CONTRACT = load_contract(pin="6b8287f", findings=False)
 
@@ -82,6 +87,38 @@ def test_model_path_parameters_name_served_models() -> None:
 def test_multipart_operations_send_multipart() -> None:
     sent = _sent(1, "createFile")
     assert sent and all(b"Content-Disposition: form-data" in body for _, _, body in sent)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"sdp": "v=0", "session": {"type": "realtime", "model": "m"}},  # f85dbe2's POST /realtime/calls
+        {"purpose": "batch", "file": ("a.jsonl", b'{"x": 1}')},
+    ],
+    ids=["text fields only", "with a file"],
+)
+def test_a_multipart_body_is_multipart_whatever_its_fields(body: dict[str, Any]) -> None:
+    transport = HttpTransport(RunConfig(), "http://api.test")
+    try:
+        request = transport.build("POST", "/x", "/x", body=body, media_type="multipart/form-data")
+    finally:
+        transport.close()
+    content_type = request.headers["Content-Type"]
+    assert content_type.startswith("multipart/form-data; boundary=")
+    parsed = email.message_from_bytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + request.content, policy=email.policy.HTTP
+    )
+    fields = {
+        part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
+        for part in parsed.iter_parts()
+    }
+    for name, value in body.items():
+        expected = json.dumps(value).encode() if isinstance(value, dict) else value
+        if isinstance(value, tuple):
+            expected = value[1]
+        elif isinstance(value, str):
+            expected = value.encode()
+        assert fields[name] == expected, name
 
 
 def test_every_operation_of_the_primary_spec_generates_requests() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
@@ -74,6 +75,19 @@ def _multipart(fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[st
     return {k: v[0] if len(v) == 1 else v for k, v in data.items()}, files
 
 
+def _form_data(data: Mapping[str, Any]) -> tuple[bytes, str]:
+    """A multipart/form-data body of text fields alone, and its content type (httpx, given no file,
+    would encode the fields as application/x-www-form-urlencoded, which a multipart operation refuses)."""
+    boundary = os.urandom(16).hex()
+    parts = []
+    for name, value in data.items():
+        quoted = name.replace("\\", "\\\\").replace('"', "%22")
+        for item in value if isinstance(value, list) else [value]:
+            head = f'--{boundary}\r\nContent-Disposition: form-data; name="{quoted}"\r\n\r\n'
+            parts.append(head.encode() + str(item).encode("utf-8", "surrogatepass") + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
 class HttpTransport:
     """Sends requests to one target over HTTP(S) and records the answers."""
 
@@ -138,13 +152,15 @@ class HttpTransport:
         )
         if body is not None and media_type and "multipart" in media_type and isinstance(body, Mapping):
             data, files = _multipart(body)
-            built = self._client.build_request(
-                method, url, data=data, files=files or None, headers=all_headers
-            )
             request.files = dict(body)
-            request.content = built.read()
-            if "content-type" in built.headers:  # no fields at all: no multipart body either
+            if files:
+                built = self._client.build_request(method, url, data=data, files=files, headers=all_headers)
+                request.content = built.read()
                 all_headers["Content-Type"] = built.headers["content-type"]
+            elif data:
+                request.content, all_headers["Content-Type"] = _form_data(data)
+            else:  # no fields at all: no multipart body either
+                request.content = b""
         elif isinstance(body, bytes | bytearray):  # an invalid request may carry raw bytes
             request.content = bytes(body)
             all_headers.setdefault("Content-Type", media_type or "application/octet-stream")
