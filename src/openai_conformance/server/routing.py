@@ -273,14 +273,20 @@ class Router:
         raise RequestError(400, f"Invalid value for '{name}': expected a {types[0]}.", param=name)
 
     def _types(self, schema: Any, depth: int = 0) -> list[str]:
-        """The JSON types ``schema`` admits (its own, or its anyOf/oneOf branches'), in order."""
+        """The JSON types ``schema`` admits (its own, its anyOf/oneOf branches', or those of what it
+        is all of: f85dbe2's realtime call `session: {allOf: [$ref]}`), in order."""
         declared = schema.get("type") if isinstance(schema, dict) else None
         if isinstance(declared, str):
             return [declared]
         if isinstance(declared, list):
             return [kind for kind in declared if isinstance(kind, str)]
         found: list[str] = []
-        for branch in (schema.get("anyOf") or schema.get("oneOf") or []) if isinstance(schema, dict) else []:
+        branches = (
+            (schema.get("anyOf") or schema.get("oneOf") or schema.get("allOf") or [])
+            if isinstance(schema, dict)
+            else []
+        )
+        for branch in branches:
             if depth < 4:
                 found += [
                     kind for kind in self._types(self.builder.resolve(branch), depth + 1) if kind not in found

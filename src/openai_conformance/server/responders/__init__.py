@@ -101,4 +101,22 @@ def _generic(server: Server, resources: Resources, op: Operation) -> Responder:
             return resources.list(None, call, [])
 
         return sub_list
+    if op.success_media == "application/sdp":  # f85dbe2's POST /realtime/calls answers the SDP answer
+        return partial(_sdp_answer, server)
     return lambda call: Answer(server.template(call.op))
+
+
+# The least SDP answer a WebRTC peer parses (no media: the reference server carries no audio).
+_SDP = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+
+
+def _sdp_answer(server: Server, call: Call) -> Reply:
+    """A created realtime call: its SDP answer, and where to control it (``Location``)."""
+    call_id = server.store.new_id("rtc_", call.body)
+    status = int(call.op.success_status) if call.op.success_status.isdigit() else 201
+    return Answer(
+        raw=_SDP.encode(),
+        media_type="application/sdp",
+        status=status,
+        headers={"Location": f"/v1/realtime/calls/{call_id}"},
+    )

@@ -1,6 +1,7 @@
 """The organization objects as OpenAI keeps them: a project's user is a member of the organization, a
 service account is a member with an API key of the project, an invite expires a week after it is sent,
-and an archived project is listed only when ``include_archived`` asks for it."""
+an archived project is listed only when ``include_archived`` asks for it, and every project has a
+rate limit for each model the server serves."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ if TYPE_CHECKING:  # the generic collections call back into this module
     from openai_conformance.server.call import Call
     from openai_conformance.server.responders.resources import Resources
 
-__all__ = ["INVITE_LIFETIME", "before_create", "created", "listed", "removed"]
+__all__ = ["INVITE_LIFETIME", "add_rate_limits", "before_create", "created", "listed", "removed"]
 
 INVITE_LIFETIME = 7 * 24 * 3600  # seconds an invite stays pending
 _USERS = "/organization/users"
 _KEYS = "/organization/projects/{project_id}/api_keys"
+_RATE_LIMITS = "/organization/projects/{project_id}/rate_limits"
 
 
 def before_create(resources: Resources, object_name: str, body: dict[str, Any]) -> None:
@@ -43,6 +45,19 @@ def created(resources: Resources, object_name: str, obj: dict[str, Any], call: C
     elif object_name == "organization.project.service_account":
         _set(resources, obj, "role", "member", answer)
         _service_account_key(resources, obj, call, answer)
+    elif object_name == "organization.project":
+        add_rate_limits(resources, obj)
+
+
+def add_rate_limits(resources: Resources, project: dict[str, Any]) -> None:
+    """A project's rate limits, one for each model (``rl-<model>``), as a new project has them."""
+    kind = resources.kinds.get(_RATE_LIMITS)
+    if kind is None:
+        return
+    args = {"project_id": str(project.get("id"))}
+    for model in list(resources.store.models):
+        limits = {"model": model, "max_requests_per_1_minute": 500, "max_tokens_per_1_minute": 200_000}
+        resources.new_object(kind, args, limits, f"rl-{model}")
 
 
 def removed(resources: Resources, object_name: str, obj: dict[str, Any], args: dict[str, str]) -> None:

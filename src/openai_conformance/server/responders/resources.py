@@ -254,6 +254,8 @@ class Resources:
             threads.run_from_assistant(self, obj, body)
         if kind.object_name == "vector_store.files_batch":
             threads.batch_files(self, obj, call, body)
+        if kind.object_name == "eval.run":
+            threads.eval_output_items(self, obj, call.path_args)
         answer = self.respond(call.op, obj)
         organization.created(self, kind.object_name, obj, call, answer)
         return Answer(answer)
@@ -273,8 +275,9 @@ class Resources:
     def retrieve(self, kind: Kind, call: Call) -> Reply:
         obj = self.get(kind, call.path_args)
         advance = _ADVANCE.get(kind.object_name, {})
-        if obj.get("status") in advance:
-            self.set_status(kind, obj, advance[obj["status"]])
+        status = obj.get("status")  # (a ChatKit thread's is an object: `{"type": "active"}`)
+        if isinstance(status, str) and status in advance:
+            self.set_status(kind, obj, advance[status])
         return Answer(obj)
 
     def modify(self, kind: Kind, call: Call) -> Reply:

@@ -1,6 +1,8 @@
-"""Objects with more to them than the generic collections give: threads, messages, runs, file batches.
+"""Objects with more to them than the generic collections give: threads, messages, runs, file batches,
+an eval run's output items.
 
-Also the organization objects that exist before any request: a user, a project and its members.
+Also the objects that exist before any request: the organization's user, a project and its members,
+and a ChatKit thread.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ __all__ = [
     "check_assistant",
     "create_thread",
     "create_thread_and_run",
+    "eval_output_items",
     "list_batch_files",
     "message_content",
     "run_from_assistant",
@@ -44,15 +47,26 @@ _SEEDS: tuple[tuple[str, dict[str, str], dict[str, str], str], ...] = (
         {"name": "Reference key", "redacted_value": "sk-...ref1"},
         "key_ref0001",
     ),
+    (  # ChatKit's threads are made by its widget, not by an API request: one is there already
+        "/chatkit/threads",
+        {},
+        {"title": "A reference conversation", "user": "user-ref0001"},
+        "cthr_ref0001",
+    ),
 )
 
 
 def seed_organization(resources: Resources) -> None:
-    """Create the organization's user, project and project members (those the store lacks)."""
+    """Create the organization's user, project and project members, and a ChatKit thread (those the
+    store lacks); the project has its rate limits."""
+    from openai_conformance.server.responders.organization import add_rate_limits
+
     for collection, args, body, item_id in _SEEDS:
         kind = resources.kinds.get(collection)
         if kind is not None and item_id not in resources.objects(kind, args):
-            resources.new_object(kind, args, body, item_id)
+            obj = resources.new_object(kind, args, body, item_id)
+            if kind.object_name == "organization.project":
+                add_rate_limits(resources, obj)
 
 
 def check_assistant(resources: Resources, body: dict[str, Any]) -> None:
@@ -168,3 +182,15 @@ def list_batch_files(resources: Resources, call: Call) -> Reply:
     collection = resources.objects(resources.kinds["/vector_stores/{vector_store_id}/files"], call.path_args)
     items = [collection[f] for f in resources.store.batch_files.get(batch["id"], []) if f in collection]
     return resources.list(None, call, items)
+
+
+def eval_output_items(resources: Resources, run: dict[str, Any], args: dict[str, str]) -> None:
+    """A new eval run has an output item: the one data source item it graded (runs finish at once here)."""
+    kind = resources.kinds.get("/evals/{eval_id}/runs/{run_id}/output_items")
+    if kind is None:
+        return
+    item = {"status": "pass", "datasource_item_id": 0, "datasource_item": {}, "results": []}
+    parents = {**args, "run_id": str(run.get("id"))}
+    obj = resources.new_object(kind, parents, item, resources.store.new_id("outputitem_", run.get("id")))
+    obj.update(run_id=parents["run_id"], eval_id=args.get("eval_id", ""))
+
