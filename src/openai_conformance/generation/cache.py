@@ -61,12 +61,26 @@ class Kept:
     drawn: Drawn
 
 
-class DrawCache:
-    """The kept drawings of one run's settings: one file per operation and models."""
+class _Kept:
+    """A folder of kept files, one per operation and drawing; writing the first one prunes its
+    neighbours (the folders of older settings)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._touched = False
+
+    def _file(self, operation: Operation, drawing: object) -> Path:
+        name = hashlib.sha256(json.dumps(drawing).encode()).hexdigest()[:16]
+        return self.folder / f"{_name(operation)}.{name}.pickle"
+
+    def _keep(self, path: Path, data: dict[str, Any]) -> None:
+        if _store(path, data) and not self._touched:
+            self._touched = True
+            _prune(path.parent.parent, keep=path.parent)
+
+
+class DrawCache(_Kept):
+    """The kept drawings of one run's settings: one file per operation and models."""
 
     @classmethod
     def for_run(cls, contract: Contract, config: RunConfig) -> DrawCache | None:
@@ -107,22 +121,14 @@ class DrawCache:
         if drawn.error is not None or drawn.fatal:
             return
         fit = models_for(operation.operation_id, models)
-        path = self._path(operation, fit, purpose)
-        if _store(path, {"models": fit, "cases": cases, "drawn": drawn}) and not self._touched:
-            self._touched = True
-            _prune(path.parent.parent, keep=path.parent)
+        self._keep(self._path(operation, fit, purpose), {"models": fit, "cases": cases, "drawn": drawn})
 
     def _path(self, operation: Operation, models: list[str], purpose: str) -> Path:
-        drawing = hashlib.sha256(json.dumps([models, purpose]).encode()).hexdigest()[:16]
-        return self.folder / f"{_name(operation)}.{drawing}.pickle"
+        return self._file(operation, [models, purpose])
 
 
-class BoundaryCache:
+class BoundaryCache(_Kept):
     """The requests at each operation's schema boundaries, kept for any seed and number of examples."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._touched = False
 
     @classmethod
     def for_run(cls, contract: Contract, config: RunConfig) -> BoundaryCache | None:
@@ -139,14 +145,10 @@ class BoundaryCache:
 
     def write(self, operation: Operation, models: list[str], cases: list[GeneratedCase]) -> None:
         """Keep the requests at ``operation``'s boundaries, as the coverage phase found them."""
-        path = self._path(operation, models)
-        if _store(path, {"models": models, "cases": cases}) and not self._touched:
-            self._touched = True
-            _prune(path.parent.parent, keep=path.parent)
+        self._keep(self._path(operation, models), {"models": models, "cases": cases})
 
     def _path(self, operation: Operation, models: list[str]) -> Path:
-        drawing = hashlib.sha256(json.dumps(models).encode()).hexdigest()[:16]
-        return self.folder / f"{_name(operation)}.{drawing}.pickle"
+        return self._file(operation, models)
 
 
 def _inputs(contract: Contract, config: RunConfig) -> dict[str, object]:
