@@ -1,12 +1,20 @@
-"""The check registry: every rule of the suite, declared beside the code that enforces it.
+"""The check registry: every rule of the suite, declared by the function that judges it.
 
-A module that enforces a rule declares it once, at import time, with its id, default severity,
-description, reference and the reason for its severity — stream.py's
-``DONE = register("stream.done", "error", "The stream ends with `data: [DONE]`.", …, why=…)`` —
-and builds every violation of it through the declaration: ``yield DONE.violation("…", pointer)``.
+A check is a function that judges one rule, decorated with :func:`check`: its id, default
+severity, reference and the reason for its severity; its docstring's first paragraph is its
+description. The decorated function becomes the :class:`Rule` — called as before, and the one
+maker of its violations::
+
+    @check("stream.done", "error", reference="…", why="…")
+    def done(stream: ParsedStream) -> Iterator[Violation]:
+        '''The stream ends with `data: [DONE]`.'''
+        if …:
+            yield done.violation("…", pointer)
+
 A rule that speaks as a warning in some situations says when in ``relaxed`` and passes
 ``warning=True`` from the one function that decides it. ``openai-conformance checks``, the
 catalogue and the README's list are read from here; nothing else makes a :class:`Violation`.
+:func:`register` is the same declaration without a function, for code that makes checks from data.
 
 **The severity policy.** A rule is an *error* where the spec or OpenAI's documentation makes it a
 must and no real model could legitimately do otherwise; it is a *warning* where a model could (a
@@ -27,7 +35,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, ParamSpec, TypeVar
 
 from openai_conformance.validation.violations import Severity, Violation
 
@@ -38,8 +48,10 @@ __all__ = [
     "Check",
     "Parameter",
     "ParameterRow",
+    "Rule",
     "Unchecked",
     "all_checks",
+    "check",
     "get_check",
     "parameters_of",
     "policy_gaps",
@@ -112,6 +124,9 @@ INFERENCE_OPERATIONS: tuple[str, ...] = (
     "createTranslation",
 )
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 _ID = re.compile(r"^[a-z]+\.[a-z][a-z0-9_]*$")
 _REGISTRY: dict[str, Check] = {}
 _DECLARED_IN: dict[str, str] = {}  # check id → the module that declared it
@@ -162,11 +177,74 @@ class Check:
         return Violation(self.id, message, pointer, "warning" if warning else self.severity, keyword)
 
 
+@dataclass(frozen=True, slots=True)
+class Rule(Check, Generic[P, R]):
+    """A check and the function that judges it: calling the rule calls the function."""
+
+    judge: Callable[P, R] = field(kw_only=True, repr=False, compare=False)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.judge(*args, **kwargs)
+
+
 def _declaring_module() -> str:
     """The module whose top level called :func:`register` (two frames up)."""
     frame = inspect.currentframe()
     caller = frame.f_back.f_back if frame is not None and frame.f_back is not None else None
     return str(caller.f_globals.get("__name__", "")) if caller is not None else ""
+
+
+def _declare(check: Check, module: str) -> None:
+    """Hold ``check`` to the registry's guarantees and record it as declared by ``module``."""
+    if not _ID.match(check.id):
+        raise ValueError(f"check id {check.id!r} is not of the form area.rule (lower case)")
+    if check.area not in AREAS:
+        raise ValueError(f"check {check.id}: its area is none of {', '.join(AREAS)}")
+    if check.severity not in ("error", "warning"):
+        raise ValueError(f"check {check.id}: severity must be 'error' or 'warning', not {check.severity!r}")
+    if module not in CHECK_MODULES:
+        raise ValueError(f"check {check.id} is declared in {module}, which CHECK_MODULES does not list")
+    if check.id in _REGISTRY:
+        raise ValueError(f"check {check.id} is declared twice")
+    _REGISTRY[check.id] = check
+    _DECLARED_IN[check.id] = module
+
+
+def _description(function: Callable[..., object]) -> str:
+    """The first paragraph of a function's docstring, on one line."""
+    doc = inspect.getdoc(function) or ""
+    return " ".join(doc.split("\n\n", 1)[0].split())
+
+
+def check(
+    id: str,
+    severity: Severity,
+    *,
+    reference: str,
+    relaxed: str = "",
+    why: str = "",
+    parameters: tuple[Parameter, ...] = (),
+) -> Callable[[Callable[P, R]], Rule[P, R]]:
+    """Declare the check the decorated function judges; its docstring's first paragraph describes it.
+
+    Ids are unique ``area.rule`` strings (a public contract: reports name them). Only the modules of
+    :data:`CHECK_MODULES` may declare checks: a check declared elsewhere would be missing from
+    ``openai-conformance checks`` until something happened to import its module. ``why`` states the
+    severity policy's reason (see the module's docstring); ``parameters`` the request parameters
+    whose effect the check verifies.
+    """
+
+    def declare(function: Callable[P, R]) -> Rule[P, R]:
+        description = _description(function)
+        if not description:
+            raise ValueError(f"check {id}: {function.__qualname__} has no docstring to describe it")
+        rule = Rule(
+            id, severity, description, reference, relaxed, why.strip(), tuple(parameters), judge=function
+        )
+        _declare(rule, function.__module__)
+        return rule
+
+    return declare
 
 
 def register(
@@ -179,28 +257,10 @@ def register(
     why: str = "",
     parameters: tuple[Parameter, ...] = (),
 ) -> Check:
-    """Declare a check; ids are unique ``area.rule`` strings (a public contract: reports name them).
-
-    Only the modules of :data:`CHECK_MODULES` may declare checks: a check declared elsewhere would
-    be missing from ``openai-conformance checks`` until something happened to import its module.
-    ``why`` states the severity policy's reason (see the module's docstring); ``parameters`` the
-    request parameters whose effect the check verifies.
-    """
-    if not _ID.match(id):
-        raise ValueError(f"check id {id!r} is not of the form area.rule (lower case)")
-    if id.split(".", 1)[0] not in AREAS:
-        raise ValueError(f"check {id}: its area is none of {', '.join(AREAS)}")
-    if severity not in ("error", "warning"):
-        raise ValueError(f"check {id}: severity must be 'error' or 'warning', not {severity!r}")
-    module = _declaring_module()
-    if module not in CHECK_MODULES:
-        raise ValueError(f"check {id} is declared in {module}, which CHECK_MODULES does not list")
-    if id in _REGISTRY:
-        raise ValueError(f"check {id} is declared twice")
-    check = Check(id, severity, description, reference, relaxed, why.strip(), tuple(parameters))
-    _REGISTRY[id] = check
-    _DECLARED_IN[id] = module
-    return check
+    """Declare a check that no one function judges (made from data); otherwise see :func:`check`."""
+    declared = Check(id, severity, description, reference, relaxed, why.strip(), tuple(parameters))
+    _declare(declared, _declaring_module())
+    return declared
 
 
 def unchecked(operation: str, names: tuple[str, ...], why: str) -> None:
