@@ -168,12 +168,16 @@ def test_a_decorated_function_is_its_check(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
     monkeypatch.setattr(registry, "_DECLARED_IN", dict(registry._DECLARED_IN))
 
-    @check("stream.decorated", "warning", reference="r", why="  a model may  ")
+    @check("stream.decorated", "warning")
     def decorated(text: str) -> list[str]:
         """Its first paragraph,
         on two lines, describes it.
 
-        What follows is not part of the description.
+        What follows is not part of the declaration.
+
+        Reference: r, on
+            two lines
+        Why:  a model may
         """
         return [decorated.violation(text, "/p").check]
 
@@ -181,7 +185,7 @@ def test_a_decorated_function_is_its_check(monkeypatch: pytest.MonkeyPatch) -> N
     assert get_check("stream.decorated") is decorated
     assert (decorated.description, decorated.reference, decorated.why) == (
         "Its first paragraph, on two lines, describes it.",
-        "r",
+        "r, on two lines",
         "a model may",
     )
     assert decorated("m") == ["stream.decorated"]
@@ -190,25 +194,40 @@ def test_a_decorated_function_is_its_check(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_check_refuses_a_function_without_a_description(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(registry, "CHECK_MODULES", (*CHECK_MODULES, __name__))
-    with pytest.raises(ValueError, match="no docstring"):
+    with pytest.raises(ValueError, match="no description"):
 
-        @check("stream.undescribed", "error", reference="r", why="w")
+        @check("stream.undescribed", "error")
         def undescribed() -> None:
             pass
 
+    with pytest.raises(ValueError, match="no Reference"):
+
+        @check("stream.unreferenced", "error")
+        def unreferenced() -> None:
+            """Described.
+
+            Why: w
+            """
+
     with pytest.raises(ValueError, match="declared twice"):
 
-        @check("stream.done", "error", reference="r", why="w")
+        @check("stream.done", "error")
         def done() -> None:
-            """Described."""
+            """Described.
+
+            Reference: r
+            """
 
 
 def test_check_refuses_a_module_outside_check_modules() -> None:
     with pytest.raises(ValueError, match="CHECK_MODULES"):
 
-        @check("stream.elsewhere", "error", reference="r", why="w")
+        @check("stream.elsewhere", "error")
         def elsewhere() -> None:
-            """Described."""
+            """Described.
+
+            Reference: r
+            """
 
 
 def test_get_check_names_an_unknown_id() -> None:
@@ -304,12 +323,12 @@ def test_scan_reads_decorated_checks(tmp_path: Path) -> None:
             from openai_conformance.validation import registry
             from openai_conformance.validation.registry import check
 
-            @check("stream.done", "error", reference="r", why="w")
+            @check("stream.done", "error")
             def done(stream):
                 \"\"\"The stream ends with [DONE].\"\"\"
                 yield done.violation("m")
 
-            @registry.check("stream.cut", "error", reference="r", why="w")
+            @registry.check("stream.cut", "error")
             def cut(stream):
                 \"\"\"The stream is not cut.\"\"\"
                 return []
@@ -337,7 +356,7 @@ def test_scan_finds_a_decorated_check_it_cannot_read(tmp_path: Path) -> None:
             from openai_conformance.validation.registry import check
 
             def make():
-                @check("stream.inner", "error", reference="r", why="w")
+                @check("stream.inner", "error")
                 def inner(stream):
                     \"\"\"Declared where no listing imports it.\"\"\"
                 return inner

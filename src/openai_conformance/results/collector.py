@@ -206,7 +206,9 @@ def decide_outcome(
 def _unreached_note(result: OperationResult, reason: str | None) -> str:
     seen = ", ".join(f"{status}: {count}" for status, count in sorted(result.statuses.items()))
     if result.statuses and set(result.statuses) <= {401, 403}:
-        admin = " (the organization objects need an admin key)" if result.path.startswith("/organization") else ""
+        admin = (
+            " (the organization objects need an admin key)" if result.path.startswith("/organization") else ""
+        )
         return f"no success answer: it is not available for this key{admin} ({seen})"
     if reason:
         return f"no success answer: {reason} ({seen})"

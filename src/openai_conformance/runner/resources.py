@@ -272,7 +272,11 @@ class Resources:
         create = kind.create
         assert create is not None
         recipe = self._recipes.get(kind.key)
-        cases = [recipe] if recipe is not None else self._tried.get(kind.key) or self._runner.source.setup_cases(create, _SETUP_TRIES)
+        cases = (
+            [recipe]
+            if recipe is not None
+            else self._tried.get(kind.key) or self._runner.source.setup_cases(create, _SETUP_TRIES)
+        )
         reason = f"its create operation ({create.label}) could not be drawn: {_UNKNOWN}"
         fresh = False
         for case in [*cases[:_SETUP_TRIES], *cases[:1]]:

@@ -1,13 +1,19 @@
 """The check registry: every rule of the suite, declared by the function that judges it.
 
-A check is a function that judges one rule, decorated with :func:`check`: its id, default
-severity, reference and the reason for its severity; its docstring's first paragraph is its
-description. The decorated function becomes the :class:`Rule` — called as before, and the one
-maker of its violations::
+A check is a function that judges one rule, decorated with :func:`check` (its id, default
+severity and the request parameters it verifies). Its docstring is the rule's documentation: the
+first paragraph describes the rule, and the fields ``Reference:`` (the spec text or documented
+behaviour it enforces), ``Why:`` (the reason for its severity) and ``Relaxed:`` (when it speaks as
+a warning) give the rest, each up to a blank line or the next field. The decorated function becomes
+the :class:`Rule` — called as before, and the one maker of its violations::
 
-    @check("stream.done", "error", reference="…", why="…")
+    @check("stream.done", "error")
     def done(stream: ParsedStream) -> Iterator[Violation]:
-        '''The stream ends with `data: [DONE]`.'''
+        '''The stream ends with `data: [DONE]`.
+
+        Reference: the streaming guide: the stream is terminated by a `data: [DONE]` message
+        Why: the server writes the sentinel after the model stopped
+        '''
         if …:
             yield done.violation("…", pointer)
 
@@ -210,36 +216,54 @@ def _declare(check: Check, module: str) -> None:
     _DECLARED_IN[check.id] = module
 
 
-def _description(function: Callable[..., object]) -> str:
-    """The first paragraph of a function's docstring, on one line."""
-    doc = inspect.getdoc(function) or ""
-    return " ".join(doc.split("\n\n", 1)[0].split())
+#: The fields of a check's docstring after its description, and the declaration's names for them.
+_FIELDS = {"Reference": "reference", "Why": "why", "Relaxed": "relaxed"}
+_FIELD = re.compile(rf"^({'|'.join(_FIELDS)}): ")
+
+
+def _documented(function: Callable[..., object]) -> dict[str, str]:
+    """A check's docstring read: its first paragraph (``description``) and its fields, each on one line."""
+    lines = (inspect.getdoc(function) or "").splitlines()
+    blank = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
+    found = {"description": " ".join(lines[:blank])}
+    field = ""
+    for line in lines[blank:]:
+        if match := _FIELD.match(line):
+            field = _FIELDS[match[1]]
+            found[field] = line[match.end() :]
+        elif not line.strip():
+            field = ""
+        elif field:
+            found[field] += " " + line
+    return {name: " ".join(text.split()) for name, text in found.items()}
 
 
 def check(
-    id: str,
-    severity: Severity,
-    *,
-    reference: str,
-    relaxed: str = "",
-    why: str = "",
-    parameters: tuple[Parameter, ...] = (),
+    id: str, severity: Severity, *, parameters: tuple[Parameter, ...] = ()
 ) -> Callable[[Callable[P, R]], Rule[P, R]]:
-    """Declare the check the decorated function judges; its docstring's first paragraph describes it.
+    """Declare the check the decorated function judges; its docstring documents it (see the module's).
 
     Ids are unique ``area.rule`` strings (a public contract: reports name them). Only the modules of
     :data:`CHECK_MODULES` may declare checks: a check declared elsewhere would be missing from
-    ``openai-conformance checks`` until something happened to import its module. ``why`` states the
-    severity policy's reason (see the module's docstring); ``parameters`` the request parameters
-    whose effect the check verifies.
+    ``openai-conformance checks`` until something happened to import its module. ``parameters``
+    names the request parameters whose effect the check verifies.
     """
 
     def declare(function: Callable[P, R]) -> Rule[P, R]:
-        description = _description(function)
-        if not description:
-            raise ValueError(f"check {id}: {function.__qualname__} has no docstring to describe it")
+        doc = _documented(function)
+        if not doc["description"] or not doc.get("reference"):
+            raise ValueError(
+                f"check {id}: the docstring of {function.__qualname__} gives no description or no Reference:"
+            )
         rule = Rule(
-            id, severity, description, reference, relaxed, why.strip(), tuple(parameters), judge=function
+            id,
+            severity,
+            doc["description"],
+            doc["reference"],
+            doc.get("relaxed", ""),
+            doc.get("why", ""),
+            tuple(parameters),
+            judge=function,
         )
         _declare(rule, function.__module__)
         return rule

@@ -42,14 +42,13 @@ _MIN_CREATED = 1_420_070_400  # 2015-01-01T00:00:00Z: nothing of this API is old
 _DAY = 86_400
 
 
-@check(
-    "semantics.created",
-    "error",
-    reference="`created`: the Unix timestamp (in seconds)",
-    why="the timestamp is the server's clock",
-)
+@check("semantics.created", "error")
 def created(value: Any, pointer: str, now: float) -> Violation | None:
-    """`created` is a plausible Unix time in whole seconds."""
+    """`created` is a plausible Unix time in whole seconds.
+
+    Reference: `created`: the Unix timestamp (in seconds)
+    Why: the timestamp is the server's clock
+    """
     if json_int(value) is None:
         kind = "a float" if isinstance(value, float) else f"{type(value).__name__} {short(value)}"
         return created.violation(f"`created` must be a Unix time in whole seconds, got {kind}", pointer)
@@ -69,19 +68,20 @@ def created(value: Any, pointer: str, now: float) -> Violation | None:
 @check(
     "semantics.model",
     "warning",
-    reference="`model`: the model used for the completion",
-    why="a proxy or a router may answer with the name of the model it sent the request to, which the "
-    "asked id need not spell",
     parameters=tuple(
         Parameter(operation, "model", "the answer names the asked model (or a version of it)")
         for operation in (CHAT_OPERATION, COMPLETION_OPERATION, EMBEDDING_OPERATION, "createModeration")
     ),
 )
 def check_model(request: dict[str, Any], body: dict[str, Any]) -> Violation | None:
-    """The answer's `model` names the model asked for: the same id, or a version of it (`gpt-4o`
-    answered as `gpt-4o-2024-08-06`).
+    """The answer's `model` names the model asked for: the same id, or a version of it (`gpt-4o` answered as
+    `gpt-4o-2024-08-06`).
 
     An answer that names another model is a violation (llama.cpp#10056).
+
+    Reference: `model`: the model used for the completion
+    Why: a proxy or a router may answer with the name of the model it sent the request to, which the asked
+        id need not spell
     """
     asked, answered = request.get("model"), body.get("model")
     if not isinstance(asked, str) or not asked or not isinstance(answered, str):

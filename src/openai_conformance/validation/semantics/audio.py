@@ -42,15 +42,16 @@ _VTT = re.compile(r"^\ufeff?WEBVTT")
 @check(
     "semantics.speech_format",
     "error",
-    reference="CreateSpeechRequest.response_format: the format to audio in",
-    why="encoding the audio is the server's, after the model spoke",
     parameters=(Parameter(_SPEECH, "response_format", "the body's file signature and media type match it"),),
 )
 def check_speech(exchange: Exchange) -> Iterator[Violation]:
-    """Speech comes in the asked response_format: the file signature (and an audio media type, if
-    given) of mp3 (the default), opus, aac, flac, wav or pcm.
+    """Speech comes in the asked response_format: the file signature (and an audio media type, if given) of
+    mp3 (the default), opus, aac, flac, wav or pcm.
 
     Judged on one 200 answer.
+
+    Reference: CreateSpeechRequest.response_format: the format to audio in
+    Why: encoding the audio is the server's, after the model spoke
     """
     if exchange.content_type == "text/event-stream":
         return  # stream_format sse (newer specs): events, not a file
@@ -92,8 +93,6 @@ def _transcript(exchange: Exchange) -> tuple[str | None, Any]:
 @check(
     "semantics.transcript_format",
     "error",
-    reference="CreateTranscriptionRequest.response_format: the format of the transcript output",
-    why="formatting the transcript is the server's, after the model transcribed",
     parameters=(
         *(
             Parameter(
@@ -112,10 +111,13 @@ def _transcript(exchange: Exchange) -> tuple[str | None, Any]:
     ),
 )
 def check_transcript(exchange: Exchange) -> Iterator[Violation]:
-    """A transcript or translation has the shape of its response_format: json, text, srt, vtt or
-    verbose_json (with the timestamp granularities asked).
+    """A transcript or translation has the shape of its response_format: json, text, srt, vtt or verbose_json
+    (with the timestamp granularities asked).
 
     Judged on one 200 answer of createTranscription or createTranslation.
+
+    Reference: CreateTranscriptionRequest.response_format: the format of the transcript output
+    Why: formatting the transcript is the server's, after the model transcribed
     """
     if exchange.content_type == "text/event-stream":
         return  # stream: true (newer specs): events

@@ -70,12 +70,14 @@ def _generated(text: str, prompt: str | None, echo: bool) -> str | None:
 @check(
     "semantics.echo",
     "error",
-    reference="CreateCompletionRequest.echo: echo back the prompt in addition to the completion",
-    why="the server puts the prompt it was given in front of the completion; no model writes it",
     parameters=(Parameter(COMPLETION_OPERATION, "echo", "true: each choice's text starts with its prompt"),),
 )
 def echo(text: str, prompt: str | None, pointer: str) -> Iterator[Violation]:
-    """With echo, each choice's text starts with its prompt."""
+    """With echo, each choice's text starts with its prompt.
+
+    Reference: CreateCompletionRequest.echo: echo back the prompt in addition to the completion
+    Why: the server puts the prompt it was given in front of the completion; no model writes it
+    """
     if prompt is not None and not _squash(text).startswith(_squash(prompt)):
         yield echo.violation(
             f"echo is true but the text does not start with the prompt {short(prompt)}: {short(text)}",

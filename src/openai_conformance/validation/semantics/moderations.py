@@ -36,25 +36,26 @@ def _scored(result: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] 
 @check(
     "semantics.moderation_count",
     "error",
-    reference="CreateModerationResponse.results: a list of moderation objects",
-    why="the server classifies each input it was given; the count is its loop, not a model's choice",
     parameters=(Parameter(_MODERATION, "input", "a string: one result; a list of strings: one result each"),),
 )
 def moderation_count(body: Mapping[str, Any], request: Mapping[str, Any]) -> Iterator[Violation]:
-    """One moderation result per input (a string is one input, a list of strings one each), in order."""
+    """One moderation result per input (a string is one input, a list of strings one each), in order.
+
+    Reference: CreateModerationResponse.results: a list of moderation objects
+    Why: the server classifies each input it was given; the count is its loop, not a model's choice
+    """
     _, miscount = per_input(body, "results", _inputs(request.get("input")), "results")
     if miscount:
         yield moderation_count.violation(miscount, "/results")
 
 
-@check(
-    "semantics.moderation_categories",
-    "error",
-    reference="CreateModerationResponse.results[].category_scores: the scores of each category",
-    why="a category the server flags is one it scored; a score is a probability",
-)
+@check("semantics.moderation_categories", "error")
 def moderation_categories(result: Mapping[str, Any], pointer: str) -> Iterator[Violation]:
-    """Every category of a result is in both `categories` and `category_scores`, each score in [0, 1]."""
+    """Every category of a result is in both `categories` and `category_scores`, each score in [0, 1].
+
+    Reference: CreateModerationResponse.results[].category_scores: the scores of each category
+    Why: a category the server flags is one it scored; a score is a probability
+    """
     if (scored := _scored(result)) is None:
         return
     categories, scores = scored
@@ -73,14 +74,13 @@ def moderation_categories(result: Mapping[str, Any], pointer: str) -> Iterator[V
         )
 
 
-@check(
-    "semantics.moderation_flagged",
-    "error",
-    reference="CreateModerationResponse.results[].flagged: whether any of the below categories are flagged",
-    why="`flagged` is defined from the categories the server itself reports",
-)
+@check("semantics.moderation_flagged", "error")
 def moderation_flagged(result: Mapping[str, Any], pointer: str) -> Iterator[Violation]:
-    """`flagged` is true exactly when some category is true."""
+    """`flagged` is true exactly when some category is true.
+
+    Reference: CreateModerationResponse.results[].flagged: whether any of the below categories are flagged
+    Why: `flagged` is defined from the categories the server itself reports
+    """
     if (scored := _scored(result)) is None:
         return
     flagged = result.get("flagged")

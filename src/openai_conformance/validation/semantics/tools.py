@@ -65,8 +65,6 @@ def _calls(message: Mapping[str, Any]) -> list[dict[str, Any]]:
 @check(
     "semantics.tool_choice",
     "error",
-    reference="ChatCompletionNamedToolChoice: forces the model to call that function",
-    why="with a forced or forbidden tool the server constrains what the model may emit",
     parameters=(
         Parameter(
             CHAT_OPERATION,
@@ -80,7 +78,11 @@ def _calls(message: Mapping[str, Any]) -> list[dict[str, Any]]:
     ),
 )
 def tool_choice(request: Mapping[str, Any], j: int, message: Mapping[str, Any]) -> Iterator[Violation]:
-    """A forced tool_choice yields a tool call of that function."""
+    """A forced tool_choice yields a tool call of that function.
+
+    Reference: ChatCompletionNamedToolChoice: forces the model to call that function
+    Why: with a forced or forbidden tool the server constrains what the model may emit
+    """
     tools = _functions(request, "tools")
     mode = request.get("tool_choice")
     calls = _calls(message)
@@ -127,8 +129,6 @@ def _argument_problems(arguments: Any, definition: Mapping[str, Any], cut: bool)
 @check(
     "semantics.tool_arguments",
     "warning",
-    reference="function.arguments: the model does not always generate valid JSON (hence a warning)",
-    why="without `strict: true` the API itself warns that the model does not always generate valid JSON",
     parameters=(
         Parameter(
             CHAT_OPERATION,
@@ -138,7 +138,11 @@ def _argument_problems(arguments: Any, definition: Mapping[str, Any], cut: bool)
     ),
 )
 def tool_arguments(arguments: Any, definition: Mapping[str, Any], pointer: str) -> Iterator[Violation]:
-    """Tool-call arguments are a JSON string valid for the function's parameters schema."""
+    """Tool-call arguments are a JSON string valid for the function's parameters schema.
+
+    Reference: function.arguments: the model does not always generate valid JSON (hence a warning)
+    Why: without `strict: true` the API itself warns that the model does not always generate valid JSON
+    """
     for problem in _argument_problems(arguments, definition, cut=False):
         yield tool_arguments.violation(problem, pointer)
 
@@ -146,8 +150,6 @@ def tool_arguments(arguments: Any, definition: Mapping[str, Any], pointer: str) 
 @check(
     "semantics.strict_tool_arguments",
     "error",
-    reference="FunctionObject.strict: the model will follow the exact schema defined in the parameters field",
-    why="Structured Outputs constrain decoding to the schema: no sampled text can leave it",
     parameters=(
         Parameter(
             CHAT_OPERATION,
@@ -160,8 +162,13 @@ def tool_arguments(arguments: Any, definition: Mapping[str, Any], pointer: str) 
 def strict_tool_arguments(
     arguments: Any, definition: Mapping[str, Any], pointer: str, cut: bool
 ) -> Iterator[Violation]:
-    """With `strict: true` on the function, tool-call arguments are a JSON string valid for its
-    parameters schema (the start of one when cut by the cap)."""
+    """With `strict: true` on the function, tool-call arguments are a JSON string valid for its parameters
+    schema (the start of one when cut by the cap).
+
+    Reference: FunctionObject.strict: the model will follow the exact schema defined in the parameters
+        field
+    Why: Structured Outputs constrain decoding to the schema: no sampled text can leave it
+    """
     for problem in _argument_problems(arguments, definition, cut):
         yield strict_tool_arguments.violation(problem, pointer)
 
@@ -169,14 +176,17 @@ def strict_tool_arguments(
 @check(
     "semantics.parallel_tool_calls",
     "error",
-    reference="CreateChatCompletionRequest.parallel_tool_calls: whether to enable parallel function calling",
-    why="how many calls a choice may carry is the server's constraint on decoding",
     parameters=(Parameter(CHAT_OPERATION, "parallel_tool_calls", "false: at most one tool call per choice"),),
 )
 def parallel_tool_calls(
     request: Mapping[str, Any], j: int, message: Mapping[str, Any]
 ) -> Iterator[Violation]:
-    """With parallel_tool_calls false, a choice calls one tool at most."""
+    """With parallel_tool_calls false, a choice calls one tool at most.
+
+    Reference: CreateChatCompletionRequest.parallel_tool_calls: whether to enable parallel function
+        calling
+    Why: how many calls a choice may carry is the server's constraint on decoding
+    """
     forced = _named(request)
     calls = _calls(message)
     if (
