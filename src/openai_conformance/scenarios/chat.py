@@ -25,7 +25,8 @@ from openai_conformance.scenarios.base import (
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.parsed_stream import choices_of
 from openai_conformance.validation.registry import Parameter, register
-from openai_conformance.validation.semantics.shared import MAX_TOKENS, STOP, as_dict, json_int
+from openai_conformance.validation.semantics.shared import as_dict, json_int, max_tokens
+from openai_conformance.validation.semantics.stop import check_stop
 
 __all__ = ["CHAT", "PATH", "SCENARIOS", "SEED_IGNORED", "chat_body", "check_cap_reached", "send_chat"]
 
@@ -103,7 +104,7 @@ def check_cap_reached(exchange: Exchange, cap: int, asked: str) -> Iterator[Scen
             f"{tokens} completion tokens reached the cap of {cap} on an answer asked to be long ({asked}), "
             f"but finish_reason is {finish!r}, not 'length'"
         )
-        yield MAX_TOKENS.violation(message, "/choices/0/finish_reason"), exchange
+        yield max_tokens.violation(message, "/choices/0/finish_reason"), exchange
 
 
 def _content_bound(exchange: Exchange, cap: int) -> Iterator[ScenarioFinding]:
@@ -111,7 +112,7 @@ def _content_bound(exchange: Exchange, cap: int) -> Iterator[ScenarioFinding]:
     for j, choice in choices_of(answer_body(exchange) or {}):
         content = as_dict(choice.get("message")).get("content")
         if isinstance(content, str) and len(content.encode()) > _TOKEN_BYTES * cap:
-            violation = MAX_TOKENS.violation(
+            violation = max_tokens.violation(
                 f"the cap is {cap} but the answer is {len(content.encode())} bytes long "
                 f"(no token is longer than {_TOKEN_BYTES} bytes)",
                 f"/choices/{j}/message/content",
@@ -151,7 +152,7 @@ def _stop(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
                 f"the answer ended after {tokens} of {ctx.max_tokens} tokens, at its stop sequence, but "
                 "finish_reason is 'length', not 'stop'"
             )
-            yield STOP.violation(message, "/choices/0/finish_reason"), exchange
+            yield check_stop.violation(message, "/choices/0/finish_reason"), exchange
 
 
 def _seed(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:

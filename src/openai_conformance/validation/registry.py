@@ -78,6 +78,8 @@ CHECK_MODULES: tuple[str, ...] = (
     "openai_conformance.validation.responses_items",
     "openai_conformance.validation.responses_answer",
     "openai_conformance.validation.semantics.shared",
+    "openai_conformance.validation.semantics.logprobs",
+    "openai_conformance.validation.semantics.stop",
     "openai_conformance.validation.semantics.tools",
     "openai_conformance.validation.semantics.chat",
     "openai_conformance.validation.semantics.completions",

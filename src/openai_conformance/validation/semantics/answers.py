@@ -22,7 +22,6 @@ from openai_conformance.validation.semantics.images import IMAGE_OPERATIONS, che
 from openai_conformance.validation.semantics.moderations import check_moderation
 from openai_conformance.validation.semantics.shared import (
     CHAT_OPERATION,
-    CHOICES_COUNT,
     COMPLETION_OPERATION,
     EMBEDDING_OPERATION,
     SEMANTIC_OPERATIONS,
@@ -204,12 +203,12 @@ def check_stream_semantics(
     if stream.finished and indices and expected is not None:
         missing = sorted(set(range(expected)) - set(indices))
         if missing:
-            yield CHOICES_COUNT.violation(
+            yield check_indices.violation(
                 f"the stream never carried choice index {missing} ({expected} choices asked: n x prompts)"
             )
     extra = sorted(index for index in indices if expected is not None and not 0 <= index < expected)
     if extra:
-        yield CHOICES_COUNT.violation(
+        yield check_indices.violation(
             f"choice index {extra[0]} is out of range for {expected} choices", indices[extra[0]]
         )
     for usage, pointer in usage_chunks[:1]:

@@ -13,18 +13,17 @@ from typing import Any
 
 from openai_conformance.validation.registry import Parameter, check, unchecked
 from openai_conformance.validation.semantics.json_prefix import is_json_prefix
-from openai_conformance.validation.semantics.logprobs import check_chat_logprobs
+from openai_conformance.validation.semantics.logprobs import check_logprobs
 from openai_conformance.validation.semantics.shared import (
     CHAT_OPERATION,
     END_USER,
     SAMPLING,
     as_dict,
-    check_stop,
     json_int,
     schema_errors,
     short,
-    stop_sequences,
 )
+from openai_conformance.validation.semantics.stop import check_stop, stop_sequences
 from openai_conformance.validation.semantics.tools import check_tools
 from openai_conformance.validation.violations import Violation
 
@@ -144,7 +143,7 @@ def _check_response_format(request: Mapping[str, Any], choices: list[Any]) -> It
 def check_chat(request: dict[str, Any], choices: list[Any], usage: Any = None) -> Iterator[Violation]:
     """The chat rules on the choices of one non-streamed answer (``usage``: the answer's)."""
     completion_tokens = json_int(as_dict(usage).get("completion_tokens"))
-    yield from check_chat_logprobs(request, choices, completion_tokens)
+    yield from check_logprobs(request, choices, CHAT_OPERATION, completion_tokens)
     yield from check_tools(request, choices)
     yield from _check_response_format(request, choices)
     stops = stop_sequences(request)

@@ -11,18 +11,17 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from openai_conformance.validation.registry import Parameter, check, unchecked
-from openai_conformance.validation.semantics.logprobs import check_completion_logprobs
+from openai_conformance.validation.semantics.logprobs import check_logprobs
 from openai_conformance.validation.semantics.shared import (
     COMPLETION_OPERATION,
     END_USER,
     SAMPLING,
     as_dict,
-    check_stop,
     json_int,
     prompt_texts,
     short,
-    stop_sequences,
 )
+from openai_conformance.validation.semantics.stop import check_stop, stop_sequences
 from openai_conformance.validation.violations import Violation
 
 __all__ = ["check_completion", "echo"]
@@ -87,7 +86,7 @@ def echo(text: str, prompt: str | None, pointer: str) -> Iterator[Violation]:
 
 def check_completion(request: Mapping[str, Any], choices: list[Any]) -> Iterator[Violation]:
     """The completions rules on the choices of one non-streamed answer."""
-    yield from check_completion_logprobs(request, choices)
+    yield from check_logprobs(request, choices, COMPLETION_OPERATION)
     echoed = request.get("echo") is True
     stops = stop_sequences(request)
     for text, prompt, pointer in _choices(request, choices):
