@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from openai_conformance.capabilities import MISSING
+from openai_conformance.capabilities import missing_capability
 from openai_conformance.events import (
     CaseJudged,
     Event,
@@ -216,9 +216,7 @@ def _unreached_note(result: OperationResult, reason: str | None) -> str:
 
 
 def _capability_finding(capability: str, result: OperationResult) -> Finding:
-    violation = MISSING.violation(
-        f"--expect names {capability!r}, but the target does not implement {result.label}"
-    )
+    violation = missing_capability(capability, result.label)
     return Finding.from_violation(
         violation, status=max(result.statuses, default=404), curl="", request_size=0
     )
