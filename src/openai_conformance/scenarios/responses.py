@@ -30,7 +30,7 @@ from openai_conformance.scenarios.base import (
     answer_body,
     with_model,
 )
-from openai_conformance.scenarios.state import DELETED
+from openai_conformance.scenarios.state import check_gone
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.registry import register
 
@@ -335,7 +335,7 @@ def _delete(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     again = calls.get(ctx, final["id"])
     if again.status == 200:
         yield (
-            DELETED.violation(
+            check_gone.violation(
                 f"the response {final['id']} can still be retrieved after DELETE {path} succeeded"
             ),
             again,
