@@ -13,7 +13,7 @@ from typing import Any
 from openai_conformance.errors import TransportError
 from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, with_model
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.judge import SERVER_ERROR
+from openai_conformance.validation.judge import server_error
 from openai_conformance.validation.registry import check
 from openai_conformance.validation.rejection import check_rejected
 from openai_conformance.validation.violations import Violation
@@ -79,7 +79,7 @@ def _judge_invalid(
             yield violation, exchange
     elif exchange.status >= 500:
         message = f"a request with {what} was answered with {exchange.status}, not a 4xx"
-        yield SERVER_ERROR.violation(message), exchange
+        yield server_error.violation(message), exchange
     else:
         yield from ctx.check(exchange, operation_id, valid_request=False)
 
