@@ -17,15 +17,23 @@ the :class:`Rule` — called as before, and the one maker of its violations::
         if …:
             yield done.violation("…", pointer)
 
-A rule that speaks as a warning in some situations says when in ``relaxed`` and passes
-``warning=True`` from the one function that decides it. ``openai-conformance checks``, the
-catalogue and the README's list are read from here; nothing else makes a :class:`Violation`.
-:func:`register` is the same declaration without a function, for code that makes checks from data.
+A rule that speaks as a warning in some situations says when (``Relaxed:``) and passes
+``warning=True`` from the one function that decides it. A function that judges an answer in parts
+(``check_stream``, ``check_semantics``) calls the rules in turn; a rule may be called from several
+places, and any code may build its violations (``done.violation(…)``). ``openai-conformance
+checks``, the catalogue and the README's list are read from here; nothing else makes a
+:class:`Violation`.
+
+:func:`register` is the same declaration as data (``NAME = register(id, severity, description,
+reference, why=…)``), for a family of rules that one reading of an answer tells apart as it goes
+and that no one function each judges: the schema validator's translation of openapi-core's
+errors (schema.py), the reader of the Responses item events (responses_items.py), the proxy's
+walk of two JSON answers (proxy/fields.py).
 
 **The severity policy.** A rule is an *error* where the spec or OpenAI's documentation makes it a
 must and no real model could legitimately do otherwise; it is a *warning* where a model could (a
 model may write bad JSON without ``strict``, stop early, or answer two calls differently). Every
-declaration says which in ``why``: for an error, why a correct server cannot break the rule; for a
+declaration says which (``Why:``, ``why=`` for :func:`register`): for an error, why a correct server cannot break the rule; for a
 warning, what a correct server may do that breaks it. :func:`policy_gaps` lists the declarations
 that do not, and the tests hold it empty. ``--fail-on warning`` makes warnings fail a run too.
 
