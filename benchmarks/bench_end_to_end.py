@@ -211,6 +211,9 @@ def bench_env(work: Path) -> dict[str, str]:
     env.setdefault("OPENAI_CONFORMANCE_SPEC", str(REPO.parent / "shared" / "spec"))
     env["OPENAI_CONFORMANCE_CACHE"] = str(work / "cache")
     env.pop("OPENAI_API_KEY", None)
+    # Both tools as installed: pip wrote st's bytecode at install; ours (an editable install here)
+    # writes its own in the untimed warm-up run instead of compiling its sources on every run.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     os.environ.update({k: env[k] for k in ("OPENAI_CONFORMANCE_SPEC", "OPENAI_CONFORMANCE_CACHE")})
     return env
 

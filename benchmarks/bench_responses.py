@@ -16,8 +16,9 @@ What it measures, on the overlaid contract of pin f85dbe2:
    the same overlaid spec): cases/s by wall time, start-up included, best of the repeats, and the
    ratio; ours with ``--no-probes`` (generated requests only, as st's fuzzing phase sends) twice: with
    ``--no-draw-cache`` (every request drawn anew, as a first run draws them) and as a repeated run
-   (the requests read back from the draw cache the untimed warm-up run filled: generation/cache.py);
-   and once more with its scenarios and workflows on, beside st with every phase of its default run
+   (the requests read back from the draw cache the untimed warm-up run filled: generation/cache.py),
+   and a third time with another seed each repeat ("another seed": its examples drawn anew, the
+   requests at the schema boundaries, which no seed decides, read back); and once more with its scenarios and workflows on, beside st with every phase of its default run
    (examples, coverage, fuzzing, stateful). st has no such cache: it draws anew on every run.
 
 Targets (from the issue): the fast path gives openapi-core's verdicts on both; the run is at least 4x
@@ -288,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ours_runs: list[ToolRun] = []  # repeated runs: the requests read back from the draw cache
     cold_runs: list[ToolRun] = []  # first runs: every request drawn anew
+    seed_runs: list[ToolRun] = []  # another seed: the examples drawn anew, the boundaries read back
     full_runs: list[ToolRun] = []
     st_runs: list[ToolRun] = []
     st_all_runs: list[ToolRun] = []  # st with its default phases (examples, coverage, fuzzing, stateful)
@@ -300,10 +302,13 @@ def main(argv: list[str] | None = None) -> int:
         run_ours(base_url, operations, examples, work, env, spec)
         run_st(st, spec_file, base_url, operations, 1, work, env)
         for index in range(runs):
-            order = ("ours", "cold", "st") if index % 2 == 0 else ("st", "cold", "ours")  # alternate
-            for tool in order:
+            order = ("ours", "cold", "seed", "st") if index % 2 == 0 else ("st", "seed", "cold", "ours")
+            for tool in order:  # (alternating)
                 if tool == "ours":
                     ours_runs.append(run_ours(base_url, operations, examples, work, env, generated))
+                elif tool == "seed":
+                    another = [*generated, "--seed", str(101 + index)]  # (the last --seed counts)
+                    seed_runs.append(run_ours(base_url, operations, examples, work, env, another))
                 elif tool == "cold":
                     cold_runs.append(
                         run_ours(base_url, operations, examples, work, env, [*generated, "--no-draw-cache"])
@@ -319,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"   run {index + 1}: ours, repeated {ours_runs[-1].cases} cases in {ours_runs[-1].wall:.2f} s"
                 f" = {ours_runs[-1].rate:.1f}/s | ours, drawn anew {cold_runs[-1].cases} cases in"
                 f" {cold_runs[-1].wall:.2f} s = {cold_runs[-1].rate:.1f}/s"
+                f" | ours, another seed {seed_runs[-1].cases} cases in {seed_runs[-1].wall:.2f} s"
+                f" = {seed_runs[-1].rate:.1f}/s"
                 f" | st {st_runs[-1].cases} cases in {st_runs[-1].wall:.2f} s = {st_runs[-1].rate:.1f}/s"
                 f"\n          ours with scenarios, repeated {full_runs[-1].cases} cases in {full_runs[-1].wall:.2f} s"
                 f" = {full_runs[-1].rate:.1f}/s | st, every phase: {st_all_runs[-1].cases} cases in"
@@ -334,6 +341,10 @@ def main(argv: list[str] | None = None) -> int:
         "drawn anew": (
             max(r.rate for r in cold_runs) / st_best,
             statistics.median(r.rate for r in cold_runs) / st_median,
+        ),
+        "another seed": (
+            max(r.rate for r in seed_runs) / st_best,
+            statistics.median(r.rate for r in seed_runs) / st_median,
         ),
     }
     with_scenarios = max(r.rate for r in full_runs) / st_best

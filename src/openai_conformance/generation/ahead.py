@@ -256,6 +256,7 @@ def _helper_main(conn: Connection, config: RunConfig, sha256: str) -> None:
 
 def _serve(conn: Connection, config: RunConfig, sha256: str) -> None:
     # Imports and the spec load overlap the parent's own start-up.
+    from openai_conformance.generation.cache import BoundaryCache
     from openai_conformance.generation.cases import Generator
     from openai_conformance.generation.explore import explore
     from openai_conformance.openapi.loader import load_contract
@@ -273,6 +274,7 @@ def _serve(conn: Connection, config: RunConfig, sha256: str) -> None:
         return
     _, models, keys = message
     generator.use_models(models)
+    kept = BoundaryCache.for_run(contract, config)
     for index, key in enumerate(keys):
         drawn = explore(
             generator,
@@ -282,6 +284,7 @@ def _serve(conn: Connection, config: RunConfig, sha256: str) -> None:
             max_examples=config.max_examples,
             seed_value=config.seed,
             boundaries=config.max_boundaries,
+            kept=kept,
         )
         conn.send(("end", index, drawn))
 

@@ -14,6 +14,11 @@ operation, and the target's models that suit it (one file for each set of models
 difference is a miss, and the requests are drawn as ever. A drawing cut short (the time budget, Ctrl-C)
 or one that met an error is not kept. ``--no-draw-cache`` draws everything anew.
 
+The requests at an operation's schema boundaries (``--max-boundaries``) are kept apart as well: the
+coverage phase that finds them draws with a fixed seed of its own, so they depend on neither
+``--seed`` nor ``--max-examples``, and a run with another seed or number of examples reads them back
+(:class:`BoundaryCache`) while drawing its own examples anew. Their inputs are the others but those two.
+
 The cache folder is the user's own (like the spec and contract kept there): a kept file that does not
 read back is ignored and written anew; a folder that cannot be written costs the drawing, nothing more.
 """
@@ -30,7 +35,7 @@ import pickle
 import shutil
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from openai_conformance.generation.models import models_for
 from openai_conformance.generation.request import Drawn, GeneratedCase
@@ -40,11 +45,12 @@ if TYPE_CHECKING:
     from openai_conformance.config import RunConfig
     from openai_conformance.openapi.loader import Contract
 
-__all__ = ["DrawCache", "Kept"]
+__all__ = ["BoundaryCache", "DrawCache", "Kept"]
 
 _FORMAT = 1  # of the kept files: bump when what they hold changes
 _KEPT_RUNS = 8  # drawing settings kept at once; the least recently used beyond that are removed
 _FOLDER = "draws"
+_BOUNDARIES_FOLDER = "boundaries"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -67,24 +73,9 @@ class DrawCache:
         """The cache of this run's drawing inputs, or None when ``--no-draw-cache`` says so."""
         if not config.draw_cache:
             return None
-        from openai_conformance.openapi.loader import CONTRACT_FORMAT, overlays_digest
-        from openai_conformance.openapi.sources import cache_dir
-
-        inputs = {
-            "format": _FORMAT,
-            "spec": contract.source.sha256,
-            "overlays": overlays_digest(contract.overlays),
-            "contract": CONTRACT_FORMAT,
-            "code": _code_digest(),
-            "libraries": [_version("schemathesis"), _version("hypothesis")],
-            "negative": config.negative,
-            "examples": config.max_examples,
-            "seed": config.seed,
-            "boundaries": config.max_boundaries,
-            "budget": dataclasses.asdict(config.budget),
-        }
-        key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:32]
-        return cls(cache_dir() / _FOLDER / key)
+        inputs = _inputs(contract, config)
+        inputs.update(negative=config.negative, examples=config.max_examples, seed=config.seed)
+        return cls(_folder(_FOLDER, inputs))
 
     def has(self, operation: Operation) -> bool:
         """Whether a drawing of ``operation`` is kept, for any models (those of the target are not known
@@ -97,20 +88,11 @@ class DrawCache:
     def read(self, operation: Operation, models: list[str], *, purpose: str = "") -> Kept | None:
         """The kept drawing of ``operation`` with these models, or None (a miss). ``purpose``: a drawing
         other than the run's own requests (the requests that make a resource, ``"setup 3"``)."""
-        try:
-            fit = models_for(operation.operation_id, models)
-            with self._path(operation, fit, purpose).open("rb") as handle:
-                data = pickle.load(handle)
-            if data["format"] != _FORMAT or data["models"] != fit:
-                return None
-            kept = Kept(tuple(data["cases"]), data["drawn"])
-        except Exception:  # absent, unreadable, or written by something else: draw anew
+        fit = models_for(operation.operation_id, models)
+        data = _load(self._path(operation, fit, purpose), fit)
+        if data is None or not isinstance(data.get("drawn"), Drawn):
             return None
-        if not all(isinstance(case, GeneratedCase) for case in kept.cases) or not isinstance(
-            kept.drawn, Drawn
-        ):
-            return None
-        return kept
+        return Kept(data["cases"], data["drawn"])
 
     def write(
         self,
@@ -126,29 +108,98 @@ class DrawCache:
             return
         fit = models_for(operation.operation_id, models)
         path = self._path(operation, fit, purpose)
-        data = {
-            "format": _FORMAT,
-            "models": fit,
-            "cases": cases,
-            "drawn": drawn,
-        }
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.part")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with temporary.open("wb") as handle:
-                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            temporary.replace(path)
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            with contextlib.suppress(OSError):
-                temporary.unlink()
-            return
-        if not self._touched:
+        if _store(path, {"models": fit, "cases": cases, "drawn": drawn}) and not self._touched:
             self._touched = True
             _prune(path.parent.parent, keep=path.parent)
 
     def _path(self, operation: Operation, models: list[str], purpose: str) -> Path:
         drawing = hashlib.sha256(json.dumps([models, purpose]).encode()).hexdigest()[:16]
         return self.folder / f"{_name(operation)}.{drawing}.pickle"
+
+
+class BoundaryCache:
+    """The requests at each operation's schema boundaries, kept for any seed and number of examples."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._touched = False
+
+    @classmethod
+    def for_run(cls, contract: Contract, config: RunConfig) -> BoundaryCache | None:
+        """The boundaries kept for this run's inputs; None with ``--no-draw-cache``, or when the run
+        sends none (``--max-boundaries 0``, ``--negative``)."""
+        if not config.draw_cache or not config.max_boundaries or config.negative:
+            return None
+        return cls(_folder(_BOUNDARIES_FOLDER, _inputs(contract, config)))
+
+    def read(self, operation: Operation, models: list[str]) -> list[GeneratedCase] | None:
+        """The kept requests at ``operation``'s boundaries with these (suitable) models, or None."""
+        data = _load(self._path(operation, models), models)
+        return None if data is None else list(data["cases"])
+
+    def write(self, operation: Operation, models: list[str], cases: list[GeneratedCase]) -> None:
+        """Keep the requests at ``operation``'s boundaries, as the coverage phase found them."""
+        path = self._path(operation, models)
+        if _store(path, {"models": models, "cases": cases}) and not self._touched:
+            self._touched = True
+            _prune(path.parent.parent, keep=path.parent)
+
+    def _path(self, operation: Operation, models: list[str]) -> Path:
+        drawing = hashlib.sha256(json.dumps(models).encode()).hexdigest()[:16]
+        return self.folder / f"{_name(operation)}.{drawing}.pickle"
+
+
+def _inputs(contract: Contract, config: RunConfig) -> dict[str, object]:
+    """What decides both the drawn requests and those at the boundaries."""
+    from openai_conformance.openapi.loader import CONTRACT_FORMAT, overlays_digest
+
+    return {
+        "format": _FORMAT,
+        "spec": contract.source.sha256,
+        "overlays": overlays_digest(contract.overlays),
+        "contract": CONTRACT_FORMAT,
+        "code": _code_digest(),
+        "libraries": [_version("schemathesis"), _version("hypothesis")],
+        "boundaries": config.max_boundaries,
+        "budget": dataclasses.asdict(config.budget),
+    }
+
+
+def _folder(kind: str, inputs: dict[str, object]) -> Path:
+    from openai_conformance.openapi.sources import cache_dir
+
+    key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:32]
+    return cache_dir() / kind / key
+
+
+def _load(path: Path, models: list[str]) -> dict[str, Any] | None:
+    """A kept file's data, or None when it is absent, unreadable, of another format or other models."""
+    try:
+        with path.open("rb") as handle:
+            data = pickle.load(handle)
+        if data["format"] != _FORMAT or data["models"] != models:
+            return None
+        data["cases"] = tuple(data["cases"])
+    except Exception:  # absent, unreadable, or written by something else: draw anew
+        return None
+    if not all(isinstance(case, GeneratedCase) for case in data["cases"]):
+        return None
+    return dict(data)
+
+
+def _store(path: Path, data: dict[str, Any]) -> bool:
+    """Write ``data`` (with the format) to ``path`` whole or not at all; whether it was written."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("wb") as handle:
+            pickle.dump({"format": _FORMAT, **data}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        return False
+    return True
 
 
 def _name(operation: Operation) -> str:

@@ -113,6 +113,11 @@ class Generator:
         self._budget = budget
         self._strategies: dict[tuple[str, str, bool], st.SearchStrategy[GeneratedCase]] = {}
 
+    @property
+    def models(self) -> list[str]:
+        """The model ids requests are drawn with."""
+        return list(self._models)
+
     def use_models(self, models: list[str]) -> None:
         """Draw model ids from ``models`` from now on (the target's list, once it is known)."""
         if models != self._models:

@@ -8,7 +8,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
+from openai_conformance.generation.cache import BoundaryCache
 from openai_conformance.generation.cases import Generator
+from openai_conformance.generation.models import models_for
 from openai_conformance.generation.request import Drawn, GeneratedCase
 from openai_conformance.openapi.operations import Operation
 
@@ -24,10 +26,12 @@ def explore(
     max_examples: int,
     seed_value: int,
     boundaries: int = 0,
+    kept: BoundaryCache | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> Drawn:
     """Draw up to ``max_examples`` requests for ``operation`` and hand each to ``emit``, in order;
-    then (valid requests only) up to ``boundaries`` requests at the boundaries its schemas allow.
+    then (valid requests only) up to ``boundaries`` requests at the boundaries its schemas allow
+    (read back from ``kept`` when a run found them before: they depend on no seed).
 
     The same seed gives the same requests in the same order, wherever this runs. ``emit`` never
     fails the hypothesis test, so what is drawn does not depend on what the target answers.
@@ -39,7 +43,7 @@ def explore(
     if not boundaries or negative or drawn.fatal or should_stop():
         return drawn  # (``should_stop``: the run's time budget is spent, nothing more would be sent)
     try:
-        at_boundaries = generator.boundaries(operation, limit=boundaries)
+        at_boundaries = _at_boundaries(generator, operation, boundaries, kept)
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # the coverage phase gave up on this operation: the drawn ones stand
@@ -48,6 +52,18 @@ def explore(
     for case in at_boundaries:
         emit(case)
     return drawn
+
+
+def _at_boundaries(
+    generator: Generator, operation: Operation, limit: int, kept: BoundaryCache | None
+) -> list[GeneratedCase]:
+    fit = models_for(operation.operation_id, generator.models)
+    found = kept.read(operation, fit) if kept is not None else None
+    if found is None:
+        found = generator.boundaries(operation, limit=limit)
+        if kept is not None:
+            kept.write(operation, fit, found)
+    return found
 
 
 def _explore(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from openai_conformance.generation.cache import DrawCache, Kept
+from openai_conformance.generation.cache import BoundaryCache, DrawCache, Kept
 from openai_conformance.generation.request import GeneratedCase
 from openai_conformance.openapi.loader import Contract
 from openai_conformance.openapi.operations import Operation
@@ -38,6 +38,7 @@ class CaseSource:
         self._feed = feed
         self._generator: Generator | None = None
         self.cache = DrawCache.for_run(contract, config)
+        self.boundary_cache = BoundaryCache.for_run(contract, config)  # for any seed and examples
         self.models: list[str] = list(config.models)
         self._drawing = AHEAD if feed is not None and feed.started else IN_PROCESS
         self._operations = 0  # whose requests were asked for
@@ -166,5 +167,6 @@ class CaseSource:
             max_examples=config.max_examples,
             seed_value=config.seed,
             boundaries=config.max_boundaries,
+            kept=self.boundary_cache,
             should_stop=should_stop,
         )
