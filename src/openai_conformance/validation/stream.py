@@ -68,8 +68,6 @@ _OPERATION_OF: dict[StreamKind, str] = {"chat": "createChatCompletion", "complet
 def content_type(stream: ParsedStream) -> Iterator[Violation]:
     """A streamed answer is served as text/event-stream.
 
-    An event stream exactly when one was asked for.
-
     Reference: API reference: `stream: true` sends data-only server-sent events
     Why: the media type is the server's choice, never the model's
     """
@@ -87,8 +85,6 @@ def content_type(stream: ParsedStream) -> Iterator[Violation]:
 @check("stream.framing", "error")
 def framing(stream: ParsedStream) -> Iterator[Violation]:
     """Events follow the SSE format: `data:` fields, events end with a blank line.
-
-    Framing problems and data that is not JSON, in order.
 
     Reference: HTML Living Standard, 9.2 Server-sent events
     Why: the server frames events; a model writes only the text inside them
@@ -292,8 +288,6 @@ def usage(stream: ParsedStream, request: Mapping[str, Any]) -> Iterator[Violatio
 @check("stream.error_status", "error")
 def error_status(stream: ParsedStream) -> Iterator[Violation]:
     """An error before the first chunk is an HTTP error, not a 200 stream.
-
-    A chat or completion stream that opens with an error.
 
     Reference: errors are HTTP responses with the ErrorResponse envelope
     Why: a request refused before anything is generated is refused by the server
