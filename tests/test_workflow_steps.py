@@ -12,7 +12,7 @@ from openai_conformance.results.collector import OperationRecorder, RunCollector
 from openai_conformance.results.info import SpecInfo, Target
 from openai_conformance.results.models import Outcome, RunResult
 from openai_conformance.runner.operation import build_operation_runner
-from openai_conformance.scenarios.state import DELETED
+from openai_conformance.scenarios.state import check_gone
 from openai_conformance.transport.exchange import Request
 from openai_conformance.validation.violations import Violation
 
@@ -69,7 +69,7 @@ def test_a_step_of_an_operation_that_finished_earlier_reaches_it_and_not_the_wor
 
 
 def test_a_steps_finding_is_filed_under_an_operation_that_runs_later() -> None:
-    gone = DELETED.violation("DELETE /files/x (a deleted file) answers 200 after the delete succeeded")
+    gone = check_gone.violation("DELETE /files/x (a deleted file) answers 200 after the delete succeeded")
     workflow = _operation(CREATE_BATCH, [200], [_step(DELETE_FILE, 200, gone)])
     run = _collect(workflow, _operation(DELETE_FILE, [200]))
     results = {op.operation_id: op for op in run.operations}
@@ -81,7 +81,7 @@ def test_a_steps_finding_is_filed_under_an_operation_that_runs_later() -> None:
 
 
 def test_a_step_of_an_operation_that_never_finished_stays_with_the_workflows_operation() -> None:
-    gone = DELETED.violation("GET /files/x (a deleted file) answers 200 after the delete succeeded")
+    gone = check_gone.violation("GET /files/x (a deleted file) answers 200 after the delete succeeded")
     run = _collect(_operation(CREATE_BATCH, [200], [_step(RETRIEVE_FILE, 200, gone)]))
     (batches,) = run.operations
     assert batches.operation_id == "createBatch" and batches.outcome is Outcome.FAILED

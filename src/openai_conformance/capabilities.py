@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.registry import check
+from openai_conformance.validation.violations import Violation
 
-__all__ = ["CAPABILITIES", "MISSING", "capability_of"]
-
-MISSING = register(
-    "capability.missing",
-    "error",
-    "An operation named by --expect is implemented by the target.",
-    "the user's --expect list",
-    why="the user named the capability with --expect: its absence is the finding",
-)
+__all__ = ["CAPABILITIES", "capability_of", "missing_capability"]
 
 #: capability → the operationIds that make it up (6b8287f names; later specs keep them).
 CAPABILITIES: dict[str, tuple[str, ...]] = {
@@ -39,3 +32,17 @@ def capability_of(operation_id: str) -> str | None:
         if operation_id in operation_ids:
             return name
     return None
+
+
+@check("capability.missing", "error")
+def missing_capability(capability: str, label: str) -> Violation:
+    """An operation named by --expect is implemented by the target.
+
+    The finding of an operation the target does not implement although ``capability`` was expected.
+
+    Reference: the user's --expect list
+    Why: the user named the capability with --expect: its absence is the finding
+    """
+    return missing_capability.violation(
+        f"--expect names {capability!r}, but the target does not implement {label}"
+    )

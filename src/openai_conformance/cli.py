@@ -65,7 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old", metavar="OLD", help="the earlier run: a report folder or its report.json")
     diff.add_argument("new", metavar="NEW", help="the later run: a report folder or its report.json")
     diff.add_argument(
-        "--format", choices=("markdown", "json"), default="markdown", help="markdown (a PR comment; default) or json"
+        "--format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="markdown (a PR comment; default) or json",
     )
     diff.add_argument("--output", "-o", metavar="FILE", help="write the diff to FILE as well as printing it")
     diff.add_argument(
@@ -77,7 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     matrix = report_commands.add_parser(
         "matrix", help="several targets' reports as one table: targets x operations and targets x checks"
     )
-    matrix.add_argument("reports", nargs="+", metavar="REPORT", help="report folders (or report.json files), one per column")
+    matrix.add_argument(
+        "reports", nargs="+", metavar="REPORT", help="report folders (or report.json files), one per column"
+    )
     matrix.add_argument(
         "--label",
         action="append",
@@ -85,13 +90,22 @@ def _parser() -> argparse.ArgumentParser:
         help="a column's name, in the order of the reports (default: each report's folder name)",
     )
     matrix.add_argument(
-        "--output-dir", default="reports/matrix", metavar="DIR", help="where matrix.html and matrix.md go (default reports/matrix)"
+        "--output-dir",
+        default="reports/matrix",
+        metavar="DIR",
+        help="where matrix.html and matrix.md go (default reports/matrix)",
     )
     schema = report_commands.add_parser("schema", help="print the JSON Schema of report.json")
-    schema.add_argument("--strict", action="store_true", help="the variant that allows no member it does not name")
-    html = report_commands.add_parser("html", help="write report.html again from a report.json (of any 1.x format)")
+    schema.add_argument(
+        "--strict", action="store_true", help="the variant that allows no member it does not name"
+    )
+    html = report_commands.add_parser(
+        "html", help="write report.html again from a report.json (of any 1.x format)"
+    )
     html.add_argument("report", metavar="REPORT", help="a report folder or its report.json")
-    html.add_argument("--output", "-o", metavar="FILE", help="where to write it (default: report.html beside the report)")
+    html.add_argument(
+        "--output", "-o", metavar="FILE", help="where to write it (default: report.html beside the report)"
+    )
     checks = commands.add_parser("checks", help="list every check the suite runs")
     shown = checks.add_mutually_exclusive_group()
     shown.add_argument("--json", action="store_true", help="as JSON")
@@ -130,7 +144,9 @@ def _run(args: argparse.Namespace) -> int:
         if runner.upstream is not None and not args.quiet:  # where the proxy must forward to
             print(runner.upstream.notice(), flush=True)
         console = ConsoleReporter(quiet=args.quiet, secrets=runner.secrets)
-        progress = stack.enter_context(ProgressDisplay(console.console, enabled=False if args.quiet else None))
+        progress = stack.enter_context(
+            ProgressDisplay(console.console, enabled=False if args.quiet else None)
+        )
         collector = RunCollector()
         drive(runner.run(), [collector, console, progress])
         progress.close()
@@ -218,7 +234,9 @@ def _report_diff(args: argparse.Namespace) -> int:
     from openai_conformance.reporting.diff import diff_runs
     from openai_conformance.results.merge import load_report
 
-    diff = diff_runs(load_report(Path(args.old)), load_report(Path(args.new)), old_name=args.old, new_name=args.new)
+    diff = diff_runs(
+        load_report(Path(args.old)), load_report(Path(args.new)), old_name=args.old, new_name=args.new
+    )
     text = diff.to_json() if args.format == "json" else diff.to_markdown()
     if args.output:
         _write_text(Path(args.output), text)

@@ -1,8 +1,9 @@
 """A static read of a source tree: where checks are declared, and where their violations are built.
 
 ``openai-conformance checks`` lists what the registry holds; this scan says what the code can emit,
-so a test can hold the two to each other. A check is *declared* by a module-level
-``NAME = register("area.rule", …)`` and *emitted* where ``NAME.violation(…)`` is called (the receiver
+so a test can hold the two to each other. A check is *declared* by a module-level function
+decorated with ``@check("area.rule", …)`` or by a module-level ``NAME = register("area.rule", …)``,
+and *emitted* where ``NAME.violation(…)`` is called (the receiver
 may be the declaration, an import of it, a local variable bound to one, or a conditional between
 declarations), where a ``Finding(check="area.rule", …)`` is built directly, or where a proxy
 ``Difference(NAME, …)`` is built (validation/proxy/: its violation is ``difference.check.violation``).
@@ -32,12 +33,12 @@ class Scan:
     """What the source tree says about checks."""
 
     declared: dict[str, str] = field(default_factory=dict)  # check id → "module:line"
-    registering: set[str] = field(default_factory=set)  # modules that call register
+    registering: set[str] = field(default_factory=set)  # modules that declare checks
     direct: list[str] = field(default_factory=list)  # Violation( outside VIOLATION_MAKERS
     emitted: dict[str, list[str]] = field(default_factory=dict)  # check id → places
     unresolved: list[str] = field(default_factory=list)  # .violation( on something not a declaration
     warned: set[str] = field(default_factory=set)  # ids whose .violation( passes warning=
-    odd_declarations: list[str] = field(default_factory=list)  # register( not as NAME = register("id", …)
+    odd_declarations: list[str] = field(default_factory=list)  # declarations not of the two forms
 
 
 def _module_name(root: Path, path: Path) -> str:
@@ -81,7 +82,36 @@ def _bindings(module: str, tree: ast.Module, is_package: bool) -> dict[str, Bind
             assert isinstance(call, ast.Call)
             if call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
                 found[node.targets[0].id] = ("decl", call.args[0].value, "")
+        elif isinstance(node, ast.FunctionDef):
+            ids = [_declared_id(decorator) for decorator in node.decorator_list if _is_check(decorator)]
+            if len(ids) == 1 and ids[0]:
+                found[node.name] = ("decl", ids[0], "")
     return found
+
+
+def _is_check(node: ast.AST) -> bool:
+    """A call of the ``check`` decorator: ``check("area.rule", …)`` or ``registry.check(…)``."""
+    return isinstance(node, ast.Call) and (
+        (isinstance(node.func, ast.Name) and node.func.id == "check")
+        or (isinstance(node.func, ast.Attribute) and node.func.attr == "check")
+    )
+
+
+def _declared_id(call: ast.expr) -> str:
+    assert isinstance(call, ast.Call)
+    first = call.args[0] if call.args else None
+    return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
+
+
+def _declarations(tree: ast.Module) -> int:
+    """How many declarations a module makes, of either form, wherever they stand."""
+    decorators = [
+        decorator
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        for decorator in node.decorator_list
+    ]
+    return sum(1 for node in ast.walk(tree) if _is_register(node)) + sum(map(_is_check, decorators))
 
 
 def _is_register(node: ast.AST) -> bool:
@@ -188,17 +218,24 @@ def _read_calls(module: str, tree: ast.Module, result: Scan) -> None:
                     result.emitted.setdefault(str(keyword.value.value), []).append(place)
         if _is_register(node) and module != REGISTRY:
             result.registering.add(module)
+    if module != REGISTRY and _declarations(tree):
+        result.registering.add(module)
 
 
 def _read_declarations(module: str, tree: ast.Module, bindings: dict[str, Binding], result: Scan) -> None:
     declared = {name: check_id for name, (kind, check_id, _) in bindings.items() if kind == "decl"}
     for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            check_id = declared.get(node.targets[0].id)
-            if check_id is not None:
-                result.declared[check_id] = f"{module}:{node.lineno}"
-    calls = sum(1 for node in ast.walk(tree) if _is_register(node))
-    if module != REGISTRY and calls != len(declared):
+        name = (
+            node.targets[0].id
+            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+            else node.name
+            if isinstance(node, ast.FunctionDef)
+            else None
+        )
+        check_id = declared.get(name) if name is not None else None
+        if check_id is not None:
+            result.declared[check_id] = f"{module}:{node.lineno}"
+    if module != REGISTRY and _declarations(tree) != len(declared):
         result.odd_declarations.append(module)
 
 

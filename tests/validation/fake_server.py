@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openai_conformance.config import RunConfig
-from openai_conformance.scenarios import ScenarioContext
+from openai_conformance.scenarios.base import ScenarioContext
 from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.transport.http import HttpTransport
 from openai_conformance.validation.parsed_stream import ParsedStream, parse_stream

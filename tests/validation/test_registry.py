@@ -17,7 +17,7 @@ import pytest
 from openai_conformance.cli import main
 from openai_conformance.validation import registry
 from openai_conformance.validation.catalogue import CHECKS
-from openai_conformance.validation.registry import CHECK_MODULES, all_checks, get_check, register
+from openai_conformance.validation.registry import CHECK_MODULES, Rule, all_checks, check, get_check, register
 from tests.validation.check_scan import Scan, scan
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -163,6 +163,73 @@ def test_violation_severity() -> None:
     )
 
 
+def test_a_decorated_function_is_its_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "CHECK_MODULES", (*CHECK_MODULES, __name__))
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    monkeypatch.setattr(registry, "_DECLARED_IN", dict(registry._DECLARED_IN))
+
+    @check("stream.decorated", "warning")
+    def decorated(text: str) -> list[str]:
+        """Its first paragraph,
+        on two lines, describes it.
+
+        What follows is not part of the declaration.
+
+        Reference: r, on
+            two lines
+        Why:  a model may
+        """
+        return [decorated.violation(text, "/p").check]
+
+    assert isinstance(decorated, Rule)
+    assert get_check("stream.decorated") is decorated
+    assert (decorated.description, decorated.reference, decorated.why) == (
+        "Its first paragraph, on two lines, describes it.",
+        "r, on two lines",
+        "a model may",
+    )
+    assert decorated("m") == ["stream.decorated"]
+    assert decorated.violation("m").severity == "warning"
+
+
+def test_check_refuses_a_function_without_a_description(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "CHECK_MODULES", (*CHECK_MODULES, __name__))
+    with pytest.raises(ValueError, match="no description"):
+
+        @check("stream.undescribed", "error")
+        def undescribed() -> None:
+            pass
+
+    with pytest.raises(ValueError, match="no Reference"):
+
+        @check("stream.unreferenced", "error")
+        def unreferenced() -> None:
+            """Described.
+
+            Why: w
+            """
+
+    with pytest.raises(ValueError, match="declared twice"):
+
+        @check("stream.done", "error")
+        def done() -> None:
+            """Described.
+
+            Reference: r
+            """
+
+
+def test_check_refuses_a_module_outside_check_modules() -> None:
+    with pytest.raises(ValueError, match="CHECK_MODULES"):
+
+        @check("stream.elsewhere", "error")
+        def elsewhere() -> None:
+            """Described.
+
+            Reference: r
+            """
+
+
 def test_get_check_names_an_unknown_id() -> None:
     with pytest.raises(KeyError, match=r"nope\.nothing"):
         get_check("nope.nothing")
@@ -247,6 +314,61 @@ def test_scan_finds_an_unused_declaration_and_an_undeclared_receiver(tmp_path: P
     )
     assert found.unresolved == ["openai_conformance.user:6"]
     assert set(found.declared) - set(found.emitted) == {"stream.cut"}
+
+
+def test_scan_reads_decorated_checks(tmp_path: Path) -> None:
+    found = _tree(
+        tmp_path,
+        rules="""
+            from openai_conformance.validation import registry
+            from openai_conformance.validation.registry import check
+
+            @check("stream.done", "error")
+            def done(stream):
+                \"\"\"The stream ends with [DONE].\"\"\"
+                yield done.violation("m")
+
+            @registry.check("stream.cut", "error")
+            def cut(stream):
+                \"\"\"The stream is not cut.\"\"\"
+                return []
+        """,
+        user="""
+            from openai_conformance.rules import cut
+
+            def judge(stream):
+                yield cut.violation("m", warning=True)
+        """,
+    )
+    # A decorated check is declared at its def line, and emitted where its violations are built.
+    assert found.declared == {
+        "stream.done": "openai_conformance.rules:6",
+        "stream.cut": "openai_conformance.rules:11",
+    }
+    assert sorted(found.emitted) == ["stream.cut", "stream.done"]
+    assert (found.odd_declarations, found.unresolved, found.warned, found.registering) == (
+        [],
+        [],
+        {"stream.cut"},
+        {"openai_conformance.rules"},
+    )
+
+
+def test_scan_finds_a_decorated_check_it_cannot_read(tmp_path: Path) -> None:
+    found = _tree(
+        tmp_path,
+        nested="""
+            from openai_conformance.validation.registry import check
+
+            def make():
+                @check("stream.inner", "error")
+                def inner(stream):
+                    \"\"\"Declared where no listing imports it.\"\"\"
+                return inner
+        """,
+    )
+    assert found.odd_declarations == ["openai_conformance.nested"]
+    assert found.declared == {}
 
 
 def test_scan_finds_a_declaration_it_cannot_read(tmp_path: Path) -> None:

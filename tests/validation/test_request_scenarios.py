@@ -18,7 +18,8 @@ from openai_conformance.config import RunConfig
 from openai_conformance.openapi.loader import load_contract
 from openai_conformance.openapi.operations import iter_operations
 from openai_conformance.runner import Runner
-from openai_conformance.scenarios import ScenarioContext, fit_models, get_scenario, scenarios_for
+from openai_conformance.scenarios import get_scenario, scenarios_for
+from openai_conformance.scenarios.base import ScenarioContext, fit_models
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.transport.http import HttpTransport
 from openai_conformance.validation.parsed_stream import ParsedStream

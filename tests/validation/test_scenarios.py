@@ -13,8 +13,6 @@ import pytest
 
 from openai_conformance.scenarios import (
     SCENARIOS,
-    Scenario,
-    ScenarioContext,
     chat,
     chat_streams,
     chat_tools,
@@ -22,6 +20,7 @@ from openai_conformance.scenarios import (
     embeddings,
     get_scenario,
 )
+from openai_conformance.scenarios.base import Scenario, ScenarioContext
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.violations import Violation
 from tests.validation.fake_server import FakeServer, context

@@ -17,7 +17,8 @@ from openai_conformance.config import RunConfig
 from openai_conformance.openapi.loader import load_contract
 from openai_conformance.openapi.operations import iter_operations
 from openai_conformance.runner import Runner
-from openai_conformance.scenarios import ScenarioContext, Stopped, Unimplemented, fit_models, get_scenario
+from openai_conformance.scenarios import get_scenario
+from openai_conformance.scenarios.base import ScenarioContext, Stopped, Unimplemented, fit_models
 from openai_conformance.scenarios.state import (
     check_batch_output,
     check_counts,

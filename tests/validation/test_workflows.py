@@ -14,7 +14,8 @@ from openai_conformance.config import RunConfig
 from openai_conformance.openapi.loader import Contract, load_contract
 from openai_conformance.openapi.operations import iter_operations
 from openai_conformance.runner.operation import route_of
-from openai_conformance.scenarios import ScenarioContext, Stopped, fit_models, get_scenario
+from openai_conformance.scenarios import get_scenario
+from openai_conformance.scenarios.base import ScenarioContext, Stopped, fit_models
 from openai_conformance.server import create_app, serve_in_thread
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.transport.http import HttpTransport

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from openai_conformance.capabilities import MISSING
+from openai_conformance.capabilities import missing_capability
 from openai_conformance.events import (
     CaseJudged,
     Event,
@@ -206,7 +206,9 @@ def decide_outcome(
 def _unreached_note(result: OperationResult, reason: str | None) -> str:
     seen = ", ".join(f"{status}: {count}" for status, count in sorted(result.statuses.items()))
     if result.statuses and set(result.statuses) <= {401, 403}:
-        admin = " (the organization objects need an admin key)" if result.path.startswith("/organization") else ""
+        admin = (
+            " (the organization objects need an admin key)" if result.path.startswith("/organization") else ""
+        )
         return f"no success answer: it is not available for this key{admin} ({seen})"
     if reason:
         return f"no success answer: {reason} ({seen})"
@@ -214,9 +216,7 @@ def _unreached_note(result: OperationResult, reason: str | None) -> str:
 
 
 def _capability_finding(capability: str, result: OperationResult) -> Finding:
-    violation = MISSING.violation(
-        f"--expect names {capability!r}, but the target does not implement {result.label}"
-    )
+    violation = missing_capability(capability, result.label)
     return Finding.from_violation(
         violation, status=max(result.statuses, default=404), curl="", request_size=0
     )

@@ -10,7 +10,7 @@ from openai_conformance.events import UpstreamAnswer
 from openai_conformance.transport.curl import to_curl
 from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.transport.http import HttpTransport
-from openai_conformance.validation.proxy import UPSTREAM_UNANSWERED, judge_pair
+from openai_conformance.validation.proxy import judge_pair, upstream_unanswered
 from openai_conformance.validation.violations import Violation
 
 if TYPE_CHECKING:
@@ -49,8 +49,7 @@ def compare_case(
     if upstream is None:
         if exchange.upstream_error is None:
             return violations, None, ()
-        said = f"{exchange.upstream_error}: the proxy's answer was judged alone, not compared"
-        return [*violations, UPSTREAM_UNANSWERED.violation(said, "")], None, ()
+        return [*violations, upstream_unanswered(exchange.upstream_error)], None, ()
     if upstream_violations is None:
         valid = not exchange.request.about
         try:

@@ -21,22 +21,30 @@ from openai_conformance.events import TargetDown
 from openai_conformance.transport.curl import to_curl
 from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.transport.http import HttpTransport, TransportOptions
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.registry import check
+from openai_conformance.validation.violations import Violation
 
 if TYPE_CHECKING:
     from openai_conformance.openapi.operations import Operation
     from openai_conformance.runner.pairing import Pairing
 
-__all__ = ["TARGET_CRASHED", "WatchedTransport"]
+__all__ = ["WatchedTransport", "target_crashed"]
 
-TARGET_CRASHED = register(
-    "target.crashed",
-    "error",
-    "No request, valid or invalid, makes the target stop answering.",
-    "a request must never bring the server down: the next requests were refused",
-    why="staying up is the server's, whatever a model would write; the finding needs connections "
-    "refused after the request and not before it",
-)
+
+@check("target.crashed", "error")
+def target_crashed(request: Request, back: bool, waited: float) -> Violation:
+    """No request, valid or invalid, makes the target stop answering.
+
+    The finding of a request after which the target refused connections (``back``: it came back).
+
+    Reference: a request must never bring the server down: the next requests were refused
+    Why: staying up is the server's, whatever a model would write; the finding needs connections refused
+        after the request and not before it
+    """
+    how = f"it answered again after {waited:.1f} s" if back else f"it did not come back within {waited:.0f} s"
+    what = f" ({request.about})" if request.about else ""
+    return target_crashed.violation(f"after this request{what}, the target refused connections: {how}")
+
 
 _POLL = 0.2  # seconds between two attempts to connect while waiting for the target
 
@@ -103,15 +111,7 @@ class WatchedTransport(HttpTransport):
         operation, request = previous
         if operation is None:  # the target went down after a probe of the run itself
             return
-        how = (
-            f"it answered again after {waited:.1f} s"
-            if back
-            else f"it did not come back within {waited:.0f} s"
-        )
-        what = f" ({request.about})" if request.about else ""
-        violation = TARGET_CRASHED.violation(
-            f"after this request{what}, the target refused connections: {how}"
-        )
+        violation = target_crashed(request, back, waited)
         self._told.append(
             TargetDown(
                 operation=operation,

@@ -10,14 +10,8 @@ from openai_conformance.errors import TransportError
 from openai_conformance.events import CaseJudged
 from openai_conformance.openapi.operations import Operation
 from openai_conformance.runner.compare import Replay
-from openai_conformance.scenarios import (
-    Scenario,
-    ScenarioContext,
-    Stopped,
-    Unimplemented,
-    fit_models,
-    scenarios_for,
-)
+from openai_conformance.scenarios import scenarios_for
+from openai_conformance.scenarios.base import Scenario, ScenarioContext, Stopped, Unimplemented, fit_models
 from openai_conformance.transport.exchange import Exchange, Request
 from openai_conformance.validation.violations import Violation
 

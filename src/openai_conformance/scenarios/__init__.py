@@ -1,6 +1,6 @@
 """Hand-made requests whose right answer the API documents, run besides the generated ones.
 
-One mechanism for all of them (:mod:`.base`): a :class:`Scenario` is reported under one operation
+One mechanism for all of them (:mod:`.base`, where its types are imported from): a :class:`Scenario` is reported under one operation
 and runs with the :class:`ScenarioContext` the engine fills. They are grouped by area: ``errors``
 (invalid bodies, malformed JSON, an unknown model), ``auth``, the workflows judged across answers by
 the ``state`` rules (``files``, ``batches``, ``resources``, ``threads``, ``organization``), one module per inference
@@ -29,28 +29,9 @@ from openai_conformance.scenarios import (
     responses,
     threads,
 )
-from openai_conformance.scenarios.base import (
-    AnswerJudge,
-    Scenario,
-    ScenarioContext,
-    ScenarioFinding,
-    Stopped,
-    Unimplemented,
-    fit_models,
-)
+from openai_conformance.scenarios.base import Scenario
 
-__all__ = [
-    "SCENARIOS",
-    "AnswerJudge",
-    "Scenario",
-    "ScenarioContext",
-    "ScenarioFinding",
-    "Stopped",
-    "Unimplemented",
-    "fit_models",
-    "get_scenario",
-    "scenarios_for",
-]
+__all__ = ["SCENARIOS", "get_scenario", "scenarios_for"]
 
 #: Every scenario, in the order an operation runs its own.
 SCENARIOS: tuple[Scenario, ...] = (

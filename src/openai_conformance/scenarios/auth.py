@@ -15,18 +15,9 @@ from openai_conformance.errors import TransportError
 from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding
 from openai_conformance.transport.curl import WRONG_KEY
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.registry import check
 
-__all__ = ["NOT_ENFORCED", "NO_KEY_NEEDED", "SCENARIOS"]
-
-NOT_ENFORCED = register(
-    "auth.not_enforced",
-    "error",
-    "Without a key, or with a wrong one, the target answers 401.",
-    "API reference, Authentication: requests carry `Authorization: Bearer KEY`",
-    why="checking the key is the server's, before any model runs; a target that refuses a request "
-    "without a key must refuse a wrong key too",
-)
+__all__ = ["NO_KEY_NEEDED", "SCENARIOS", "auth_enforced"]
 
 _CREDENTIAL_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "proxy-authorization"})
 NO_KEY_NEEDED = "the target does not require a key: a request without one was accepted"
@@ -50,14 +41,21 @@ def _refused(ctx: ScenarioContext, key: str | None, what: str, why: str) -> Iter
         exchange = _send(ctx, key)
     except TransportError:
         return
-    yield from _judged(ctx, exchange, what, why)
+    yield from auth_enforced(ctx, exchange, what, why)
 
 
-def _judged(ctx: ScenarioContext, exchange: Exchange, what: str, why: str) -> Iterator[ScenarioFinding]:
+@check("auth.not_enforced", "error")
+def auth_enforced(ctx: ScenarioContext, exchange: Exchange, what: str, why: str) -> Iterator[ScenarioFinding]:
+    """Without a key, or with a wrong one, the target answers 401.
+
+    Reference: API reference, Authentication: requests carry `Authorization: Bearer KEY`
+    Why: checking the key is the server's, before any model runs; a target that refuses a request
+        without a key must refuse a wrong key too
+    """
     if exchange.status == 401:
         yield from ctx.check(exchange, "listModels", valid_request=False)
     else:
-        yield NOT_ENFORCED.violation(f"a request with {what} got {exchange.status}, not 401{why}"), exchange
+        yield auth_enforced.violation(f"a request with {what} got {exchange.status}, not 401{why}"), exchange
 
 
 def _auth(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
@@ -71,7 +69,7 @@ def _auth(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
         yield from _refused(ctx, WRONG_KEY, "a wrong key", why)
         return
     if ctx.expect_auth:
-        yield from _judged(ctx, keyless, "no key", " (--expect-auth)")
+        yield from auth_enforced(ctx, keyless, "no key", " (--expect-auth)")
         yield from _refused(ctx, WRONG_KEY, "a wrong key", " (--expect-auth)")
         return
     if ctx.keyed and 200 <= keyless.status < 300:

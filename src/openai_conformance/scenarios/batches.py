@@ -17,7 +17,6 @@ from openai_conformance.scenarios.base import Scenario, ScenarioContext, Scenari
 from openai_conformance.scenarios.files import upload_file
 from openai_conformance.scenarios.flow import ids_of, listed, need, need_id, object_of, poll, send, tell
 from openai_conformance.scenarios.state import (
-    LIFECYCLE,
     TERMINAL,
     check_batch_output,
     check_counts,
@@ -112,7 +111,7 @@ def _cancel_finished(ctx: ScenarioContext, batch: dict[str, Any], path: str) -> 
         yield from tell(check_transition("batch", f"the {before} batch", before, after), exchange)
     else:
         message = f"POST {path}/cancel answers {exchange.status} for a {before} batch instead of refusing it"
-        yield LIFECYCLE.violation(message, warning=True), exchange
+        yield check_transition.violation(message, warning=True), exchange
 
 
 def _pages(ctx: ScenarioContext, more_known: bool) -> Iterator[ScenarioFinding]:
@@ -165,7 +164,7 @@ def _batches(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     )
     if cancelled.get("status") not in ("cancelling", "cancelled"):
         message = f"POST {other_path}/cancel answers status {cancelled.get('status')!r}, not cancelling or cancelled"
-        yield LIFECYCLE.violation(message, "/status"), exchange
+        yield check_transition.violation(message, "/status"), exchange
     final = yield from poll(
         ctx, path, _BATCH, "retrieveBatch", kind="batch", what="the batch", start=retrieved, each=each
     )

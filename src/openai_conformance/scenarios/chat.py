@@ -24,24 +24,11 @@ from openai_conformance.scenarios.base import (
 )
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.parsed_stream import choices_of
-from openai_conformance.validation.registry import Parameter, register
-from openai_conformance.validation.semantics.shared import MAX_TOKENS, STOP, as_dict, json_int
+from openai_conformance.validation.registry import Parameter, check
+from openai_conformance.validation.semantics.shared import as_dict, json_int, max_tokens
+from openai_conformance.validation.semantics.stop import check_stop
 
-__all__ = ["CHAT", "PATH", "SCENARIOS", "SEED_IGNORED", "chat_body", "check_cap_reached", "send_chat"]
-
-SEED_IGNORED = register(
-    "semantics.seed",
-    "warning",
-    "The same request with the same `seed` at temperature 0 gets the same answer.",
-    "CreateChatCompletionRequest.seed: repeated requests with the same seed and parameters should return "
-    "the same result; determinism is not guaranteed",
-    why="the API promises only best-effort determinism: a backend change (system_fingerprint) or batching "
-    "may change an answer",
-    parameters=(
-        Parameter("createChatCompletion", "seed", "two identical requests, temperature 0: the same content"),
-        Parameter("createCompletion", "seed", "two identical requests, temperature 0: the same text"),
-    ),
-)
+__all__ = ["CHAT", "PATH", "SCENARIOS", "chat_body", "check_cap_reached", "seed", "send_chat"]
 
 CHAT = "createChatCompletion"
 PATH = "/chat/completions"
@@ -103,7 +90,7 @@ def check_cap_reached(exchange: Exchange, cap: int, asked: str) -> Iterator[Scen
             f"{tokens} completion tokens reached the cap of {cap} on an answer asked to be long ({asked}), "
             f"but finish_reason is {finish!r}, not 'length'"
         )
-        yield MAX_TOKENS.violation(message, "/choices/0/finish_reason"), exchange
+        yield max_tokens.violation(message, "/choices/0/finish_reason"), exchange
 
 
 def _content_bound(exchange: Exchange, cap: int) -> Iterator[ScenarioFinding]:
@@ -111,7 +98,7 @@ def _content_bound(exchange: Exchange, cap: int) -> Iterator[ScenarioFinding]:
     for j, choice in choices_of(answer_body(exchange) or {}):
         content = as_dict(choice.get("message")).get("content")
         if isinstance(content, str) and len(content.encode()) > _TOKEN_BYTES * cap:
-            violation = MAX_TOKENS.violation(
+            violation = max_tokens.violation(
                 f"the cap is {cap} but the answer is {len(content.encode())} bytes long "
                 f"(no token is longer than {_TOKEN_BYTES} bytes)",
                 f"/choices/{j}/message/content",
@@ -151,10 +138,25 @@ def _stop(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
                 f"the answer ended after {tokens} of {ctx.max_tokens} tokens, at its stop sequence, but "
                 "finish_reason is 'length', not 'stop'"
             )
-            yield STOP.violation(message, "/choices/0/finish_reason"), exchange
+            yield check_stop.violation(message, "/choices/0/finish_reason"), exchange
 
 
-def _seed(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+@check(
+    "semantics.seed",
+    "warning",
+    parameters=(
+        Parameter("createChatCompletion", "seed", "two identical requests, temperature 0: the same content"),
+        Parameter("createCompletion", "seed", "two identical requests, temperature 0: the same text"),
+    ),
+)
+def seed(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    """The same request with the same `seed` at temperature 0 gets the same answer.
+
+    Reference: CreateChatCompletionRequest.seed: repeated requests with the same seed and parameters
+        should return the same result; determinism is not guaranteed
+    Why: the API promises only best-effort determinism: a backend change (system_fingerprint) or
+        batching may change an answer
+    """
     body = chat_body(ctx, model, "Name a colour.")
     first, second = ctx.post(PATH, body), ctx.post(PATH, body)
     yield from ctx.check(first, CHAT)
@@ -165,7 +167,7 @@ def _seed(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     contents = [as_dict(choice.get("message")).get("content") for choice, _ in (one, other)]
     if all(isinstance(content, str) for content in contents) and contents[0] != contents[1]:
         message = f"seed {SEED} at temperature 0 gave {contents[0]!r}, then {contents[1]!r}"
-        yield SEED_IGNORED.violation(message, "/choices/0/message/content"), second
+        yield seed.violation(message, "/choices/0/message/content"), second
 
 
 def _n(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
@@ -206,7 +208,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         "max_completion_tokens", "max_completion_tokens alone bounds a long answer", _max_completion_tokens
     ),
     chat_scenario("stop", "a stop sequence (a string, a list) is never in the answer", _stop),
-    chat_scenario("seed", "the same seed at temperature 0 gives the same answer", _seed),
+    chat_scenario("seed", "the same seed at temperature 0 gives the same answer", seed),
     chat_scenario("logprobs", "logprobs with top_logprobs=2, and alone", _logprobs),
     chat_scenario("json_object", "response_format json_object gives JSON", _json_object),
     chat_scenario("json_schema", "a strict json_schema is obeyed", _json_schema(True)),

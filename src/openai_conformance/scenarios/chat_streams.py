@@ -9,18 +9,9 @@ from openai_conformance.scenarios.base import Scenario, ScenarioContext, Scenari
 from openai_conformance.scenarios.chat import CHAT, PATH, chat_body, chat_scenario, send_chat
 from openai_conformance.scenarios.chat_tools import FORCED, WEATHER_TOOL
 from openai_conformance.validation.parsed_stream import ParsedStream, choices_of, parse_stream
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.registry import check
 
-__all__ = ["MATCHES_PLAIN", "SCENARIOS"]
-
-MATCHES_PLAIN = register(
-    "stream.matches_plain",
-    "warning",
-    "A streamed answer has the shape of the plain answer to the same request (choices, content kind, "
-    "finish_reason).",
-    "API reference: streaming sends the same completion as chunks; a model may still vary between two calls",
-    why="a model may answer two requests differently even at temperature 0",
-)
+__all__ = ["SCENARIOS", "stream_matches_plain"]
 
 #: The shape of an answer: choice index → (content kind, finish_reason).
 Shape = dict[int, tuple[str, Any]]
@@ -71,8 +62,17 @@ def _stream_shape(stream: ParsedStream) -> Shape:
     return {index: (kind, finish.get(index)) for index, kind in kinds.items()}
 
 
-def _stream_matches_plain(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    """The same request, plain and streamed: the same choices, content kinds and finish reasons."""
+@check("stream.matches_plain", "warning")
+def stream_matches_plain(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    """A streamed answer has the shape of the plain answer to the same request (choices, content kind,
+    finish_reason).
+
+    The same request, plain and streamed: the same choices, content kinds and finish reasons.
+
+    Reference: API reference: streaming sends the same completion as chunks; a model may still vary
+        between two calls
+    Why: a model may answer two requests differently even at temperature 0
+    """
     body = chat_body(ctx, model, "Name a colour.", n=2)
     plain = ctx.post(PATH, body)
     streamed = ctx.post(PATH, {**body, "stream": True}, stream=True)
@@ -85,7 +85,7 @@ def _stream_matches_plain(ctx: ScenarioContext, model: str) -> Iterator[Scenario
     expected, got = _plain_shape(plain_body), _stream_shape(stream)
     if expected and got != expected:
         message = f"the streamed answer has the shape {got}, the plain answer to the same request {expected}"
-        yield MATCHES_PLAIN.violation(message), streamed
+        yield stream_matches_plain.violation(message), streamed
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -93,7 +93,5 @@ SCENARIOS: tuple[Scenario, ...] = (
     chat_scenario("stream_usage", "a stream with include_usage", _stream_usage),
     chat_scenario("stream_n", "a stream of two choices", _stream_n),
     chat_scenario("stream_tool", "a stream with a forced tool call", _stream_tool),
-    chat_scenario(
-        "stream_matches_plain", "a stream has the shape of the plain answer", _stream_matches_plain
-    ),
+    chat_scenario("stream_matches_plain", "a stream has the shape of the plain answer", stream_matches_plain),
 )

@@ -22,24 +22,12 @@ from openai_conformance.scenarios.base import (
 )
 from openai_conformance.scenarios.chat import check_cap_reached
 from openai_conformance.validation.parsed_stream import choices_of
-from openai_conformance.validation.registry import Parameter, register
+from openai_conformance.validation.registry import Parameter, check
 
-__all__ = ["SCENARIOS", "SUFFIX_IGNORED"]
+__all__ = ["SCENARIOS", "suffix"]
 
 _COMPLETION = "createCompletion"
 _PATH = "/completions"
-
-SUFFIX_IGNORED = register(
-    "semantics.suffix",
-    "warning",
-    "`suffix` changes the completion: at temperature 0 the text with a suffix differs from the text "
-    "without it (or the suffix is refused with a 4xx).",
-    "CreateCompletionRequest.suffix: the suffix that comes after a completion of inserted text",
-    why="a model may write the same text before a suffix as without one",
-    parameters=(
-        Parameter(_COMPLETION, "suffix", "the same request with and without it, temperature 0: texts differ"),
-    ),
-)
 
 
 def _completion(model: str, ctx: ScenarioContext, **fields: Any) -> dict[str, Any]:
@@ -103,7 +91,20 @@ def _text(exchange: Any) -> str | None:
     return text if isinstance(text, str) else None
 
 
-def _suffix(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+@check(
+    "semantics.suffix",
+    "warning",
+    parameters=(
+        Parameter(_COMPLETION, "suffix", "the same request with and without it, temperature 0: texts differ"),
+    ),
+)
+def suffix(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    """`suffix` changes the completion: at temperature 0 the text with a suffix differs from the text
+    without it (or the suffix is refused with a 4xx).
+
+    Reference: CreateCompletionRequest.suffix: the suffix that comes after a completion of inserted text
+    Why: a model may write the same text before a suffix as without one
+    """
     prompt = "def add(a, b):\n"
     plain = ctx.post(_PATH, _completion(model, ctx, prompt=prompt))
     suffixed = ctx.post(_PATH, _completion(model, ctx, prompt=prompt, suffix="\n\nprint(add(1, 2))\n"))
@@ -112,7 +113,7 @@ def _suffix(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     before, after = _text(plain), _text(suffixed)
     if before is not None and before == after:
         message = f"the text is the same with and without `suffix` ({before!r}): the suffix was ignored?"
-        yield SUFFIX_IGNORED.violation(message, "/choices/0/text"), suffixed
+        yield suffix.violation(message, "/choices/0/text"), suffixed
 
 
 def _stream(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
@@ -134,6 +135,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         "max_tokens", "max_tokens=1 and 2 bound a long completion and end it with `length`", _max_tokens
     ),
     _scenario("best_of", "best_of=2 with n=1 gives one choice", _best_of),
-    _scenario("suffix", "a suffix changes the completion", _suffix),
+    _scenario("suffix", "a suffix changes the completion", suffix),
     _scenario("stream", "a completions stream with include_usage", _stream),
 )

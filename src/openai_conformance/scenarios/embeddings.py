@@ -15,7 +15,7 @@ from openai_conformance.scenarios.base import (
     with_model,
 )
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.semantics.embeddings import EMBEDDINGS_BASE64, decode_base64_embedding
+from openai_conformance.validation.semantics.embeddings import decode_base64_embedding, embeddings_base64
 
 __all__ = ["SCENARIOS"]
 
@@ -58,7 +58,7 @@ def _base64(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         return  # a failed request or a wrong type: already judged above
     decoded = decode_base64_embedding(encoded[0])
     if decoded is not None and not _same_vector(floats[0], decoded):
-        violation = EMBEDDINGS_BASE64.violation(
+        violation = embeddings_base64.violation(
             f"the base64 embedding decodes to {len(decoded)} float32 values starting {json.dumps(decoded[:3])}, "
             f"which differ from the {len(floats[0])} floats answered for the same input",
             "/data/0/embedding",

@@ -13,19 +13,12 @@ from typing import Any
 from openai_conformance.errors import TransportError
 from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, with_model
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.judge import SERVER_ERROR
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.judge import server_error
+from openai_conformance.validation.registry import check
 from openai_conformance.validation.rejection import check_rejected
+from openai_conformance.validation.violations import Violation
 
-__all__ = ["SCENARIOS", "UNKNOWN_MODEL", "UNKNOWN_MODEL_ID"]
-
-UNKNOWN_MODEL = register(
-    "errors.unknown_model",
-    "error",
-    "A request naming a model that does not exist gets 404.",
-    "the API answers model_not_found with 404",
-    why="looking the model up is the server's, before any model runs",
-)
+__all__ = ["SCENARIOS", "UNKNOWN_MODEL_ID", "unknown_model"]
 
 UNKNOWN_MODEL_ID = "openai-conformance-no-such-model"
 
@@ -86,7 +79,7 @@ def _judge_invalid(
             yield violation, exchange
     elif exchange.status >= 500:
         message = f"a request with {what} was answered with {exchange.status}, not a 4xx"
-        yield SERVER_ERROR.violation(message), exchange
+        yield server_error.violation(message), exchange
     else:
         yield from ctx.check(exchange, operation_id, valid_request=False)
 
@@ -117,13 +110,28 @@ def _invalid_requests(operation_id: str) -> Callable[[ScenarioContext], Iterator
     return with_model(operation_id, steps)
 
 
+@check("errors.unknown_model", "error")
+def unknown_model(exchange: Exchange) -> Violation | None:
+    """A request naming a model that does not exist gets 404.
+
+    The finding of an answer to a request for an unknown model that is not a 404.
+
+    Reference: the API answers model_not_found with 404
+    Why: looking the model up is the server's, before any model runs
+    """
+    if exchange.status == 404:
+        return None
+    message = f"a request for the unknown model {UNKNOWN_MODEL_ID!r} got {exchange.status}, not 404"
+    return unknown_model.violation(message)
+
+
 def _unknown_model(operation_id: str) -> Callable[[ScenarioContext], Iterator[ScenarioFinding]]:
     def run(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
         body = _VALID_BODIES[operation_id](UNKNOWN_MODEL_ID)
         exchange = ctx.post(_PATHS[operation_id], body, about="an unknown model")
-        if exchange.status != 404:
-            message = f"a request for the unknown model {UNKNOWN_MODEL_ID!r} got {exchange.status}, not 404"
-            yield UNKNOWN_MODEL.violation(message), exchange
+        found = unknown_model(exchange)
+        if found is not None:
+            yield found, exchange
         else:
             yield from ctx.check(exchange, operation_id)
 

@@ -14,7 +14,6 @@ from typing import Any
 from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding
 from openai_conformance.scenarios.flow import gone, listed, need, need_id, send, tell
 from openai_conformance.scenarios.state import (
-    LIFECYCLE,
     check_bytes,
     check_content,
     check_same,
@@ -113,7 +112,7 @@ def _uploads(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     )
     if completed.get("status") != "completed":
         message = f"{what} answers status {completed.get('status')!r}, not completed"
-        yield LIFECYCLE.violation(message, "/status"), exchange
+        yield check_transition.violation(message, "/status"), exchange
     file_obj = completed.get("file")
     if isinstance(file_obj, dict) and isinstance(file_obj.get("id"), str):
         yield from tell(check_bytes(file_obj, len(data), f"{what} (its file)"), exchange)
@@ -138,7 +137,7 @@ def _uploads(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     )
     if cancelled.get("status") != "cancelled":
         message = f"POST {other_path} answers status {cancelled.get('status')!r}, not cancelled"
-        yield LIFECYCLE.violation(message, "/status"), exchange
+        yield check_transition.violation(message, "/status"), exchange
 
 
 SCENARIOS: tuple[Scenario, ...] = (

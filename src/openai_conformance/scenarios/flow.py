@@ -20,7 +20,7 @@ from openai_conformance.scenarios.base import (
     Unimplemented,
     json_object,
 )
-from openai_conformance.scenarios.state import LISTED, TERMINAL, check_gone, check_transition
+from openai_conformance.scenarios.state import TERMINAL, check_gone, check_listed, check_transition
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.violations import Violation
 
@@ -192,10 +192,8 @@ def listed(
     if last is None:
         return page
     waited = f"after re-reading it for {ctx.max_wait:g} s"
-    for item in sorted(missing):
-        yield LISTED.violation(f"{what} {item} is missing from GET {path} {waited}", warning=True), last
-    for item in sorted(still):
-        yield LISTED.violation(f"{what} {item} is still in GET {path} {waited}", warning=True), last
+    for violation in check_listed(f"GET {path} {waited}", what, missing, still):
+        yield violation, last
     return page
 
 

@@ -35,7 +35,7 @@ from openai_conformance.scenarios.flow import (
     send,
     tell,
 )
-from openai_conformance.scenarios.state import LIFECYCLE, check_same, check_transition, check_updated
+from openai_conformance.scenarios.state import check_same, check_transition, check_updated
 from openai_conformance.transport.exchange import Exchange
 
 __all__ = ["EMAIL", "NOT_ADMIN", "SCENARIOS"]
@@ -216,14 +216,14 @@ def _archived(ctx: ScenarioContext, project: str, project_id: str) -> _Steps:
                     exchange)  # fmt: skip
     if archived.get("status") != "archived":
         message = f"POST {project}/archive answers status {archived.get('status')!r}, not archived"
-        yield LIFECYCLE.violation(message, "/status"), exchange
+        yield check_transition.violation(message, "/status"), exchange
     exchange = yield from send(ctx, "GET", project, "retrieve-project", template=_PROJECT)
     again = need(exchange, f"GET {project} after the archive", "the archived project's listing")
     yield from tell(check_transition("organization.project", "the archived project", archived.get("status"),
                                      again.get("status")), exchange)  # fmt: skip
     if again.get("status") != "archived":
         message = f"GET {project} after the archive answers status {again.get('status')!r}, not archived"
-        yield LIFECYCLE.violation(message, "/status"), exchange
+        yield check_transition.violation(message, "/status"), exchange
     lists = "/organization/projects"
     yield from listed(ctx, lists, "list-projects", what="the archived project", absent=[project_id])
     yield from listed(ctx, lists, "list-projects", what="the archived project", present=[project_id],

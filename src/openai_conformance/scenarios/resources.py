@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, Stopped, with_model
 from openai_conformance.scenarios.flow import deleted, listed, need, need_id, object_of, send, tell
-from openai_conformance.scenarios.state import RETRIEVED, check_same, check_updated
+from openai_conformance.scenarios.state import check_same, check_updated
 from openai_conformance.transport.exchange import Exchange
 
 __all__ = ["SCENARIOS"]
@@ -47,7 +47,7 @@ def _models(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     for model, answer in missing:
         # A model id with a "/" may not route as one path segment, even encoded.
         message = f"the listed model {model!r} answers {answer.status} on GET /models/{{model}}"
-        yield RETRIEVED.violation(message, warning="/" in model), answer
+        yield check_same.violation(message, warning="/" in model), answer
 
 
 def _assistants(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:

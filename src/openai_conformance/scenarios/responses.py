@@ -30,55 +30,11 @@ from openai_conformance.scenarios.base import (
     answer_body,
     with_model,
 )
-from openai_conformance.scenarios.state import DELETED
+from openai_conformance.scenarios.state import check_gone
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.registry import check
 
-__all__ = ["CANCEL", "INPUT_ITEMS", "PREVIOUS_RESPONSE", "RETRIEVE", "SCENARIOS", "STORE"]
-
-RETRIEVE = register(
-    "responses.retrieve",
-    "error",
-    "A stored response (store is true by default) is retrievable, and GET answers it as it ended: the "
-    "same id, status, output items and usage as the create answer or the stream's terminal event.",
-    "CreateResponse.store: whether to store the generated model response for later retrieval via API; "
-    "GET /responses/{response_id} retrieves a model response",
-    why="storage is the server's: what it returns is what it kept",
-)
-STORE = register(
-    "responses.store",
-    "error",
-    "A response created with `store: false` cannot be retrieved.",
-    "CreateResponse.store: whether to store the generated model response for later retrieval via API",
-    why="storage is the server's: `store: false` is a flag it honours, not a model's choice",
-)
-PREVIOUS_RESPONSE = register(
-    "responses.previous_response",
-    "error",
-    "A request naming previous_response_id continues that conversation: it is answered, echoes the id "
-    "and reads the earlier turn (more input tokens than the same input alone); an unknown id is a 4xx.",
-    "CreateResponse.previous_response_id: the unique ID of the previous response to the model, used to "
-    "create multi-turn conversations",
-    why="the server feeds the earlier turn to the model and counts its tokens; an unknown id is a lookup that fails",
-)
-INPUT_ITEMS = register(
-    "responses.input_items",
-    "error",
-    "GET input_items lists a response's inputs: all of them, newest first by default, oldest first with "
-    "order=asc, and page by page with limit and after (has_more, first_id, last_id telling the page).",
-    "listInputItems: returns a list of input items for a given response; `order` default desc; `limit`, "
-    "`after`; ResponseItemList has_more, first_id, last_id",
-    why="listing and paging stored inputs is the server's bookkeeping",
-)
-CANCEL = register(
-    "responses.cancel",
-    "error",
-    "A background response starts `queued` or `in_progress`; cancel answers it `cancelled` (or as it "
-    "was, when it had finished already), and GET then says the same.",
-    "CreateResponse.background: whether to run the model response in the background; cancelResponse: "
-    "only responses created with background set to true can be cancelled",
-    why="cancelling a background response is the server's bookkeeping",
-)
+__all__ = ["SCENARIOS", "cancel", "input_items", "previous_response", "retrieve", "store"]
 
 _CREATE = "createResponse"
 _RUNNING = frozenset({"queued", "in_progress"})
@@ -107,7 +63,15 @@ def _shapes(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
             yield from ctx.check(calls.create(ctx, body, stream=stream), _CREATE)
 
 
-def _retrieve(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+@check("responses.retrieve", "error")
+def retrieve(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    """A stored response (store is true by default) is retrievable, and GET answers it as it ended: the
+    same id, status, output items and usage as the create answer or the stream's terminal event.
+
+    Reference: CreateResponse.store: whether to store the generated model response for later retrieval
+        via API; GET /responses/{response_id} retrieves a model response
+    Why: storage is the server's: what it returns is what it kept
+    """
     for stream in (True, False):
         created = calls.create(ctx, calls.body(model, "Name a colour."), stream=stream)
         yield from ctx.check(created, _CREATE)
@@ -119,7 +83,7 @@ def _retrieve(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         how = "streamed" if stream else "created"
         if retrieved.status != 200:
             yield (
-                RETRIEVE.violation(
+                retrieve.violation(
                     f"the {how} response {final['id']} (stored by default) cannot be retrieved: {retrieved.status}"
                 ),
                 retrieved,
@@ -131,8 +95,19 @@ def _retrieve(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
                 message = (
                     f"GET answers the {how} response with {key} {got[key]!r}, but it ended with {value!r}"
                 )
-                yield RETRIEVE.violation(message, f"/{key}"), retrieved
+                yield retrieve.violation(message, f"/{key}"), retrieved
                 break
+    yield from store(ctx, model)
+
+
+@check("responses.store", "error")
+def store(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    """A response created with `store: false` cannot be retrieved.
+
+    Reference: CreateResponse.store: whether to store the generated model response for later retrieval
+        via API
+    Why: storage is the server's: `store: false` is a flag it honours, not a model's choice
+    """
     created = calls.create(ctx, calls.body(model, "Name a colour.", store=False))
     yield from ctx.check(created, _CREATE)
     unstored = calls.final(created)
@@ -141,14 +116,23 @@ def _retrieve(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         yield from ctx.check(again, "getResponse")
         if 200 <= again.status < 300:
             yield (
-                STORE.violation(
+                store.violation(
                     f"the response {unstored['id']} was made with `store: false` but GET answers it"
                 ),
                 again,
             )
 
 
-def _previous(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+@check("responses.previous_response", "error")
+def previous_response(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    """A request naming previous_response_id continues that conversation: it is answered, echoes the id and
+    reads the earlier turn (more input tokens than the same input alone); an unknown id is a 4xx.
+
+    Reference: CreateResponse.previous_response_id: the unique ID of the previous response to the model,
+        used to create multi-turn conversations
+    Why: the server feeds the earlier turn to the model and counts its tokens; an unknown id is a lookup
+        that fails
+    """
     first = calls.create(ctx, calls.body(model, "Remember this code word: tangerine."))
     yield from ctx.check(first, _CREATE)
     earlier = calls.final(first)
@@ -161,7 +145,7 @@ def _previous(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         answer = calls.final(follow)
         if answer is None:
             yield (
-                PREVIOUS_RESPONSE.violation(
+                previous_response.violation(
                     f"a follow-up naming the stored response {earlier['id']} got {follow.status}"
                 ),
                 follow,
@@ -171,7 +155,7 @@ def _previous(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     unknown = calls.create(ctx, calls.body(model, question, previous_response_id=_MISSING_ID))
     if 200 <= unknown.status < 300:
         yield (
-            PREVIOUS_RESPONSE.violation(
+            previous_response.violation(
                 f"previous_response_id {_MISSING_ID!r} names no response, yet the request got {unknown.status}"
             ),
             unknown,
@@ -186,7 +170,7 @@ def _continued(
     if answer.get("previous_response_id") != previous:
         got = answer.get("previous_response_id")
         yield (
-            PREVIOUS_RESPONSE.violation(
+            previous_response.violation(
                 f"the follow-up answers previous_response_id {got!r}, not {previous!r}",
                 "/previous_response_id",
             ),
@@ -202,7 +186,7 @@ def _continued(
     )
     if isinstance(tokens, int) and isinstance(single, int) and tokens <= single:
         message = f"the follow-up read {tokens} input tokens, no more than the same input alone ({single}): the earlier turn was not read"
-        yield PREVIOUS_RESPONSE.violation(message, "/usage/input_tokens"), follow
+        yield previous_response.violation(message, "/usage/input_tokens"), follow
 
 
 def _texts(page: dict[str, Any]) -> list[str]:
@@ -216,7 +200,15 @@ def _texts(page: dict[str, Any]) -> list[str]:
     return found
 
 
-def _input_items(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+@check("responses.input_items", "error")
+def input_items(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    """GET input_items lists a response's inputs: all of them, newest first by default, oldest first with
+    order=asc, and page by page with limit and after (has_more, first_id, last_id telling the page).
+
+    Reference: listInputItems: returns a list of input items for a given response; `order` default desc;
+        `limit`, `after`; ResponseItemList has_more, first_id, last_id
+    Why: listing and paging stored inputs is the server's bookkeeping
+    """
     inputs = ["First, a greeting.", "Second, a question.", "Third, say hello."]
     messages = [{"type": "message", "role": "user", "content": text} for text in inputs]
     created = calls.create(ctx, {"model": model, "input": messages, "temperature": 0})
@@ -231,7 +223,7 @@ def _input_items(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         page = answer_body(listed)
         if page is not None and _texts(page) != expected:
             yield (
-                INPUT_ITEMS.violation(
+                input_items.violation(
                     f"GET input_items (order {order or 'by default'}) lists {_texts(page)}, not the inputs {expected}",
                     "/data",
                 ),
@@ -250,7 +242,7 @@ def _input_items(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         ids = [item.get("id") for item in data if isinstance(item, dict)]
         if len(data) > 1 or (ids and (page.get("first_id"), page.get("last_id")) != (ids[0], ids[-1])):
             yield (
-                INPUT_ITEMS.violation(
+                input_items.violation(
                     f"a page of limit=1 holds {len(data)} item(s), first_id/last_id {page.get('first_id')!r}/{page.get('last_id')!r}"
                 ),
                 listed,
@@ -260,7 +252,7 @@ def _input_items(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         more = page.get("has_more") is True
         if more != (len(seen) < len(inputs)):
             yield (
-                INPUT_ITEMS.violation(
+                input_items.violation(
                     f"after {len(seen)} of {len(inputs)} inputs, has_more is {page.get('has_more')!r}",
                     "/has_more",
                 ),
@@ -271,10 +263,18 @@ def _input_items(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
             break
         after = {"after": ids[-1]}
     if seen != inputs:
-        yield INPUT_ITEMS.violation(f"paging with limit=1 lists {seen}, not the inputs {inputs}"), listed
+        yield input_items.violation(f"paging with limit=1 lists {seen}, not the inputs {inputs}"), listed
 
 
-def _cancel(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+@check("responses.cancel", "error")
+def cancel(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    """A background response starts `queued` or `in_progress`; cancel answers it `cancelled` (or as it was,
+    when it had finished already), and GET then says the same.
+
+    Reference: CreateResponse.background: whether to run the model response in the background;
+        cancelResponse: only responses created with background set to true can be cancelled
+    Why: cancelling a background response is the server's bookkeeping
+    """
     created = calls.create(ctx, calls.body(model, "Write a long story about a lighthouse.", background=True))
     yield from ctx.check(created, _CREATE)
     started = answer_body(created)
@@ -283,7 +283,7 @@ def _cancel(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     status = started.get("status")
     if status not in _RUNNING:
         yield (
-            CANCEL.violation(
+            cancel.violation(
                 f"a background response starts with status {status!r}, not queued or in_progress", "/status"
             ),
             created,
@@ -299,7 +299,7 @@ def _cancel(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     if after is None:
         if cancelled.status < 500 and now not in _FINISHED:
             yield (
-                CANCEL.violation(
+                cancel.violation(
                     f"cancel of a running background response got {cancelled.status}, and it is still {now!r}"
                 ),
                 cancelled,
@@ -307,14 +307,14 @@ def _cancel(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         return
     if after.get("status") not in _FINISHED:
         yield (
-            CANCEL.violation(
+            cancel.violation(
                 f"cancel answers the response with status {after.get('status')!r}, not 'cancelled'", "/status"
             ),
             cancelled,
         )
     elif later.status == 200 and now != after.get("status"):
         yield (
-            CANCEL.violation(
+            cancel.violation(
                 f"cancel answered status {after.get('status')!r}, but GET then says {now!r}", "/status"
             ),
             later,
@@ -335,7 +335,7 @@ def _delete(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     again = calls.get(ctx, final["id"])
     if again.status == 200:
         yield (
-            DELETED.violation(
+            check_gone.violation(
                 f"the response {final['id']} can still be retrieved after DELETE {path} succeeded"
             ),
             again,
@@ -357,15 +357,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         "previous_response",
         _CREATE,
         "a follow-up reads the earlier turn; an unknown previous id is a 4xx",
-        _previous,
+        previous_response,
     ),
     _scenario(
         "retrieve",
         "getResponse",
         "a stored response is retrievable as it ended; store: false is not",
-        _retrieve,
+        retrieve,
     ),
-    _scenario("input_items", "listInputItems", "the inputs are listed, ordered and paged", _input_items),
-    _scenario("cancel", "cancelResponse", "a background response is cancelled", _cancel),
+    _scenario("input_items", "listInputItems", "the inputs are listed, ordered and paged", input_items),
+    _scenario("cancel", "cancelResponse", "a background response is cancelled", cancel),
     _scenario("delete", "deleteResponse", "a deleted response is gone", _delete),
 )

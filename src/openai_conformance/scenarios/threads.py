@@ -17,7 +17,6 @@ from openai_conformance.scenarios.base import Scenario, ScenarioContext, Scenari
 from openai_conformance.scenarios.files import upload_file
 from openai_conformance.scenarios.flow import gone, ids_of, listed, need, need_id, object_of, poll, send, tell
 from openai_conformance.scenarios.state import (
-    LIFECYCLE,
     check_same,
     check_transition,
     check_updated,
@@ -93,7 +92,7 @@ def _threads(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     )
     if cancelled.get("status") not in _CANCELLED:
         message_text = f"POST {other_path}/cancel answers status {cancelled.get('status')!r}, not cancelling or cancelled"
-        yield LIFECYCLE.violation(message_text, "/status"), exchange
+        yield check_transition.violation(message_text, "/status"), exchange
     yield from poll(
         ctx, other_path, _RUN, "getRun", kind="thread.run", what="the cancelled run", start=cancelled
     )
@@ -203,7 +202,7 @@ def _fine_tuning(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
         )
         if cancelled.get("status") not in ("cancelled", "failed"):
             text = f"POST {job}/cancel answers status {cancelled.get('status')!r}, not cancelled"
-            yield LIFECYCLE.violation(text, "/status"), exchange
+            yield check_transition.violation(text, "/status"), exchange
     exchange = yield from send(ctx, "GET", job, "retrieveFineTuningJob", template=_JOB)
     retrieved = need(exchange, f"GET {job}", "its list and events")
     yield from tell(

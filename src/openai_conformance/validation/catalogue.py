@@ -1,9 +1,9 @@
 """Every check the suite runs, read from the declarations of the modules that enforce them.
 
 Check ids are a public contract: reports name them, ``--ignore`` takes them, and every fault of the
-reference server declares the id that must catch it. The checks themselves are declared with
-:func:`~openai_conformance.validation.registry.register` beside their rules; this module only lists
-them (``openai-conformance checks``).
+reference server declares the id that must catch it. The checks themselves are declared by the
+functions that judge them (:func:`~openai_conformance.validation.registry.check`); this module only
+lists them (``openai-conformance checks``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.chunk_schema import chunk_validator
 from openai_conformance.validation.event_schema import EventUnion, SchemaSet
 from openai_conformance.validation.parsed_stream import ParsedStream, parse_stream
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.registry import check
 from openai_conformance.validation.responses_answer import check_response_answer
 from openai_conformance.validation.schema import CONTENT_TYPE, MALFORMED_JSON, SchemaValidator
 from openai_conformance.validation.semantics import check_semantics
@@ -17,22 +17,34 @@ from openai_conformance.validation.stream import ChunkValidator, check_event_str
 from openai_conformance.validation.stream_kinds import stream_kinds
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["KEY_ECHOED", "SERVER_ERROR", "Judge"]
+__all__ = ["Judge", "key_echoed", "server_error"]
 
-SERVER_ERROR = register(
-    "errors.server_error",
-    "error",
-    "A request, valid or invalid, is never answered with a 5xx.",
-    "a 5xx means the server failed; input, valid or not, must not crash it",
-    why="a 5xx is the server failing; no input, valid or not, makes failing correct",
-)
-KEY_ECHOED = register(
-    "auth.key_echoed",
-    "error",
-    "The API key never appears in a response.",
-    "basic secret hygiene",
-    why="a correct server has no reason to send a credential back",
-)
+
+@check("errors.server_error", "error")
+def server_error(exchange: Exchange, what: str) -> Iterator[Violation]:
+    """A request, valid or invalid, is never answered with a 5xx.
+
+    ``what`` names the request in the message ("a valid request at a boundary …").
+
+    Reference: a 5xx means the server failed; input, valid or not, must not crash it
+    Why: a 5xx is the server failing; no input, valid or not, makes failing correct
+    """
+    if exchange.status >= 500:
+        yield server_error.violation(f"{what} was answered with {exchange.status}")
+
+
+@check("auth.key_echoed", "error")
+def key_echoed(exchange: Exchange, secrets: tuple[str, ...]) -> Iterator[Violation]:
+    """The API key never appears in a response.
+
+    Reference: basic secret hygiene
+    Why: a correct server has no reason to send a credential back
+    """
+    for secret in secrets:
+        encoded = secret.encode()
+        if encoded in exchange.body or any(secret in value for value in exchange.headers.values()):
+            yield key_echoed.violation("the API key sent with the request appears in the answer")
+            return
 
 
 class Judge:
@@ -71,10 +83,10 @@ class Judge:
             if streamed and violation.check in (MALFORMED_JSON.id, CONTENT_TYPE.id):
                 continue
             yield violation
-        if exchange.status >= 500:
-            what = what or ("a valid request" if valid_request else "an invalid request")
-            yield SERVER_ERROR.violation(f"{what} was answered with {exchange.status}")
-        yield from self._key_echo(exchange)
+        yield from server_error(
+            exchange, what or ("a valid request" if valid_request else "an invalid request")
+        )
+        yield from key_echoed(exchange, self._secrets)
         if not valid_request:
             return  # what an invalid request's answer means is the caller's to judge (scenarios, --negative)
         if streamed:
@@ -83,13 +95,6 @@ class Judge:
         elif 200 <= exchange.status < 300:
             yield from check_semantics(exchange, operation_id)
             yield from check_response_answer(exchange, operation_id)
-
-    def _key_echo(self, exchange: Exchange) -> Iterator[Violation]:
-        for secret in self._secrets:
-            encoded = secret.encode()
-            if encoded in exchange.body or any(secret in value for value in exchange.headers.values()):
-                yield KEY_ECHOED.violation("the API key sent with the request appears in the answer")
-                return
 
 
 class _StreamChecks:

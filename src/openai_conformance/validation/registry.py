@@ -1,17 +1,39 @@
-"""The check registry: every rule of the suite, declared beside the code that enforces it.
+"""The check registry: every rule of the suite, declared by the function that judges it.
 
-A module that enforces a rule declares it once, at import time, with its id, default severity,
-description, reference and the reason for its severity — stream.py's
-``DONE = register("stream.done", "error", "The stream ends with `data: [DONE]`.", …, why=…)`` —
-and builds every violation of it through the declaration: ``yield DONE.violation("…", pointer)``.
-A rule that speaks as a warning in some situations says when in ``relaxed`` and passes
-``warning=True`` from the one function that decides it. ``openai-conformance checks``, the
-catalogue and the README's list are read from here; nothing else makes a :class:`Violation`.
+A check is a function that judges one rule, decorated with :func:`check` (its id, default
+severity and the request parameters it verifies). Its docstring is the rule's documentation: the
+first paragraph describes the rule, and the fields ``Reference:`` (the spec text or documented
+behaviour it enforces), ``Why:`` (the reason for its severity) and ``Relaxed:`` (when it speaks as
+a warning) give the rest, each up to a blank line or the next field. The decorated function becomes
+the :class:`Rule` — called as before, and the one maker of its violations::
+
+    @check("stream.done", "error")
+    def done(stream: ParsedStream) -> Iterator[Violation]:
+        '''The stream ends with `data: [DONE]`.
+
+        Reference: the streaming guide: the stream is terminated by a `data: [DONE]` message
+        Why: the server writes the sentinel after the model stopped
+        '''
+        if …:
+            yield done.violation("…", pointer)
+
+A rule that speaks as a warning in some situations says when (``Relaxed:``) and passes
+``warning=True`` from the one function that decides it. A function that judges an answer in parts
+(``check_stream``, ``check_semantics``) calls the rules in turn; a rule may be called from several
+places, and any code may build its violations (``done.violation(…)``). ``openai-conformance
+checks``, the catalogue and the README's list are read from here; nothing else makes a
+:class:`Violation`.
+
+:func:`register` is the same declaration as data (``NAME = register(id, severity, description,
+reference, why=…)``), for a family of rules that one reading of an answer tells apart as it goes
+and that no one function each judges: the schema validator's translation of openapi-core's
+errors (schema.py), the reader of the Responses item events (responses_items.py), the proxy's
+walk of two JSON answers (proxy/fields.py).
 
 **The severity policy.** A rule is an *error* where the spec or OpenAI's documentation makes it a
 must and no real model could legitimately do otherwise; it is a *warning* where a model could (a
 model may write bad JSON without ``strict``, stop early, or answer two calls differently). Every
-declaration says which in ``why``: for an error, why a correct server cannot break the rule; for a
+declaration says which (``Why:``, ``why=`` for :func:`register`): for an error, why a correct server cannot break the rule; for a
 warning, what a correct server may do that breaks it. :func:`policy_gaps` lists the declarations
 that do not, and the tests hold it empty. ``--fail-on warning`` makes warnings fail a run too.
 
@@ -27,7 +49,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, ParamSpec, TypeVar
 
 from openai_conformance.validation.violations import Severity, Violation
 
@@ -38,8 +62,10 @@ __all__ = [
     "Check",
     "Parameter",
     "ParameterRow",
+    "Rule",
     "Unchecked",
     "all_checks",
+    "check",
     "get_check",
     "parameters_of",
     "policy_gaps",
@@ -60,6 +86,8 @@ CHECK_MODULES: tuple[str, ...] = (
     "openai_conformance.validation.responses_items",
     "openai_conformance.validation.responses_answer",
     "openai_conformance.validation.semantics.shared",
+    "openai_conformance.validation.semantics.logprobs",
+    "openai_conformance.validation.semantics.stop",
     "openai_conformance.validation.semantics.tools",
     "openai_conformance.validation.semantics.chat",
     "openai_conformance.validation.semantics.completions",
@@ -112,6 +140,9 @@ INFERENCE_OPERATIONS: tuple[str, ...] = (
     "createTranslation",
 )
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 _ID = re.compile(r"^[a-z]+\.[a-z][a-z0-9_]*$")
 _REGISTRY: dict[str, Check] = {}
 _DECLARED_IN: dict[str, str] = {}  # check id → the module that declared it
@@ -162,11 +193,92 @@ class Check:
         return Violation(self.id, message, pointer, "warning" if warning else self.severity, keyword)
 
 
+@dataclass(frozen=True, slots=True)
+class Rule(Check, Generic[P, R]):
+    """A check and the function that judges it: calling the rule calls the function."""
+
+    judge: Callable[P, R] = field(kw_only=True, repr=False, compare=False)
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.judge(*args, **kwargs)
+
+
 def _declaring_module() -> str:
     """The module whose top level called :func:`register` (two frames up)."""
     frame = inspect.currentframe()
     caller = frame.f_back.f_back if frame is not None and frame.f_back is not None else None
     return str(caller.f_globals.get("__name__", "")) if caller is not None else ""
+
+
+def _declare(check: Check, module: str) -> None:
+    """Hold ``check`` to the registry's guarantees and record it as declared by ``module``."""
+    if not _ID.match(check.id):
+        raise ValueError(f"check id {check.id!r} is not of the form area.rule (lower case)")
+    if check.area not in AREAS:
+        raise ValueError(f"check {check.id}: its area is none of {', '.join(AREAS)}")
+    if check.severity not in ("error", "warning"):
+        raise ValueError(f"check {check.id}: severity must be 'error' or 'warning', not {check.severity!r}")
+    if module not in CHECK_MODULES:
+        raise ValueError(f"check {check.id} is declared in {module}, which CHECK_MODULES does not list")
+    if check.id in _REGISTRY:
+        raise ValueError(f"check {check.id} is declared twice")
+    _REGISTRY[check.id] = check
+    _DECLARED_IN[check.id] = module
+
+
+#: The fields of a check's docstring after its description, and the declaration's names for them.
+_FIELDS = {"Reference": "reference", "Why": "why", "Relaxed": "relaxed"}
+_FIELD = re.compile(rf"^({'|'.join(_FIELDS)}): ")
+
+
+def _documented(function: Callable[..., object]) -> dict[str, str]:
+    """A check's docstring read: its first paragraph (``description``) and its fields, each on one line."""
+    lines = (inspect.getdoc(function) or "").splitlines()
+    blank = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
+    found = {"description": " ".join(lines[:blank])}
+    field = ""
+    for line in lines[blank:]:
+        if match := _FIELD.match(line):
+            field = _FIELDS[match[1]]
+            found[field] = line[match.end() :]
+        elif not line.strip():
+            field = ""
+        elif field:
+            found[field] += " " + line
+    return {name: " ".join(text.split()) for name, text in found.items()}
+
+
+def check(
+    id: str, severity: Severity, *, parameters: tuple[Parameter, ...] = ()
+) -> Callable[[Callable[P, R]], Rule[P, R]]:
+    """Declare the check the decorated function judges; its docstring documents it (see the module's).
+
+    Ids are unique ``area.rule`` strings (a public contract: reports name them). Only the modules of
+    :data:`CHECK_MODULES` may declare checks: a check declared elsewhere would be missing from
+    ``openai-conformance checks`` until something happened to import its module. ``parameters``
+    names the request parameters whose effect the check verifies.
+    """
+
+    def declare(function: Callable[P, R]) -> Rule[P, R]:
+        doc = _documented(function)
+        if not doc["description"] or not doc.get("reference"):
+            raise ValueError(
+                f"check {id}: the docstring of {function.__qualname__} gives no description or no Reference:"
+            )
+        rule = Rule(
+            id,
+            severity,
+            doc["description"],
+            doc["reference"],
+            doc.get("relaxed", ""),
+            doc.get("why", ""),
+            tuple(parameters),
+            judge=function,
+        )
+        _declare(rule, function.__module__)
+        return rule
+
+    return declare
 
 
 def register(
@@ -179,28 +291,10 @@ def register(
     why: str = "",
     parameters: tuple[Parameter, ...] = (),
 ) -> Check:
-    """Declare a check; ids are unique ``area.rule`` strings (a public contract: reports name them).
-
-    Only the modules of :data:`CHECK_MODULES` may declare checks: a check declared elsewhere would
-    be missing from ``openai-conformance checks`` until something happened to import its module.
-    ``why`` states the severity policy's reason (see the module's docstring); ``parameters`` the
-    request parameters whose effect the check verifies.
-    """
-    if not _ID.match(id):
-        raise ValueError(f"check id {id!r} is not of the form area.rule (lower case)")
-    if id.split(".", 1)[0] not in AREAS:
-        raise ValueError(f"check {id}: its area is none of {', '.join(AREAS)}")
-    if severity not in ("error", "warning"):
-        raise ValueError(f"check {id}: severity must be 'error' or 'warning', not {severity!r}")
-    module = _declaring_module()
-    if module not in CHECK_MODULES:
-        raise ValueError(f"check {id} is declared in {module}, which CHECK_MODULES does not list")
-    if id in _REGISTRY:
-        raise ValueError(f"check {id} is declared twice")
-    check = Check(id, severity, description, reference, relaxed, why.strip(), tuple(parameters))
-    _REGISTRY[id] = check
-    _DECLARED_IN[id] = module
-    return check
+    """Declare a check that no one function judges (made from data); otherwise see :func:`check`."""
+    declared = Check(id, severity, description, reference, relaxed, why.strip(), tuple(parameters))
+    _declare(declared, _declaring_module())
+    return declared
 
 
 def unchecked(operation: str, names: tuple[str, ...], why: str) -> None:

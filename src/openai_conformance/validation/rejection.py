@@ -10,24 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.registry import check
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["INVALID_ACCEPTED", "check_negative_answer", "check_rejected"]
-
-INVALID_ACCEPTED = register(
-    "errors.invalid_accepted",
-    "error",
-    "An invalid request is answered with a 4xx, never a 2xx.",
-    "the API rejects requests that violate the request schema with 400",
-    why="validating the request happens before any model runs",
-)
+__all__ = ["check_negative_answer", "check_rejected"]
 
 
+@check("errors.invalid_accepted", "error")
 def check_rejected(exchange: Exchange, request: str) -> Iterator[Violation]:
-    """The answer to an invalid ``request`` (say, "a request with malformed JSON") must not be a 2xx."""
+    """An invalid request is answered with a 4xx, never a 2xx.
+
+    The answer to an invalid ``request`` (say, "a request with malformed JSON") must not be a 2xx.
+
+    Reference: the API rejects requests that violate the request schema with 400
+    Why: validating the request happens before any model runs
+    """
     if 200 <= exchange.status < 300:
-        yield INVALID_ACCEPTED.violation(f"{request} was accepted with {exchange.status}")
+        yield check_rejected.violation(f"{request} was accepted with {exchange.status}")
 
 
 def _json_media(media_type: str | None) -> bool:

@@ -15,61 +15,21 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.registry import check
 from openai_conformance.validation.semantics.shared import as_dict, json_int
 from openai_conformance.validation.violations import Violation
 
 __all__ = [
     "FINISHED",
-    "FORCED_TOOL",
-    "MAX_OUTPUT_TOKENS",
     "RESPONSE_OPERATIONS",
-    "STATUS",
-    "USAGE",
     "check_response",
     "check_response_answer",
+    "forced_tool",
     "is_create",
+    "max_output_tokens",
+    "response_status",
+    "response_usage",
 ]
-
-USAGE = register(
-    "responses.usage",
-    "error",
-    "A response's usage adds up: input_tokens + output_tokens == total_tokens, cached_tokens <= "
-    "input_tokens, reasoning_tokens <= output_tokens.",
-    "ResponseUsage: total_tokens is the total number of tokens used; the details are parts of "
-    "input_tokens and output_tokens",
-    why="the server counts the tokens; its sums are arithmetic, not the model's choice",
-)
-STATUS = register(
-    "responses.status",
-    "error",
-    "A response's status agrees with what it carries: `incomplete` exactly when incomplete_details "
-    "gives a reason, `failed` exactly when `error` is set; an answer to a request without "
-    "`background` is finished (completed, incomplete or failed).",
-    "Response.status, incomplete_details (why the response is incomplete), error (when the model "
-    "fails to generate a response); background: run the model response in the background",
-    why="the server sets the status from how the response ended",
-)
-MAX_OUTPUT_TOKENS = register(
-    "responses.max_output_tokens",
-    "error",
-    "output_tokens never exceeds max_output_tokens; a response cut there is `incomplete` with reason "
-    "`max_output_tokens`.",
-    "CreateResponse.max_output_tokens: an upper bound for the number of tokens that can be generated, "
-    "visible output and reasoning tokens included",
-    relaxed="a completed response whose output_tokens equal max_output_tokens is a warning: the model "
-    "may have ended there by itself",
-    why="the cap is enforced by the server's decoding loop, which stops there and says why",
-)
-FORCED_TOOL = register(
-    "responses.forced_tool",
-    "error",
-    "With tool_choice `required` (and tools) the output holds a tool call; with a named function, a "
-    "function_call of that function, not text.",
-    "ToolChoiceOptions: `required` means the model must call one or more tools; ToolChoiceFunction "
-    "forces the model to call a specific function",
-    why="a forced tool choice constrains decoding to a call of that tool",
-)
 
 #: The operations that answer with a Response (their ``beta_`` twins too), and whether they create one.
 RESPONSE_OPERATIONS: dict[str, bool] = {"createResponse": True, "getResponse": False, "cancelResponse": False}
@@ -81,17 +41,25 @@ def is_create(operation_id: str) -> bool | None:
     return RESPONSE_OPERATIONS.get(operation_id.removeprefix("beta_"))
 
 
-def _check_usage(usage: Any, pointer: str) -> Iterator[Violation]:
+@check("responses.usage", "error")
+def response_usage(usage: Any, pointer: str) -> Iterator[Violation]:
+    """A response's usage adds up: input_tokens + output_tokens == total_tokens, cached_tokens <=
+    input_tokens, reasoning_tokens <= output_tokens.
+
+    Reference: ResponseUsage: total_tokens is the total number of tokens used; the details are parts of
+        input_tokens and output_tokens
+    Why: the server counts the tokens; its sums are arithmetic, not the model's choice
+    """
     if not isinstance(usage, dict):
         return
     counts = {name: json_int(usage.get(name)) for name in ("input_tokens", "output_tokens", "total_tokens")}
     given, output, total = counts["input_tokens"], counts["output_tokens"], counts["total_tokens"]
     for name, value in counts.items():
         if value is not None and value < 0:
-            yield USAGE.violation(f"{name} is negative ({value})", f"{pointer}/{name}")
+            yield response_usage.violation(f"{name} is negative ({value})", f"{pointer}/{name}")
             return
     if given is not None and output is not None and total is not None and given + output != total:
-        yield USAGE.violation(
+        yield response_usage.violation(
             f"input_tokens {given} + output_tokens {output} = {given + output}, but total_tokens is {total}",
             f"{pointer}/total_tokens",
         )
@@ -101,53 +69,74 @@ def _check_usage(usage: Any, pointer: str) -> Iterator[Violation]:
     ):
         detail = json_int(as_dict(usage.get(part)).get(name))
         if detail is not None and value is not None and not 0 <= detail <= value:
-            yield USAGE.violation(
+            yield response_usage.violation(
                 f"{part}.{name} is {detail}, outside 0..{whole} ({value})", f"{pointer}/{part}/{name}"
             )
 
 
-def _check_status(
+@check("responses.status", "error")
+def response_status(
     response: Mapping[str, Any], pointer: str, request: Mapping[str, Any] | None
 ) -> Iterator[Violation]:
+    """A response's status agrees with what it carries: `incomplete` exactly when incomplete_details gives
+    a reason, `failed` exactly when `error` is set; an answer to a request without `background` is
+    finished (completed, incomplete or failed).
+
+    Reference: Response.status, incomplete_details (why the response is incomplete), error (when the
+        model fails to generate a response); background: run the model response in the background
+    Why: the server sets the status from how the response ended
+    """
     status = response.get("status")
     if not isinstance(status, str):
         return  # the schema's to report
     details = response.get("incomplete_details")
     reason = as_dict(details).get("reason")
     if status == "incomplete" and not isinstance(reason, str):
-        yield STATUS.violation(
+        yield response_status.violation(
             "the response is incomplete but incomplete_details gives no reason",
             f"{pointer}/incomplete_details",
         )
     elif status != "incomplete" and details is not None:
-        yield STATUS.violation(
+        yield response_status.violation(
             f"the response is {status!r} but carries incomplete_details {details!r}",
             f"{pointer}/incomplete_details",
         )
     error = response.get("error")
     if status == "failed" and error is None:
-        yield STATUS.violation("the response failed but `error` is null", f"{pointer}/error")
+        yield response_status.violation("the response failed but `error` is null", f"{pointer}/error")
     elif status in ("completed", "incomplete") and error is not None:
-        yield STATUS.violation(f"the response is {status!r} but carries an error", f"{pointer}/error")
+        yield response_status.violation(
+            f"the response is {status!r} but carries an error", f"{pointer}/error"
+        )
     if request is not None and request.get("background") is not True and status not in FINISHED:
-        yield STATUS.violation(
+        yield response_status.violation(
             f"the answer to a request without `background` has status {status!r}: it must be finished",
             f"{pointer}/status",
         )
 
 
-def _check_max_output_tokens(
+@check("responses.max_output_tokens", "error")
+def max_output_tokens(
     response: Mapping[str, Any], pointer: str, request: Mapping[str, Any]
 ) -> Iterator[Violation]:
+    """output_tokens never exceeds max_output_tokens; a response cut there is `incomplete` with reason
+    `max_output_tokens`.
+
+    Reference: CreateResponse.max_output_tokens: an upper bound for the number of tokens that can be
+        generated, visible output and reasoning tokens included
+    Why: the cap is enforced by the server's decoding loop, which stops there and says why
+    Relaxed: a completed response whose output_tokens equal max_output_tokens is a warning: the model
+        may have ended there by itself
+    """
     most = json_int(request.get("max_output_tokens"))
     output = json_int(as_dict(response.get("usage")).get("output_tokens"))
     if most is None or output is None:
         return
     where = f"{pointer}/usage/output_tokens"
     if output > most:
-        yield MAX_OUTPUT_TOKENS.violation(f"output_tokens {output} exceeds max_output_tokens {most}", where)
+        yield max_output_tokens.violation(f"output_tokens {output} exceeds max_output_tokens {most}", where)
     elif output == most and response.get("status") == "completed":
-        yield MAX_OUTPUT_TOKENS.violation(
+        yield max_output_tokens.violation(
             f"output_tokens reached max_output_tokens ({most}) yet the response says `completed`, not "
             "`incomplete` with reason max_output_tokens",
             where,
@@ -155,7 +144,7 @@ def _check_max_output_tokens(
         )
     reason = as_dict(response.get("incomplete_details")).get("reason")
     if reason == "max_output_tokens" and output < most and response.get("status") == "incomplete":
-        yield MAX_OUTPUT_TOKENS.violation(
+        yield max_output_tokens.violation(
             f"the response says it was cut at max_output_tokens ({most}) after {output} output tokens", where
         )
 
@@ -174,9 +163,15 @@ def _forced(request: Mapping[str, Any]) -> tuple[str, str | None] | None:
     return None
 
 
-def _check_forced_tool(
-    response: Mapping[str, Any], pointer: str, request: Mapping[str, Any]
-) -> Iterator[Violation]:
+@check("responses.forced_tool", "error")
+def forced_tool(response: Mapping[str, Any], pointer: str, request: Mapping[str, Any]) -> Iterator[Violation]:
+    """With tool_choice `required` (and tools) the output holds a tool call; with a named function, a
+    function_call of that function, not text.
+
+    Reference: ToolChoiceOptions: `required` means the model must call one or more tools;
+        ToolChoiceFunction forces the model to call a specific function
+    Why: a forced tool choice constrains decoding to a call of that tool
+    """
     forced = _forced(request)
     output = response.get("output")
     if forced is None or response.get("status") != "completed" or not isinstance(output, list):
@@ -184,7 +179,7 @@ def _check_forced_tool(
     kinds = [str(as_dict(item).get("type")) for item in output]
     mode, name = forced
     if mode == "required" and not any(kind.endswith("_call") for kind in kinds):
-        yield FORCED_TOOL.violation(
+        yield forced_tool.violation(
             f"tool_choice is `required` but the output holds no tool call (items: {kinds})",
             f"{pointer}/output",
         )
@@ -192,7 +187,7 @@ def _check_forced_tool(
         names = [as_dict(item).get("name") for item in output if as_dict(item).get("type") == "function_call"]
         if name not in names:
             got = f"function calls {names}" if names else f"no function call (items: {kinds})"
-            yield FORCED_TOOL.violation(
+            yield forced_tool.violation(
                 f"tool_choice forces function {name!r} but the output holds {got}", f"{pointer}/output"
             )
 
@@ -207,11 +202,11 @@ def check_response(
     """
     if not isinstance(response, dict):
         return
-    yield from _check_usage(response.get("usage"), f"{pointer}/usage")
-    yield from _check_status(response, pointer, request if plain else None)
+    yield from response_usage(response.get("usage"), f"{pointer}/usage")
+    yield from response_status(response, pointer, request if plain else None)
     if request is not None:
-        yield from _check_max_output_tokens(response, pointer, request)
-        yield from _check_forced_tool(response, pointer, request)
+        yield from max_output_tokens(response, pointer, request)
+        yield from forced_tool(response, pointer, request)
 
 
 def check_response_answer(exchange: Exchange, operation_id: str) -> Iterator[Violation]:

@@ -29,7 +29,7 @@ from openai_conformance.validation.chunk_schema import (
 )
 from openai_conformance.validation.event_schema import EventUnion
 from openai_conformance.validation.parsed_stream import ParsedStream, choices_of, parse_stream, preview
-from openai_conformance.validation.registry import Parameter, register
+from openai_conformance.validation.registry import Parameter, check
 from openai_conformance.validation.responses_stream import check_responses_stream
 from openai_conformance.validation.semantics import check_stream_semantics, is_stream_request
 from openai_conformance.validation.semantics.shared import json_int
@@ -51,137 +51,63 @@ __all__ = [
     "stream_kind",
 ]
 
-CONTENT_TYPE = register(
-    "stream.content_type",
-    "error",
-    "A streamed answer is served as text/event-stream.",
-    "API reference: `stream: true` sends data-only server-sent events",
-    parameters=tuple(
-        Parameter(operation, "stream", "true: an event stream, each chunk judged by the stream checks")
-        for operation in ("createChatCompletion", "createCompletion")
-    ),
-    why="the media type is the server's choice, never the model's",
-)
-FRAMING = register(
-    "stream.framing",
-    "error",
-    "Events follow the SSE format: `data:` fields, events end with a blank line.",
-    "HTML Living Standard, 9.2 Server-sent events",
-    why="the server frames events; a model writes only the text inside them",
-)
-CHUNK_SCHEMA = register(
-    "stream.chunk_schema",
-    "error",
-    "Every event's JSON validates against the chunk schema.",
-    "CreateChatCompletionStreamResponse / CreateCompletionResponse",
-    why="the shape of each chunk is built by the server",
-    relaxed=(
-        "under --profile compat, a required property that is missing but whose schema allows null is a "
-        "warning, in chunks as in plain answers"
-    ),
-)
-DONE = register(
-    "stream.done",
-    "error",
-    "The stream ends with `data: [DONE]`.",
-    "API reference: the stream is terminated by a `data: [DONE]` message",
-    why="the server writes the terminator, whatever the model wrote",
-)
-CONSISTENT_ID = register(
-    "stream.consistent_id",
-    "error",
-    "All chunks of a stream carry the same id.",
-    "chunk schema: `id` — each chunk has the same ID",
-    why="the id is the server's, set once per completion",
-)
-CONSISTENT_CREATED = register(
-    "stream.consistent_created",
-    "warning",
-    "All chunks of a chat stream carry the same `created` timestamp.",
-    "chat chunk schema: `created` — each chunk has the same timestamp",
-    why="the spec says every chunk has the same timestamp, but a server that stamps each chunk as it sends it breaks no client",
-)
-FINISH_REASON = register(
-    "stream.finish_reason",
-    "error",
-    "Each choice index gets exactly one final chunk with a non-null finish_reason.",
-    "chunk schema: finish_reason is null until the choice is finished",
-    why="the server closes each choice it opened, whatever the model wrote",
-)
-USAGE = register(
-    "stream.usage",
-    "error",
-    "With include_usage, exactly one usage chunk with empty choices precedes [DONE]; none otherwise.",
-    "ChatCompletionStreamOptions.include_usage",
-    parameters=tuple(
-        Parameter(
-            operation,
-            "stream_options",
-            "include_usage: one usage chunk with empty choices before [DONE]; none without it",
-        )
-        for operation in ("createChatCompletion", "createCompletion")
-    ),
-    why="the usage chunk is written by the server as the request asks, not by the model",
-)
-ERROR_STATUS = register(
-    "stream.error_status",
-    "error",
-    "An error before the first chunk is an HTTP error, not a 200 stream.",
-    "errors are HTTP responses with the ErrorResponse envelope",
-    why="a request refused before anything is generated is refused by the server",
-)
-STALLED = register(
-    "stream.stalled",
-    "error",
-    "A stream never stays silent longer than the idle timeout.",
-    "a stalled stream hangs clients",
-    why="the suite allows the silence set by --stream-idle-timeout; a longer one hangs clients",
-)
-
-
 _OPERATION_OF: dict[StreamKind, str] = {"chat": "createChatCompletion", "completion": "createCompletion"}
 
 
 # --- the events and how the stream ended ------------------------------------------------------------
 
 
-def _check_events(stream: ParsedStream) -> Iterator[Violation]:
-    """The events in order: framing, data that is not JSON, an error for a stream, events after [DONE]."""
+@check(
+    "stream.content_type",
+    "error",
+    parameters=tuple(
+        Parameter(operation, "stream", "true: an event stream, each chunk judged by the stream checks")
+        for operation in ("createChatCompletion", "createCompletion")
+    ),
+)
+def content_type(stream: ParsedStream) -> Iterator[Violation]:
+    """A streamed answer is served as text/event-stream.
+
+    Reference: API reference: `stream: true` sends data-only server-sent events
+    Why: the media type is the server's choice, never the model's
+    """
+    exchange = stream.exchange
+    if not is_stream_request(exchange):
+        if stream.is_event_stream:
+            yield content_type.violation("the answer is an event stream but `stream: true` was not asked")
+    elif not stream.is_event_stream:
+        got = exchange.content_type or "no content-type"
+        yield content_type.violation(
+            f"`stream: true` was asked but the answer is {got}, not text/event-stream"
+        )
+
+
+@check("stream.framing", "error")
+def framing(stream: ParsedStream) -> Iterator[Violation]:
+    """Events follow the SSE format: `data:` fields, events end with a blank line.
+
+    Reference: HTML Living Standard, 9.2 Server-sent events
+    Why: the server frames events; a model writes only the text inside them
+    """
     for problem in stream.problems:
         if problem.kind == "unterminated" and not stream.ended_by_server:
             continue  # the suite cut the stream; the server did not
         pointer = f"/events/{problem.event_index}" if problem.kind == "merged" else ""
-        yield FRAMING.violation(problem.message, pointer, problem.kind)
+        yield framing.violation(problem.message, pointer, problem.kind)
     for i in stream.not_json:
         message = f"event {i}'s data is not JSON: {preview(stream.events[i].data)}"
-        yield FRAMING.violation(message, f"/events/{i}", "not_json")
-    error = stream.error
-    if error is not None and error.opened:
-        yield ERROR_STATUS.violation(
-            f"the answer is 200 but the stream opens with an error: {preview(error.data, 200)}; "
-            "an error before the first chunk must be an HTTP error status",
-            f"/events/{error.index}",
-        )
-    if stream.after_done is not None:
-        data = stream.events[stream.after_done].data
-        yield DONE.violation(
-            f"an event follows `data: [DONE]`: {preview(data)}", f"/events/{stream.after_done}"
-        )
+        yield framing.violation(message, f"/events/{i}", "not_json")
 
 
-def _check_done(stream: ParsedStream) -> Iterator[Violation]:
-    if stream.done_at is not None:
-        return
-    if stream.finished:
-        yield DONE.violation("the stream ended without `data: [DONE]`")
-    elif stream.end is StreamEnd.TOO_LONG:
-        yield DONE.violation(f"the stream never ended with `data: [DONE]`: {stream.exchange.stream_note}")
+@check("stream.chunk_schema", "error")
+def chunk_schema(stream: ParsedStream, validator: ChunkValidator) -> Iterator[Violation]:
+    """Every event's JSON validates against the chunk schema.
 
-
-# --- each chunk ----------------------------------------------------------------------------------------
-
-
-def _check_schema(stream: ParsedStream, validator: ChunkValidator) -> Iterator[Violation]:
+    Reference: CreateChatCompletionStreamResponse / CreateCompletionResponse
+    Why: the shape of each chunk is built by the server
+    Relaxed: under --profile compat, a required property that is missing but whose schema allows null is
+        a warning, in chunks as in plain answers
+    """
     reported: set[tuple[str, str, str]] = set()  # one report per kind of fault and stream
     for i, value in stream.values:
         for pointer, keyword, message in validator(value):
@@ -191,7 +117,25 @@ def _check_schema(stream: ParsedStream, validator: ChunkValidator) -> Iterator[V
                 continue
             reported.add(kind)
             lenient = message.endswith(COMPAT_NOTE)
-            yield CHUNK_SCHEMA.violation(message, f"/events/{i}{pointer}", keyword, warning=lenient)
+            yield chunk_schema.violation(message, f"/events/{i}{pointer}", keyword, warning=lenient)
+
+
+@check("stream.done", "error")
+def done(stream: ParsedStream) -> Iterator[Violation]:
+    """The stream ends with `data: [DONE]`.
+
+    Reference: API reference: the stream is terminated by a `data: [DONE]` message
+    Why: the server writes the terminator, whatever the model wrote
+    """
+    if stream.done_at is not None:
+        return
+    if stream.finished:
+        yield done.violation("the stream ended without `data: [DONE]`")
+    elif stream.end is StreamEnd.TOO_LONG:
+        yield done.violation(f"the stream never ended with `data: [DONE]`: {stream.exchange.stream_note}")
+
+
+# --- each chunk ----------------------------------------------------------------------------------------
 
 
 def _owned_elsewhere(folded: str, keyword: str, message: str) -> bool:
@@ -218,20 +162,33 @@ def _first_change(
     return None
 
 
-def _check_ids(stream: ParsedStream) -> Iterator[Violation]:
+@check("stream.consistent_id", "error")
+def consistent_id(stream: ParsedStream) -> Iterator[Violation]:
+    """All chunks of a stream carry the same id.
+
+    Reference: chunk schema: `id` — each chunk has the same ID
+    Why: the id is the server's, set once per completion
+    """
     change = _first_change(stream, "id", lambda value: value if isinstance(value, str) else None)
     if change is not None:
         i, value, first = change
-        yield CONSISTENT_ID.violation(
+        yield consistent_id.violation(
             f"chunk id {value!r} differs from the first chunk's {first!r}", f"/events/{i}/id"
         )
 
 
-def _check_created(stream: ParsedStream) -> Iterator[Violation]:
+@check("stream.consistent_created", "warning")
+def consistent_created(stream: ParsedStream) -> Iterator[Violation]:
+    """All chunks of a chat stream carry the same `created` timestamp.
+
+    Reference: chat chunk schema: `created` — each chunk has the same timestamp
+    Why: the spec says every chunk has the same timestamp, but a server that stamps each chunk as it
+        sends it breaks no client
+    """
     change = _first_change(stream, "created", json_int)
     if change is not None:
         i, value, first = change
-        yield CONSISTENT_CREATED.violation(
+        yield consistent_created.violation(
             f"chunk created {value} differs from the first chunk's {first}", f"/events/{i}/created"
         )
 
@@ -239,8 +196,15 @@ def _check_created(stream: ParsedStream) -> Iterator[Violation]:
 # --- how each choice and the stream end ----------------------------------------------------------------
 
 
-def _finish_reasons(stream: ParsedStream) -> tuple[dict[int, str], list[Violation]]:
-    """The final finish_reason of each choice index, and the violations of ``stream.finish_reason``."""
+@check("stream.finish_reason", "error")
+def finish_reasons(stream: ParsedStream) -> tuple[dict[int, str], list[Violation]]:
+    """Each choice index gets exactly one final chunk with a non-null finish_reason.
+
+    The final finish_reason of each choice index, and the violations of ``stream.finish_reason``.
+
+    Reference: chunk schema: finish_reason is null until the choice is finished
+    Why: the server closes each choice it opened, whatever the model wrote
+    """
     final: dict[int, str] = {}
     last_seen: dict[int, str] = {}
     violations: list[Violation] = []
@@ -257,67 +221,109 @@ def _finish_reasons(stream: ParsedStream) -> tuple[dict[int, str], list[Violatio
                 if not empty_reported:
                     empty_reported = True
                     message = 'finish_reason is "" — it is null until the choice ends, then one of the enum'
-                    violations.append(FINISH_REASON.violation(message, pointer))
+                    violations.append(finish_reasons.violation(message, pointer))
                 continue
             if reason is None:
                 continue
             if index in final:
                 message = f"choice {index} got a second finish_reason {reason!r} (after {final[index]!r})"
-                violations.append(FINISH_REASON.violation(message, pointer))
+                violations.append(finish_reasons.violation(message, pointer))
                 continue
             final[index] = str(reason)
     if stream.finished:
         if not last_seen:
             message = "the stream carried no choice at all (no chunk, no error)"
-            violations.append(FINISH_REASON.violation(message))
+            violations.append(finish_reasons.violation(message))
         for index, pointer in sorted(last_seen.items()):
             if index not in final:
                 message = f"choice {index} never got a non-null finish_reason"
-                violations.append(FINISH_REASON.violation(message, pointer))
+                violations.append(finish_reasons.violation(message, pointer))
     return final, violations
 
 
-def _check_usage(stream: ParsedStream, request: Mapping[str, Any]) -> Iterator[Violation]:
+@check(
+    "stream.usage",
+    "error",
+    parameters=tuple(
+        Parameter(
+            operation,
+            "stream_options",
+            "include_usage: one usage chunk with empty choices before [DONE]; none without it",
+        )
+        for operation in ("createChatCompletion", "createCompletion")
+    ),
+)
+def usage(stream: ParsedStream, request: Mapping[str, Any]) -> Iterator[Violation]:
+    """With include_usage, exactly one usage chunk with empty choices precedes [DONE]; none otherwise.
+
+    Reference: ChatCompletionStreamOptions.include_usage
+    Why: the usage chunk is written by the server as the request asks, not by the model
+    """
     options = request.get("stream_options")
     include = isinstance(options, dict) and options.get("include_usage") is True
     chunks = stream.chunks
     with_usage = [(n, i, chunk) for n, (i, chunk) in enumerate(chunks) if chunk.get("usage") is not None]
     if not include:
         for _, i, _chunk in with_usage[:1]:
-            yield USAGE.violation(
+            yield usage.violation(
                 "a chunk carries usage although stream_options.include_usage was not set",
                 f"/events/{i}/usage",
             )
         return
     if not with_usage:
         if stream.finished:
-            yield USAGE.violation("include_usage was set but no chunk carried usage")
+            yield usage.violation("include_usage was set but no chunk carried usage")
         return
     n, i, chunk = with_usage[0]
     if chunk.get("choices") != []:
-        yield USAGE.violation("the usage chunk must have `choices: []`", f"/events/{i}/choices")
+        yield usage.violation("the usage chunk must have `choices: []`", f"/events/{i}/choices")
     if len(with_usage) > 1:
-        yield USAGE.violation("more than one chunk carries usage", f"/events/{with_usage[1][1]}/usage")
+        yield usage.violation("more than one chunk carries usage", f"/events/{with_usage[1][1]}/usage")
     elif n != len(chunks) - 1:
-        yield USAGE.violation(
+        yield usage.violation(
             "chunks follow the usage chunk; it must be the last before [DONE]", f"/events/{chunks[n + 1][0]}"
         )
 
 
-# --- the entry point -------------------------------------------------------------------------------------
+@check("stream.error_status", "error")
+def error_status(stream: ParsedStream) -> Iterator[Violation]:
+    """An error before the first chunk is an HTTP error, not a 200 stream.
 
-
-def _check_content_type(stream: ParsedStream) -> Iterator[Violation]:
-    """An event stream exactly when one was asked for."""
-    exchange = stream.exchange
-    if not is_stream_request(exchange):
-        if stream.is_event_stream:
-            yield CONTENT_TYPE.violation("the answer is an event stream but `stream: true` was not asked")
-    elif not stream.is_event_stream:
-        got = exchange.content_type or "no content-type"
-        yield CONTENT_TYPE.violation(
-            f"`stream: true` was asked but the answer is {got}, not text/event-stream"
+    Reference: errors are HTTP responses with the ErrorResponse envelope
+    Why: a request refused before anything is generated is refused by the server
+    """
+    error = stream.error
+    if error is not None and error.opened:
+        yield error_status.violation(
+            f"the answer is 200 but the stream opens with an error: {preview(error.data, 200)}; "
+            "an error before the first chunk must be an HTTP error status",
+            f"/events/{error.index}",
         )
+
+
+@check("stream.stalled", "error")
+def stalled(stream: ParsedStream) -> Iterator[Violation]:
+    """A stream never stays silent longer than the idle timeout.
+
+    Reference: a stalled stream hangs clients
+    Why: the suite allows the silence set by --stream-idle-timeout; a longer one hangs clients
+    """
+    if stream.end is StreamEnd.IDLE:
+        yield stalled.violation(f"the stream went silent and was cut: {stream.exchange.stream_note}")
+
+
+def _check_events(stream: ParsedStream) -> Iterator[Violation]:
+    """The events in order: framing, data that is not JSON, an error for a stream, events after [DONE]."""
+    yield from framing(stream)
+    yield from error_status(stream)
+    if stream.after_done is not None:
+        data = stream.events[stream.after_done].data
+        yield done.violation(
+            f"an event follows `data: [DONE]`: {preview(data)}", f"/events/{stream.after_done}"
+        )
+
+
+# --- the entry point -------------------------------------------------------------------------------------
 
 
 def _opening(stream: ParsedStream) -> tuple[list[Violation], bool]:
@@ -327,12 +333,10 @@ def _opening(stream: ParsedStream) -> tuple[list[Violation], bool]:
     exchange = stream.exchange
     if not 200 <= exchange.status < 300:
         return [], False
-    found = list(_check_content_type(stream))
+    found = list(content_type(stream))
     if not is_stream_request(exchange) or not (stream.is_event_stream or stream.events):
         return found, False  # not a stream asked for, or no event stream at all (whatever its media type)
-    if stream.end is StreamEnd.IDLE:
-        found.append(STALLED.violation(f"the stream went silent and was cut: {exchange.stream_note}"))
-    return [*found, *_check_events(stream)], True
+    return [*found, *stalled(stream), *_check_events(stream)], True
 
 
 def check_stream(
@@ -355,18 +359,18 @@ def check_stream(
     yield from opening
     if not judged:
         return
-    yield from _check_done(stream)
+    yield from done(stream)
     if chunk_validator is not None:
-        yield from _check_schema(stream, chunk_validator)
-    yield from _check_ids(stream)
+        yield from chunk_schema(stream, chunk_validator)
+    yield from consistent_id(stream)
     if stream.error is not None and stream.error.opened:
         return  # an error instead of a stream: reported as stream.error_status, nothing more to judge
-    final, violations = _finish_reasons(stream)
+    final, violations = finish_reasons(stream)
     yield from violations
     request = exchange.request.json_body if isinstance(exchange.request.json_body, dict) else {}
-    yield from _check_usage(stream, request)
+    yield from usage(stream, request)
     if kind == "chat":
-        yield from _check_created(stream)
+        yield from consistent_created(stream)
         yield from check_tool_calls(stream, final)
     if semantics:
         yield from check_stream_semantics(stream, _OPERATION_OF[kind], now=now)
@@ -392,7 +396,7 @@ def check_event_stream(
     )
     opened = stream.values[0][1] if stream.values else None
     if isinstance(opened, dict) and opened.get("type") == "error":
-        yield ERROR_STATUS.violation(
+        yield error_status.violation(
             f"the answer is 200 but the stream opens with an error event: {preview(stream.events[stream.values[0][0]].data, 200)}; "
             "an error before the response is created must be an HTTP error status",
             f"/events/{stream.values[0][0]}",

@@ -8,6 +8,6 @@ media type), fields.py (JSON, member by member) and streams.py (event by event).
 from __future__ import annotations
 
 from openai_conformance.validation.proxy.declared import Declarations
-from openai_conformance.validation.proxy.verdicts import UPSTREAM_UNANSWERED, PairVerdict, judge_pair
+from openai_conformance.validation.proxy.verdicts import PairVerdict, judge_pair, upstream_unanswered
 
-__all__ = ["UPSTREAM_UNANSWERED", "Declarations", "PairVerdict", "judge_pair"]
+__all__ = ["Declarations", "PairVerdict", "judge_pair", "upstream_unanswered"]

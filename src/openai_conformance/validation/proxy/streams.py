@@ -17,29 +17,10 @@ from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.parsed_stream import ParsedStream, choices_of, parse_stream
 from openai_conformance.validation.proxy.declared import Declarations
 from openai_conformance.validation.proxy.fields import Difference, diff_json
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.registry import check
 from openai_conformance.validation.semantics.shared import json_int
 
-__all__ = ["STREAM_CHUNKS", "STREAM_USAGE", "diff_streams"]
-
-STREAM_CHUNKS = register(
-    "proxy.stream_chunks",
-    "error",
-    "Every chunk a deterministic upstream streams for a choice reaches the client, and no other.",
-    "a proxy passes a stream on event by event (it may split the bytes differently, not the events): "
-    "a lost chunk loses content or a finish_reason",
-    relaxed="the choice's joined content, tool-call arguments and finish_reason are the upstream's: the "
-    "proxy regrouped the deltas into other chunks, and a client that joins them sees the same answer",
-    why="the deterministic reference server streams the same chunks for the same request: a chunk "
-    "more or less is the proxy's",
-)
-STREAM_USAGE = register(
-    "proxy.stream_usage",
-    "error",
-    "The upstream's usage chunk comes through as the upstream sent it: once, with `choices: []`.",
-    "ChatCompletionStreamOptions.include_usage: the usage chunk has an empty `choices` array",
-    why="the usage chunk and its shape follow from the request (include_usage), not from a model",
-)
+__all__ = ["diff_streams", "stream_chunks", "stream_usage"]
 
 #: One choice of one chunk: the event's index, the choice's position in ``choices``, the chunk.
 Unit = tuple[int, int, dict[str, Any]]
@@ -90,7 +71,7 @@ def diff_streams(
         who = "the proxy's" if mine.aborted else "the upstream's"
         where = mine.error.index if mine.error is not None else None
         yield Difference(
-            STREAM_CHUNKS,
+            stream_chunks,
             f"{who} stream ends with an error event, the other's does not",
             f"/events/{where}" if where is not None else "",
             f"/events/{theirs.error.index}" if theirs.error is not None else "",
@@ -101,11 +82,13 @@ def diff_streams(
         ours, others = units.get(index, []), upstream_units.get(index, [])
         if not ours or not others:
             if complete or (not ours and theirs.finished):
-                yield _lost(index, ours, others)
+                yield stream_chunks(index, ours, others)
             continue
         if deterministic and complete and len(ours) != len(others):
             yield (
-                _regrouped(index, ours, others) if _same_content(ours, others) else _lost(index, ours, others)
+                _regrouped(index, ours, others)
+                if _same_content(ours, others)
+                else stream_chunks(index, ours, others)
             )
             continue
         pairs = list(zip(ours, others, strict=False)) if deterministic else [(ours[0], others[0])]
@@ -124,7 +107,7 @@ def diff_streams(
                 compared_events.add((i, k))
                 yield from _diff_chunk(chunk, other, i, k, deterministic, declarations, schema)
     if complete:
-        yield from _usage(mine, theirs, deterministic, declarations, schema)
+        yield from stream_usage(mine, theirs, deterministic, declarations, schema)
 
 
 def _diff_chunk(
@@ -179,11 +162,22 @@ def _regrouped(index: int, ours: list[Unit], others: list[Unit]) -> Difference:
     message = f"choice {index}: {count}, with the same content and finish_reason — the deltas regrouped"
     pointer = f"/events/{ours[0][0]}/choices/{ours[0][1]}"
     upstream_pointer = f"/events/{others[0][0]}/choices/{others[0][1]}"
-    return Difference(STREAM_CHUNKS, message, pointer, upstream_pointer, warning=True)
+    return Difference(stream_chunks, message, pointer, upstream_pointer, warning=True)
 
 
-def _lost(index: int, ours: list[Unit], others: list[Unit]) -> Difference:
-    """Choice ``index`` came through with a different number of chunks (none at all, maybe)."""
+@check("proxy.stream_chunks", "error")
+def stream_chunks(index: int, ours: list[Unit], others: list[Unit]) -> Difference:
+    """Every chunk a deterministic upstream streams for a choice reaches the client, and no other.
+
+    Choice ``index`` came through with a different number of chunks (none at all, maybe).
+
+    Reference: a proxy passes a stream on event by event (it may split the bytes differently, not the
+        events): a lost chunk loses content or a finish_reason
+    Why: the deterministic reference server streams the same chunks for the same request: a chunk more
+        or less is the proxy's
+    Relaxed: the choice's joined content, tool-call arguments and finish_reason are the upstream's: the
+        proxy regrouped the deltas into other chunks, and a client that joins them sees the same answer
+    """
     count = f"{len(others)} chunks upstream, {len(ours)} through the proxy"
     pointer = f"/events/{ours[-1][0]}/choices/{ours[-1][1]}" if ours else ""
     if len(ours) < len(others):
@@ -198,24 +192,30 @@ def _lost(index: int, ours: list[Unit], others: list[Unit]) -> Difference:
         pointer = f"/events/{extra[0]}/choices/{extra[1]}"
         upstream_pointer = f"/events/{others[-1][0]}/choices/{others[-1][1]}" if others else ""
         what = "added by the proxy"
-    return Difference(STREAM_CHUNKS, f"choice {index}: {count} — chunks {what}", pointer, upstream_pointer)
+    return Difference(stream_chunks, f"choice {index}: {count} — chunks {what}", pointer, upstream_pointer)
 
 
-def _usage(
+@check("proxy.stream_usage", "error")
+def stream_usage(
     mine: ParsedStream, theirs: ParsedStream, deterministic: bool, declarations: Declarations, schema: Any
 ) -> Iterator[Difference]:
+    """The upstream's usage chunk comes through as the upstream sent it: once, with `choices: []`.
+
+    Reference: ChatCompletionStreamOptions.include_usage: the usage chunk has an empty `choices` array
+    Why: the usage chunk and its shape follow from the request (include_usage), not from a model
+    """
     ours, others = _with_usage(mine), _with_usage(theirs)
     if not ours and not others:
         return
     if not ours:
         k, _ = others[0]
         message = "the upstream's usage chunk did not come through the proxy"
-        yield Difference(STREAM_USAGE, message, "", f"/events/{k}/usage")
+        yield Difference(stream_usage, message, "", f"/events/{k}/usage")
         return
     i, chunk = ours[0]
     if not others:
         yield Difference(
-            STREAM_USAGE, "the proxy sent a usage chunk the upstream did not", f"/events/{i}/usage", ""
+            stream_usage, "the proxy sent a usage chunk the upstream did not", f"/events/{i}/usage", ""
         )
         return
     k, other = others[0]
@@ -223,11 +223,11 @@ def _usage(
     if (shown == []) != (expected == []):
         count = len(shown) if isinstance(shown, list) else shown
         message = f"the usage chunk has {count} choice(s) through the proxy, {len(expected or [])} upstream"
-        yield Difference(STREAM_USAGE, message, f"/events/{i}/choices", f"/events/{k}/choices")
+        yield Difference(stream_usage, message, f"/events/{i}/choices", f"/events/{k}/choices")
     if len(ours) != len(others):
         message = f"{len(ours)} chunks carry usage through the proxy, {len(others)} upstream"
         yield Difference(
-            STREAM_USAGE, message, f"/events/{ours[-1][0]}/usage", f"/events/{others[-1][0]}/usage"
+            stream_usage, message, f"/events/{ours[-1][0]}/usage", f"/events/{others[-1][0]}/usage"
         )
     yield from diff_json(
         chunk["usage"],

@@ -17,30 +17,41 @@ from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.proxy.answers import WHOLE_ANSWER, differences
 from openai_conformance.validation.proxy.declared import Declarations
 from openai_conformance.validation.proxy.fields import Difference
-from openai_conformance.validation.proxy.streams import STREAM_CHUNKS, STREAM_USAGE
-from openai_conformance.validation.registry import register
+from openai_conformance.validation.proxy.streams import stream_chunks, stream_usage
+from openai_conformance.validation.registry import check
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["UPSTREAM_UNANSWERED", "UPSTREAM_VIOLATION", "PairVerdict", "judge_pair"]
+__all__ = ["PairVerdict", "judge_pair", "upstream_unanswered", "upstream_violation"]
 
-UPSTREAM_VIOLATION = register(
-    "upstream.violation",
-    "warning",
-    "A rule that the upstream's own answer breaks too is the upstream's, not the proxy's.",
-    "the proxy passed on what its upstream answered: the deviation is the upstream's to fix",
-    why="the proxy passed on its upstream's answer as it was: a correct proxy shows its "
-    "upstream's deviations, and they are not its own",
-)
 
-UPSTREAM_UNANSWERED = register(
-    "upstream.unanswered",
-    "warning",
-    "The upstream answers every request the proxy answered, so that the two answers can be compared.",
-    "a proxy is judged beside its upstream: an answer the upstream did not give leaves the proxy's "
-    "judged alone (by the per-answer checks), not compared",
-    why="the upstream may be slow or down while the proxy answers: the proxy is not at fault, its "
-    "answer was judged alone",
-)
+@check("upstream.violation", "warning")
+def upstream_violation(violation: Violation) -> Violation:
+    """A rule that the upstream's own answer breaks too is the upstream's, not the proxy's.
+
+    The finding of a proxy's violation that its upstream's answer shows too.
+
+    Reference: the proxy passed on what its upstream answered: the deviation is the upstream's to fix
+    Why: the proxy passed on its upstream's answer as it was: a correct proxy shows its upstream's
+        deviations, and they are not its own
+    """
+    keyword = f"{violation.check} {violation.keyword}".strip()
+    message = f"{violation.check}: {violation.message} — the upstream's own answer breaks this rule too"
+    return upstream_violation.violation(message, violation.pointer, keyword)
+
+
+@check("upstream.unanswered", "warning")
+def upstream_unanswered(error: str) -> Violation:
+    """The upstream answers every request the proxy answered, so that the two answers can be compared.
+
+    The finding of a proxy's answer whose upstream gave none (``error``: what happened upstream).
+
+    Reference: a proxy is judged beside its upstream: an answer the upstream did not give leaves the
+        proxy's judged alone (by the per-answer checks), not compared
+    Why: the upstream may be slow or down while the proxy answers: the proxy is not at fault, its answer
+        was judged alone
+    """
+    return upstream_unanswered.violation(f"{error}: the proxy's answer was judged alone, not compared")
+
 
 _REQUIRED = re.compile(r"'(?P<name>[^']+)' is a required property")
 _MAX_NAMED = 3  # violations a difference's message names
@@ -63,9 +74,9 @@ def _explains(difference: Difference, violation: Violation) -> bool:
     check = difference.check
     if check.id in WHOLE_ANSWER:
         return True  # two different answers: what is wrong with the proxy's is the one defect
-    if check is STREAM_CHUNKS:
+    if check is stream_chunks:
         return violation.check == "stream.finish_reason"
-    if check is STREAM_USAGE:
+    if check is stream_usage:
         return violation.check == "stream.usage"
     where, at = difference.pointer, violation.pointer
     if not where:
@@ -107,11 +118,7 @@ def judge_pair(
         if match is None:
             own.append(violation)
             continue
-        keyword = f"{violation.check} {violation.keyword}".strip()
-        message = f"{violation.check}: {violation.message} — the upstream's own answer breaks this rule too"
-        verdicts.append(
-            PairVerdict(UPSTREAM_VIOLATION.violation(message, violation.pointer, keyword), match.pointer)
-        )
+        verdicts.append(PairVerdict(upstream_violation(violation), match.pointer))
     found = differences(proxy, upstream, operation_id, deterministic=deterministic, declarations=declarations)
     explained: set[int] = set()
     for same in _once(found):

@@ -13,7 +13,7 @@ from typing import Any
 
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.parsed_stream import ParsedStream
-from openai_conformance.validation.registry import Parameter, register
+from openai_conformance.validation.registry import Parameter, check
 from openai_conformance.validation.semantics.audio import check_speech, check_transcript
 from openai_conformance.validation.semantics.chat import check_chat
 from openai_conformance.validation.semantics.completions import check_completion
@@ -22,7 +22,6 @@ from openai_conformance.validation.semantics.images import IMAGE_OPERATIONS, che
 from openai_conformance.validation.semantics.moderations import check_moderation
 from openai_conformance.validation.semantics.shared import (
     CHAT_OPERATION,
-    CHOICES_COUNT,
     COMPLETION_OPERATION,
     EMBEDDING_OPERATION,
     SEMANTIC_OPERATIONS,
@@ -36,61 +35,60 @@ from openai_conformance.validation.semantics.shared import (
 )
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["CREATED", "MODEL", "check_model", "check_semantics", "check_stream_semantics"]
-
-CREATED = register(
-    "semantics.created",
-    "error",
-    "`created` is a plausible Unix time in whole seconds.",
-    "`created`: the Unix timestamp (in seconds)",
-    why="the timestamp is the server's clock",
-)
-
-
-MODEL = register(
-    "semantics.model",
-    "warning",
-    "The answer's `model` names the model asked for: the same id, or a version of it (`gpt-4o` answered "
-    "as `gpt-4o-2024-08-06`).",
-    "`model`: the model used for the completion",
-    why="a proxy or a router may answer with the name of the model it sent the request to, which the "
-    "asked id need not spell",
-    parameters=tuple(
-        Parameter(operation, "model", "the answer names the asked model (or a version of it)")
-        for operation in (CHAT_OPERATION, COMPLETION_OPERATION, EMBEDDING_OPERATION, "createModeration")
-    ),
-)
+__all__ = ["check_model", "check_semantics", "check_stream_semantics", "created"]
 
 _MIN_CREATED = 1_420_070_400  # 2015-01-01T00:00:00Z: nothing of this API is older
 _DAY = 86_400
 
 
-def _check_created(value: Any, pointer: str, now: float) -> Violation | None:
+@check("semantics.created", "error")
+def created(value: Any, pointer: str, now: float) -> Violation | None:
+    """`created` is a plausible Unix time in whole seconds.
+
+    Reference: `created`: the Unix timestamp (in seconds)
+    Why: the timestamp is the server's clock
+    """
     if json_int(value) is None:
         kind = "a float" if isinstance(value, float) else f"{type(value).__name__} {short(value)}"
-        return CREATED.violation(f"`created` must be a Unix time in whole seconds, got {kind}", pointer)
+        return created.violation(f"`created` must be a Unix time in whole seconds, got {kind}", pointer)
     if value > now + _DAY:
         unit = " (milliseconds?)" if value > (now + _DAY) * 100 else ""
-        return CREATED.violation(
+        return created.violation(
             f"`created` {value} is in the future{unit}: Unix time is in seconds", pointer
         )
     if value < _MIN_CREATED:
-        return CREATED.violation(
+        return created.violation(
             f"`created` {value} is before 2015-01-01: not a Unix time in seconds",
             pointer,
         )
     return None
 
 
+@check(
+    "semantics.model",
+    "warning",
+    parameters=tuple(
+        Parameter(operation, "model", "the answer names the asked model (or a version of it)")
+        for operation in (CHAT_OPERATION, COMPLETION_OPERATION, EMBEDDING_OPERATION, "createModeration")
+    ),
+)
 def check_model(request: dict[str, Any], body: dict[str, Any]) -> Violation | None:
-    """An answer whose ``model`` is another model than the one asked for (llama.cpp#10056)."""
+    """The answer's `model` names the model asked for: the same id, or a version of it (`gpt-4o` answered as
+    `gpt-4o-2024-08-06`).
+
+    An answer that names another model is a violation (llama.cpp#10056).
+
+    Reference: `model`: the model used for the completion
+    Why: a proxy or a router may answer with the name of the model it sent the request to, which the asked
+        id need not spell
+    """
     asked, answered = request.get("model"), body.get("model")
     if not isinstance(asked, str) or not asked or not isinstance(answered, str):
         return None
     a, b = asked.lower(), answered.lower()
     if b.startswith(a) or a.startswith(b):
         return None
-    return MODEL.violation(
+    return check_model.violation(
         f"the request asked for {short(asked)} but the answer names {short(answered)}", "/model"
     )
 
@@ -125,7 +123,7 @@ def check_semantics(
         return
     now = time.time() if now is None else now
     choices = body.get("choices")
-    if "created" in body and (found := _check_created(body["created"], "/created", now)):
+    if "created" in body and (found := created(body["created"], "/created", now)):
         yield found
     if not isinstance(choices, list):
         return
@@ -190,7 +188,7 @@ def check_stream_semantics(
     usage_chunks: list[tuple[Any, str]] = []
     for i, chunk in stream.every_chunk:
         if "created" in chunk and not created_seen:
-            found = _check_created(chunk["created"], f"/events/{i}/created", now)
+            found = created(chunk["created"], f"/events/{i}/created", now)
             if found:
                 created_seen = True
                 yield found
@@ -205,12 +203,12 @@ def check_stream_semantics(
     if stream.finished and indices and expected is not None:
         missing = sorted(set(range(expected)) - set(indices))
         if missing:
-            yield CHOICES_COUNT.violation(
+            yield check_indices.violation(
                 f"the stream never carried choice index {missing} ({expected} choices asked: n x prompts)"
             )
     extra = sorted(index for index in indices if expected is not None and not 0 <= index < expected)
     if extra:
-        yield CHOICES_COUNT.violation(
+        yield check_indices.violation(
             f"choice index {extra[0]} is out of range for {expected} choices", indices[extra[0]]
         )
     for usage, pointer in usage_chunks[:1]:

@@ -16,49 +16,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.registry import Parameter, register, unchecked
+from openai_conformance.validation.registry import Parameter, check, unchecked
 from openai_conformance.validation.semantics.media_files import AUDIO_MEDIA_TYPES, audio_format
 from openai_conformance.validation.semantics.shared import as_dict, short
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["SPEECH_FORMAT", "TRANSCRIPT_FORMAT", "check_speech", "check_transcript"]
+__all__ = ["check_speech", "check_transcript"]
 
 _SPEECH = "createSpeech"
 _TRANSCRIPTS = ("createTranscription", "createTranslation")
-
-SPEECH_FORMAT = register(
-    "semantics.speech_format",
-    "error",
-    "Speech comes in the asked response_format: the file signature (and an audio media type, if given) "
-    "of mp3 (the default), opus, aac, flac, wav or pcm.",
-    "CreateSpeechRequest.response_format: the format to audio in",
-    why="encoding the audio is the server's, after the model spoke",
-    parameters=(Parameter(_SPEECH, "response_format", "the body's file signature and media type match it"),),
-)
-TRANSCRIPT_FORMAT = register(
-    "semantics.transcript_format",
-    "error",
-    "A transcript or translation has the shape of its response_format: json, text, srt, vtt or "
-    "verbose_json (with the timestamp granularities asked).",
-    "CreateTranscriptionRequest.response_format: the format of the transcript output",
-    why="formatting the transcript is the server's, after the model transcribed",
-    parameters=(
-        *(
-            Parameter(
-                op,
-                "response_format",
-                "json: an object with text; text: plain text; srt / vtt: "
-                "subtitles; verbose_json: language, duration, segments",
-            )
-            for op in _TRANSCRIPTS
-        ),
-        Parameter(
-            "createTranscription",
-            "timestamp_granularities[]",
-            "verbose_json: `words` when word is asked, `segments` when segment is (the default)",
-        ),
-    ),
-)
 
 unchecked(_SPEECH, ("input", "voice", "speed", "model"), "how the speech sounds cannot be judged by a suite")
 for _op in _TRANSCRIPTS:
@@ -73,8 +39,20 @@ _SRT = re.compile(r"^\s*\d+\s*\r?\n\d{2}:\d{2}:\d{2},\d{3} --> \d{2}:\d{2}:\d{2}
 _VTT = re.compile(r"^\ufeff?WEBVTT")
 
 
+@check(
+    "semantics.speech_format",
+    "error",
+    parameters=(Parameter(_SPEECH, "response_format", "the body's file signature and media type match it"),),
+)
 def check_speech(exchange: Exchange) -> Iterator[Violation]:
-    """The speech rules on one 200 answer."""
+    """Speech comes in the asked response_format: the file signature (and an audio media type, if given) of
+    mp3 (the default), opus, aac, flac, wav or pcm.
+
+    Judged on one 200 answer.
+
+    Reference: CreateSpeechRequest.response_format: the format to audio in
+    Why: encoding the audio is the server's, after the model spoke
+    """
     if exchange.content_type == "text/event-stream":
         return  # stream_format sse (newer specs): events, not a file
     asked = exchange.request.body_field("response_format") or "mp3"
@@ -82,16 +60,14 @@ def check_speech(exchange: Exchange) -> Iterator[Violation]:
         return
     media = exchange.content_type
     if media.startswith("audio/") and media not in AUDIO_MEDIA_TYPES[asked]:
-        yield SPEECH_FORMAT.violation(
-            f"response_format {asked} was asked but the answer is served as {media}"
-        )
+        yield check_speech.violation(f"response_format {asked} was asked but the answer is served as {media}")
         return
     found = audio_format(exchange.body)
     if asked == "pcm" and found is not None:
-        yield SPEECH_FORMAT.violation(f"response_format pcm (raw samples) was asked but the audio is {found}")
+        yield check_speech.violation(f"response_format pcm (raw samples) was asked but the audio is {found}")
     elif asked != "pcm" and found != asked:
         got = found or f"no audio file known (starts {short(exchange.body[:8].hex())})"
-        yield SPEECH_FORMAT.violation(f"response_format {asked} was asked but the audio is {got}")
+        yield check_speech.violation(f"response_format {asked} was asked but the audio is {got}")
 
 
 def _granularities(exchange: Exchange) -> list[str]:
@@ -114,27 +90,54 @@ def _transcript(exchange: Exchange) -> tuple[str | None, Any]:
     return (body if isinstance(body, str) else None), body
 
 
+@check(
+    "semantics.transcript_format",
+    "error",
+    parameters=(
+        *(
+            Parameter(
+                op,
+                "response_format",
+                "json: an object with text; text: plain text; srt / vtt: "
+                "subtitles; verbose_json: language, duration, segments",
+            )
+            for op in _TRANSCRIPTS
+        ),
+        Parameter(
+            "createTranscription",
+            "timestamp_granularities[]",
+            "verbose_json: `words` when word is asked, `segments` when segment is (the default)",
+        ),
+    ),
+)
 def check_transcript(exchange: Exchange) -> Iterator[Violation]:
-    """The transcript rules on one 200 answer of createTranscription or createTranslation."""
+    """A transcript or translation has the shape of its response_format: json, text, srt, vtt or verbose_json
+    (with the timestamp granularities asked).
+
+    Judged on one 200 answer of createTranscription or createTranslation.
+
+    Reference: CreateTranscriptionRequest.response_format: the format of the transcript output
+    Why: formatting the transcript is the server's, after the model transcribed
+    """
     if exchange.content_type == "text/event-stream":
         return  # stream: true (newer specs): events
     asked = exchange.request.body_field("response_format") or "json"
     text, body = _transcript(exchange)
     if asked in ("json", "verbose_json") and not isinstance(body, dict):
-        yield TRANSCRIPT_FORMAT.violation(
+        yield check_transcript.violation(
             f"response_format {asked} was asked but the body is not a JSON object"
         )
         return
     if asked == "srt" and (text is None or not _SRT.match(text)):
-        yield TRANSCRIPT_FORMAT.violation(
+        yield check_transcript.violation(
             f"response_format srt was asked but the transcript is not SRT: {short(text)}"
         )
     elif asked == "vtt" and (text is None or not _VTT.match(text)):
-        yield TRANSCRIPT_FORMAT.violation(
+        yield check_transcript.violation(
             f"response_format vtt was asked but the transcript is not WebVTT: {short(text)}"
         )
     elif asked == "text" and isinstance(body, dict) and exchange.content_type == "text/plain":
-        yield TRANSCRIPT_FORMAT.violation("response_format text was asked but the body is a JSON object")
+        yield check_transcript.violation("response_format text was asked but the body is a JSON object")
     elif asked == "verbose_json" and isinstance(body, dict):
         missing = [name for name in ("language", "duration") if name not in body]
         missing += [
@@ -145,6 +148,6 @@ def check_transcript(exchange: Exchange) -> Iterator[Violation]:
             and exchange.request.path_template.endswith("transcriptions")
         ]
         if missing:
-            yield TRANSCRIPT_FORMAT.violation(
+            yield check_transcript.violation(
                 f"response_format verbose_json was asked but the answer has no {', '.join(missing)}"
             )

@@ -11,31 +11,55 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from openai_conformance.validation.registry import Parameter, register, unchecked
+from openai_conformance.validation.registry import Parameter, check, unchecked
 from openai_conformance.validation.semantics.json_prefix import is_json_prefix
-from openai_conformance.validation.semantics.logprobs import check_chat_logprobs
+from openai_conformance.validation.semantics.logprobs import check_logprobs
 from openai_conformance.validation.semantics.shared import (
     CHAT_OPERATION,
     END_USER,
     SAMPLING,
     as_dict,
-    check_stop,
     json_int,
     schema_errors,
     short,
-    stop_sequences,
 )
+from openai_conformance.validation.semantics.stop import check_stop, stop_sequences
 from openai_conformance.validation.semantics.tools import check_tools
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["JSON_MODE", "JSON_SCHEMA", "check_chat"]
+__all__ = ["check_chat", "json_mode", "json_schema"]
 
-JSON_MODE = register(
+unchecked(
+    CHAT_OPERATION, ("temperature", "top_p", "frequency_penalty", "presence_penalty", "logit_bias"), SAMPLING
+)
+unchecked(CHAT_OPERATION, ("messages",), "the prompt itself: what a model makes of it is not the server's")
+unchecked(CHAT_OPERATION, ("user",), END_USER)
+unchecked(
+    CHAT_OPERATION,
+    ("service_tier",),
+    "the answer names the tier that served it, which need not be the one asked for (`auto`)",
+)
+
+
+def _not_json(kind: str, content: str, cut: bool) -> str:
+    """What keeps ``content`` from being the JSON ``response_format`` asked for ("" when nothing)."""
+    if cut:
+        if is_json_prefix(content):
+            return ""
+        return (
+            f"response_format {kind}, cut by the token cap, but the content is not the start of a "
+            f"JSON document: {short(content)}"
+        )
+    try:
+        json.loads(content)
+    except ValueError:
+        return f"response_format {kind} but the content is not JSON: {short(content)}"
+    return ""
+
+
+@check(
     "semantics.json_mode",
     "error",
-    "response_format json_object yields content that parses as JSON.",
-    "ResponseFormatJsonObject",
-    why="JSON mode constrains decoding to JSON: even an answer cut by the cap is the start of a JSON document",
     parameters=(
         Parameter(
             CHAT_OPERATION,
@@ -44,13 +68,20 @@ JSON_MODE = register(
         ),
     ),
 )
-JSON_SCHEMA = register(
+def json_mode(content: str, cut: bool, pointer: str) -> Iterator[Violation]:
+    """response_format json_object yields content that parses as JSON.
+
+    Reference: ResponseFormatJsonObject
+    Why: JSON mode constrains decoding to JSON: even an answer cut by the cap is the start of a JSON
+        document
+    """
+    if problem := _not_json("json_object", content, cut):
+        yield json_mode.violation(problem, pointer)
+
+
+@check(
     "semantics.json_schema",
     "error",
-    "response_format json_schema yields content valid for the schema.",
-    "ResponseFormatJsonSchema (strict: true)",
-    why="json_schema constrains decoding to JSON, and with `strict: true` to the schema",
-    relaxed="a warning when the schema is not `strict`: the content is JSON, but a model may miss the schema",
     parameters=(
         Parameter(
             CHAT_OPERATION,
@@ -65,17 +96,30 @@ JSON_SCHEMA = register(
         ),
     ),
 )
+def json_schema(
+    content: str, cut: bool, pointer: str, response_format: Mapping[str, Any]
+) -> Iterator[Violation]:
+    """response_format json_schema yields content valid for the schema.
 
-unchecked(
-    CHAT_OPERATION, ("temperature", "top_p", "frequency_penalty", "presence_penalty", "logit_bias"), SAMPLING
-)
-unchecked(CHAT_OPERATION, ("messages",), "the prompt itself: what a model makes of it is not the server's")
-unchecked(CHAT_OPERATION, ("user",), END_USER)
-unchecked(
-    CHAT_OPERATION,
-    ("service_tier",),
-    "the answer names the tier that served it, which need not be the one asked for (`auto`)",
-)
+    Reference: ResponseFormatJsonSchema (strict: true)
+    Why: json_schema constrains decoding to JSON, and with `strict: true` to the schema
+    Relaxed: a warning when the schema is not `strict`: the content is JSON, but a model may miss the
+        schema
+    """
+    if problem := _not_json("json_schema", content, cut):
+        yield json_schema.violation(problem, pointer)
+        return
+    declared = as_dict(response_format.get("json_schema"))
+    strict = declared.get("strict") is True
+    schema = declared.get("schema")
+    errors = schema_errors(json.loads(content), schema) if schema is not None and not cut else None
+    if errors:
+        how = "" if strict else " (the schema is not strict: a warning)"
+        yield json_schema.violation(
+            f"the content does not match the json_schema{how}: {'; '.join(errors[:3])}",
+            pointer,
+            warning=not strict,
+        )
 
 
 def _check_response_format(request: Mapping[str, Any], choices: list[Any]) -> Iterator[Violation]:
@@ -83,46 +127,23 @@ def _check_response_format(request: Mapping[str, Any], choices: list[Any]) -> It
     kind = response_format.get("type")
     if kind not in ("json_object", "json_schema"):
         return
-    check = JSON_MODE if kind == "json_object" else JSON_SCHEMA
-    json_schema = as_dict(response_format.get("json_schema"))
-    strict = json_schema.get("strict") is True
-    schema = json_schema.get("schema") if kind == "json_schema" else None
     for j, choice in enumerate(choices):
         choice = as_dict(choice)
         content = as_dict(choice.get("message")).get("content")
         if not isinstance(content, str) or choice.get("finish_reason") == "content_filter":
             continue  # a tool call, a refusal, or content a filter replaced
         pointer = f"/choices/{j}/message/content"
-        if choice.get("finish_reason") == "length":
-            if not is_json_prefix(content):
-                yield check.violation(
-                    f"response_format {kind}, cut by the token cap, but the content is not the start of a "
-                    f"JSON document: {short(content)}",
-                    pointer,
-                )
-            continue
-        try:
-            parsed = json.loads(content)
-        except ValueError:
-            yield check.violation(
-                f"response_format {kind} but the content is not JSON: {short(content)}", pointer
-            )
-            continue
-        errors = schema_errors(parsed, schema) if schema is not None else None
-        if errors:
-            how = "" if strict else " (the schema is not strict: a warning)"
-            # Only json_schema carries a schema: JSON mode never gets here.
-            yield JSON_SCHEMA.violation(
-                f"the content does not match the json_schema{how}: {'; '.join(errors[:3])}",
-                pointer,
-                warning=not strict,
-            )
+        cut = choice.get("finish_reason") == "length"
+        if kind == "json_object":
+            yield from json_mode(content, cut, pointer)
+        else:
+            yield from json_schema(content, cut, pointer, response_format)
 
 
 def check_chat(request: dict[str, Any], choices: list[Any], usage: Any = None) -> Iterator[Violation]:
     """The chat rules on the choices of one non-streamed answer (``usage``: the answer's)."""
     completion_tokens = json_int(as_dict(usage).get("completion_tokens"))
-    yield from check_chat_logprobs(request, choices, completion_tokens)
+    yield from check_logprobs(request, choices, CHAT_OPERATION, completion_tokens)
     yield from check_tools(request, choices)
     yield from _check_response_format(request, choices)
     stops = stop_sequences(request)

@@ -10,53 +10,18 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from openai_conformance.transport.exchange import Request
-from openai_conformance.validation.registry import Parameter, register, unchecked
+from openai_conformance.validation.registry import Parameter, check, unchecked
 from openai_conformance.validation.semantics.media_files import image_format, image_size
 from openai_conformance.validation.semantics.shared import as_dict, json_int, short
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["IMAGES_COUNT", "IMAGES_FORMAT", "IMAGES_SIZE", "IMAGE_OPERATIONS", "check_images"]
+__all__ = ["IMAGE_OPERATIONS", "check_images", "images_count", "images_format", "images_size"]
 
 IMAGE_OPERATIONS = ("createImage", "createImageEdit", "createImageVariation")
-
-IMAGES_COUNT = register(
-    "semantics.images_count",
-    "error",
-    "An answer carries `n` images (1 when not asked).",
-    "CreateImageRequest.n: the number of images to generate",
-    why="how many images come back is the server's loop over n",
-    parameters=tuple(Parameter(op, "n", "len(data) == n") for op in IMAGE_OPERATIONS),
-)
-IMAGES_FORMAT = register(
-    "semantics.images_format",
-    "error",
-    "response_format `url` gives each image a URL; `b64_json` gives base64 of an image file (of the "
-    "`output_format` asked, if any).",
-    "CreateImageRequest.response_format: the format in which the generated images are returned",
-    why="how the image is delivered is the server's, after the model drew it",
-    parameters=(
-        *(
-            Parameter(op, "response_format", "url: a URL per image; b64_json: base64 of an image file")
-            for op in IMAGE_OPERATIONS
-        ),
-        Parameter("createImage", "output_format", "png, jpeg or webp: the b64_json file has that signature"),
-    ),
-)
-IMAGES_SIZE = register(
-    "semantics.images_size",
-    "error",
-    "An image delivered as b64_json has the `size` asked (its header's width x height).",
-    "CreateImageRequest.size: the size of the generated images",
-    why="the size is a setting of the generation the server runs, not something a model chooses",
-    parameters=tuple(
-        Parameter(op, "size", "WxH: the decoded image's header says W x H (b64_json answers)")
-        for op in IMAGE_OPERATIONS
-    ),
-)
 
 for _op in IMAGE_OPERATIONS:
     unchecked(_op, ("model", "user"), "the images answer names no model; `user` is for abuse monitoring")
@@ -87,51 +52,104 @@ def _asked_n(request: Request) -> int | None:
     return json_int(n)
 
 
-def check_images(body: dict[str, Any], request: Request) -> Iterator[Violation]:
-    """The images rules on one answer."""
-    data = body.get("data")
-    if not isinstance(data, list):
-        return
+@check(
+    "semantics.images_count",
+    "error",
+    parameters=tuple(Parameter(op, "n", "len(data) == n") for op in IMAGE_OPERATIONS),
+)
+def images_count(data: list[Any], request: Request) -> Iterator[Violation]:
+    """An answer carries `n` images (1 when not asked).
+
+    Reference: CreateImageRequest.n: the number of images to generate
+    Why: how many images come back is the server's loop over n
+    """
     n = _asked_n(request)
     if n is not None and n >= 1 and len(data) != n:
-        yield IMAGES_COUNT.violation(f"{len(data)} images for n={n}", "/data")
+        yield images_count.violation(f"{len(data)} images for n={n}", "/data")
+
+
+def _image(item: Mapping[str, Any]) -> tuple[str, bytes | None] | None:
+    """An image's b64_json and the bytes it decodes to (None: no b64_json)."""
+    encoded = item.get("b64_json")
+    return (encoded, _decoded(encoded)) if isinstance(encoded, str) else None
+
+
+@check(
+    "semantics.images_format",
+    "error",
+    parameters=(
+        *(
+            Parameter(op, "response_format", "url: a URL per image; b64_json: base64 of an image file")
+            for op in IMAGE_OPERATIONS
+        ),
+        Parameter("createImage", "output_format", "png, jpeg or webp: the b64_json file has that signature"),
+    ),
+)
+def images_format(item: Mapping[str, Any], pointer: str, request: Request) -> Iterator[Violation]:
+    """response_format `url` gives each image a URL; `b64_json` gives base64 of an image file (of the
+    `output_format` asked, if any).
+
+    Reference: CreateImageRequest.response_format: the format in which the generated images are returned
+    Why: how the image is delivered is the server's, after the model drew it
+    """
     response_format = request.body_field("response_format")
     output_format = request.body_field("output_format")
-    size = _SIZE.match(str(request.body_field("size") or ""))
-    for i, item in enumerate(data):
-        item = as_dict(item)
-        pointer = f"/data/{i}"
-        if response_format == "url" and not isinstance(item.get("url"), str):
-            yield IMAGES_FORMAT.violation("response_format url was asked but the image has no url", pointer)
-            return
-        encoded = item.get("b64_json")
-        if response_format == "b64_json" and not isinstance(encoded, str):
-            yield IMAGES_FORMAT.violation(
-                "response_format b64_json was asked but the image has no b64_json", pointer
-            )
-            return
-        if not isinstance(encoded, str):
-            continue
-        raw = _decoded(encoded)
-        kind = image_format(raw) if raw is not None else None
+    image = _image(item)
+    if response_format == "url" and not isinstance(item.get("url"), str):
+        yield images_format.violation("response_format url was asked but the image has no url", pointer)
+    elif response_format == "b64_json" and image is None:
+        yield images_format.violation(
+            "response_format b64_json was asked but the image has no b64_json", pointer
+        )
+    elif image is not None:
+        kind = image_format(image[1]) if image[1] is not None else None
         if kind is None:
-            yield IMAGES_FORMAT.violation(
-                f"b64_json is not base64 of an image file: {short(encoded)}", f"{pointer}/b64_json"
+            yield images_format.violation(
+                f"b64_json is not base64 of an image file: {short(image[0])}", f"{pointer}/b64_json"
             )
-            return
-        if (
+        elif (
             isinstance(output_format, str)
             and output_format in ("png", "jpeg", "webp")
             and kind != output_format
         ):
-            yield IMAGES_FORMAT.violation(
+            yield images_format.violation(
                 f"output_format {output_format} was asked but the image is {kind}", f"{pointer}/b64_json"
             )
-            return
-        dimensions = image_size(raw) if raw is not None else None
-        if size and dimensions is not None and dimensions != (int(size.group(1)), int(size.group(2))):
-            yield IMAGES_SIZE.violation(
-                f"size {size.group(0)} was asked but the image is {dimensions[0]}x{dimensions[1]}",
-                f"{pointer}/b64_json",
-            )
+
+
+@check(
+    "semantics.images_size",
+    "error",
+    parameters=tuple(
+        Parameter(op, "size", "WxH: the decoded image's header says W x H (b64_json answers)")
+        for op in IMAGE_OPERATIONS
+    ),
+)
+def images_size(item: Mapping[str, Any], pointer: str, request: Request) -> Iterator[Violation]:
+    """An image delivered as b64_json has the `size` asked (its header's width x height).
+
+    Reference: CreateImageRequest.size: the size of the generated images
+    Why: the size is a setting of the generation the server runs, not something a model chooses
+    """
+    size = _SIZE.match(str(request.body_field("size") or ""))
+    image = _image(item)
+    dimensions = image_size(image[1]) if image is not None and image[1] is not None else None
+    if size and dimensions is not None and dimensions != (int(size.group(1)), int(size.group(2))):
+        yield images_size.violation(
+            f"size {size.group(0)} was asked but the image is {dimensions[0]}x{dimensions[1]}",
+            f"{pointer}/b64_json",
+        )
+
+
+def check_images(body: dict[str, Any], request: Request) -> Iterator[Violation]:
+    """The images rules on one answer (up to the first image that breaks one)."""
+    data = body.get("data")
+    if not isinstance(data, list):
+        return
+    yield from images_count(data, request)
+    for i, item in enumerate(data):
+        item, pointer = as_dict(item), f"/data/{i}"
+        found = [*images_format(item, pointer, request)] or [*images_size(item, pointer, request)]
+        if found:
+            yield from found
             return

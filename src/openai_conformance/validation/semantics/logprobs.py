@@ -13,16 +13,35 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from openai_conformance.validation.registry import Parameter, check
 from openai_conformance.validation.semantics.shared import (
-    LOGPROBS,
+    CHAT_OPERATION,
+    COMPLETION_OPERATION,
     as_dict,
     json_int,
     short,
-    unasked_logprobs,
 )
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["check_chat_logprobs", "check_completion_logprobs"]
+__all__ = ["check_logprobs"]
+
+
+def _carries_logprobs(value: Any) -> bool:
+    """Whether a choice's ``logprobs`` holds anything (an object of nulls and empty lists does not)."""
+    if isinstance(value, dict):
+        return any(item not in (None, [], {}) for item in value.values())
+    return value is not None
+
+
+def _unasked(choices: list[Any]) -> Iterator[Violation]:
+    """The first choice that carries logprobs nobody asked for."""
+    for j, choice in enumerate(choices):
+        if _carries_logprobs(as_dict(choice).get("logprobs")):
+            yield check_logprobs.violation(
+                "logprobs were not asked for but the choice carries them",
+                f"/choices/{j}/logprobs",
+            )
+            return
 
 
 def _positive(value: Any) -> bool:
@@ -57,14 +76,14 @@ def _chat_values(items: list[Any], pointer: str) -> Violation | None:
     for t, item in enumerate(items):
         item = as_dict(item)
         if _positive(item.get("logprob")):
-            return LOGPROBS.violation(
+            return check_logprobs.violation(
                 f"logprob {item['logprob']} is positive: a log probability is at most 0",
                 f"{pointer}/{t}/logprob",
             )
         top = item.get("top_logprobs")
         for a, alternative in enumerate(top if isinstance(top, list) else []):
             if _positive(as_dict(alternative).get("logprob")):
-                return LOGPROBS.violation(
+                return check_logprobs.violation(
                     f"logprob {alternative['logprob']} is positive: a log probability is at most 0",
                     f"{pointer}/{t}/top_logprobs/{a}/logprob",
                 )
@@ -76,12 +95,12 @@ def _chat_count(items: list[Any], completion_tokens: int | None, pointer: str) -
     if completion_tokens is None:
         return None
     if len(items) > completion_tokens + 1:
-        return LOGPROBS.violation(
+        return check_logprobs.violation(
             f"{len(items)} logprob entries for {completion_tokens} completion tokens: one entry per token",
             pointer,
         )
     if len(items) < completion_tokens - 1:
-        return LOGPROBS.violation(
+        return check_logprobs.violation(
             f"{len(items)} logprob entries for {completion_tokens} completion tokens (tokens left out?)",
             pointer,
             warning=True,
@@ -89,12 +108,12 @@ def _chat_count(items: list[Any], completion_tokens: int | None, pointer: str) -
     return None
 
 
-def check_chat_logprobs(
+def _chat(
     request: Mapping[str, Any], choices: list[Any], completion_tokens: int | None = None
 ) -> Iterator[Violation]:
     """The logprobs of a chat answer's choices; ``completion_tokens`` from its usage (one choice only)."""
     if request.get("logprobs") is not True:
-        yield from unasked_logprobs(choices)
+        yield from _unasked(choices)
         return
     k = json_int(request.get("top_logprobs"))
     # The spec allows fewer than k alternatives "in rare cases"; a constrained vocabulary makes them
@@ -112,7 +131,7 @@ def check_chat_logprobs(
         message = as_dict(choice.get("message"))
         content = message.get("content")
         if choice.get("logprobs") is None:
-            yield LOGPROBS.violation(
+            yield check_logprobs.violation(
                 "logprobs: true was asked but the choice's logprobs is null", f"/choices/{j}/logprobs"
             )
             continue
@@ -120,7 +139,9 @@ def check_chat_logprobs(
         pointer = f"/choices/{j}/logprobs/content"
         if not isinstance(items, list):
             if isinstance(content, str) and content:
-                yield LOGPROBS.violation("logprobs: true was asked but logprobs.content is null", pointer)
+                yield check_logprobs.violation(
+                    "logprobs: true was asked but logprobs.content is null", pointer
+                )
             continue
         if found := _chat_values(items, pointer):
             yield found
@@ -128,7 +149,7 @@ def check_chat_logprobs(
         if isinstance(content, str) and not message.get("tool_calls"):
             joined = _chat_bytes(items)
             if joined is not None and _joined_differs(joined, content):
-                yield LOGPROBS.violation(
+                yield check_logprobs.violation(
                     f"the entries' bytes spell {short(joined)}, not the content {short(content)}", pointer
                 )
                 return
@@ -140,7 +161,7 @@ def check_chat_logprobs(
                 continue
             assert k is not None
             if len(top) > k:
-                yield LOGPROBS.violation(
+                yield check_logprobs.violation(
                     f"{len(top)} top_logprobs for top_logprobs={k}", f"{pointer}/{t}/top_logprobs"
                 )
                 return
@@ -150,7 +171,7 @@ def check_chat_logprobs(
                 short_count += 1
                 first_short = first_short or f"{pointer}/{t}/top_logprobs"
     if k and short_count and not full and not constrained:
-        yield LOGPROBS.violation(
+        yield check_logprobs.violation(
             f"top_logprobs={k} was asked but no token has {k} alternatives (the parameter was ignored?)",
             first_short,
         )
@@ -160,7 +181,7 @@ def _completion_values(logprobs: Mapping[str, Any], pointer: str) -> Violation |
     values = logprobs.get("token_logprobs")
     for t, value in enumerate(values if isinstance(values, list) else []):
         if _positive(value):
-            return LOGPROBS.violation(
+            return check_logprobs.violation(
                 f"token logprob {value} is positive: a log probability is at most 0",
                 f"{pointer}/token_logprobs/{t}",
             )
@@ -168,18 +189,18 @@ def _completion_values(logprobs: Mapping[str, Any], pointer: str) -> Violation |
     for t, entry in enumerate(top if isinstance(top, list) else []):
         for token, value in as_dict(entry).items():
             if _positive(value):
-                return LOGPROBS.violation(
+                return check_logprobs.violation(
                     f"logprob {value} of {token!r} is positive: a log probability is at most 0",
                     f"{pointer}/top_logprobs/{t}",
                 )
     return None
 
 
-def check_completion_logprobs(request: Mapping[str, Any], choices: list[Any]) -> Iterator[Violation]:
+def _completion(request: Mapping[str, Any], choices: list[Any]) -> Iterator[Violation]:
     """``logprobs: k`` (0-5) gives at most k + 1 alternatives per token, in lists of one length."""
     k = json_int(request.get("logprobs"))
     if request.get("logprobs") is None:
-        yield from unasked_logprobs(choices)
+        yield from _unasked(choices)
         return
     if k is None or k < 0:
         return
@@ -190,7 +211,9 @@ def check_completion_logprobs(request: Mapping[str, Any], choices: list[Any]) ->
         pointer = f"/choices/{j}/logprobs"
         if logprobs is None:
             if isinstance(text, str) and text:
-                yield LOGPROBS.violation(f"logprobs={k} was asked but the choice's logprobs is null", pointer)
+                yield check_logprobs.violation(
+                    f"logprobs={k} was asked but the choice's logprobs is null", pointer
+                )
             continue
         if not isinstance(logprobs, dict):
             continue
@@ -200,7 +223,7 @@ def check_completion_logprobs(request: Mapping[str, Any], choices: list[Any]) ->
             if isinstance(value := logprobs.get(name), list)
         }
         if len(set(lists.values())) > 1:
-            yield LOGPROBS.violation(f"logprobs lists differ in length: {lists}", pointer)
+            yield check_logprobs.violation(f"logprobs lists differ in length: {lists}", pointer)
         if found := _completion_values(logprobs, pointer):
             yield found
             return
@@ -209,7 +232,7 @@ def check_completion_logprobs(request: Mapping[str, Any], choices: list[Any]) ->
             # "the API will always return the logprob of the sampled token, so there may be up to
             # logprobs+1 elements in the response" (CreateCompletionRequest.logprobs).
             if isinstance(entry, dict) and len(entry) > k + 1:
-                yield LOGPROBS.violation(
+                yield check_logprobs.violation(
                     f"{len(entry)} alternatives for logprobs={k} (at most {k + 1})",
                     f"{pointer}/top_logprobs/{t}",
                 )
@@ -220,6 +243,45 @@ def check_completion_logprobs(request: Mapping[str, Any], choices: list[Any]) ->
         if plain and not any(x.startswith("bytes:") for x in pieces) and isinstance(text, str):
             joined = "".join(pieces)
             if _joined_differs(joined, text):
-                yield LOGPROBS.violation(
+                yield check_logprobs.violation(
                     f"the tokens join to {short(joined)}, not the text {short(text)}", f"{pointer}/tokens"
                 )
+
+
+@check(
+    "semantics.logprobs",
+    "error",
+    parameters=(
+        Parameter(
+            CHAT_OPERATION,
+            "logprobs",
+            "logprobs.content present exactly when asked; every value <= 0; "
+            "one entry per token; the entries' bytes join to the content",
+        ),
+        Parameter(CHAT_OPERATION, "top_logprobs", "at most k alternatives per token, and k for some token"),
+        Parameter(
+            COMPLETION_OPERATION,
+            "logprobs",
+            "0-5: present exactly when asked (0 too); the four lists of "
+            "one length; at most k + 1 alternatives; every value <= 0; the tokens join to the text",
+        ),
+    ),
+)
+def check_logprobs(
+    request: Mapping[str, Any], choices: list[Any], operation_id: str, completion_tokens: int | None = None
+) -> Iterator[Violation]:
+    """Logprobs are present exactly when asked, with top_logprobs of the asked size.
+
+    The logprobs of a chat or legacy completion answer's choices (``completion_tokens`` from a chat
+    answer's usage, for one choice only).
+
+    Reference: CreateChatCompletionRequest.logprobs / top_logprobs
+    Why: log probabilities are computed by the server from the model's distribution: they exist for
+        every sampled token and are never positive
+    Relaxed: a warning when a choice has fewer logprob entries than the tokens usage counts (a server
+        may leave special tokens out)
+    """
+    if operation_id == CHAT_OPERATION:
+        yield from _chat(request, choices, completion_tokens)
+    else:
+        yield from _completion(request, choices)

@@ -12,137 +12,35 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from openai_conformance.transport.exchange import Exchange
-from openai_conformance.validation.registry import Parameter, register
+from openai_conformance.validation.registry import Parameter, check
 from openai_conformance.validation.violations import Violation, pointer_from_path
 
 __all__ = [
     "CHAT_OPERATION",
-    "CHOICES_COUNT",
     "COMPLETION_OPERATION",
     "CUT",
     "EMBEDDING_OPERATION",
     "END_USER",
-    "LOGPROBS",
-    "MAX_TOKENS",
     "SAMPLING",
     "SEMANTIC_OPERATIONS",
-    "STOP",
-    "USAGE_TOTAL",
     "as_dict",
     "check_indices",
-    "check_stop",
     "check_usage",
     "expected_choices",
     "is_stream_request",
     "json_int",
     "json_type",
+    "max_tokens",
     "per_input",
     "prompt_texts",
     "schema_errors",
     "short",
-    "stop_sequences",
-    "unasked_logprobs",
+    "usage_total",
 ]
 
 CHAT_OPERATION = "createChatCompletion"
 COMPLETION_OPERATION = "createCompletion"
 EMBEDDING_OPERATION = "createEmbedding"
-
-CHOICES_COUNT = register(
-    "semantics.choices_count",
-    "error",
-    "len(choices) == n, with indices 0..n-1.",
-    "CreateChatCompletionRequest.n: how many chat completion choices to generate",
-    why="how many choices come back is the server's loop over n (times the prompts), not the model's",
-    parameters=(
-        Parameter(CHAT_OPERATION, "n", "n choices, indexed 0..n-1 (plain and streamed)"),
-        Parameter(COMPLETION_OPERATION, "n", "n choices per prompt, indexed 0..n x prompts - 1"),
-        Parameter(
-            COMPLETION_OPERATION,
-            "prompt",
-            "each form (a string, strings, tokens, token arrays) gives its number of prompts x n choices",
-        ),
-        Parameter(COMPLETION_OPERATION, "best_of", "best_of candidates, of which n come back (not best_of)"),
-    ),
-)
-USAGE_TOTAL = register(
-    "semantics.usage_total",
-    "error",
-    "usage.total_tokens == prompt_tokens + completion_tokens.",
-    "CompletionUsage.total_tokens: total number of tokens used in the request (prompt + completion)",
-    why="the server adds the counts; no model writes them",
-)
-MAX_TOKENS = register(
-    "semantics.max_tokens",
-    "error",
-    "completion_tokens never exceeds max_tokens / max_completion_tokens; hitting it gives finish_reason "
-    "`length`.",
-    "max_tokens: the maximum number of tokens that can be generated",
-    why="the server stops generating at the cap and says why; the model cannot go past it",
-    parameters=(
-        Parameter(
-            CHAT_OPERATION,
-            "max_tokens",
-            "completion_tokens <= cap (and the text's bytes); a cap "
-            "reached on an answer asked to be long ends with finish_reason `length`",
-        ),
-        Parameter(CHAT_OPERATION, "max_completion_tokens", "the same, sent alone"),
-        Parameter(
-            COMPLETION_OPERATION,
-            "max_tokens",
-            "completion_tokens <= cap x choices; a cap reached on "
-            "an answer asked to be long ends with finish_reason `length`",
-        ),
-    ),
-)
-LOGPROBS = register(
-    "semantics.logprobs",
-    "error",
-    "Logprobs are present exactly when asked, with top_logprobs of the asked size.",
-    "CreateChatCompletionRequest.logprobs / top_logprobs",
-    why="log probabilities are computed by the server from the model's distribution: they exist for "
-    "every sampled token and are never positive",
-    relaxed="a warning when a choice has fewer logprob entries than the tokens usage counts (a server may "
-    "leave special tokens out)",
-    parameters=(
-        Parameter(
-            CHAT_OPERATION,
-            "logprobs",
-            "logprobs.content present exactly when asked; every value <= 0; "
-            "one entry per token; the entries' bytes join to the content",
-        ),
-        Parameter(CHAT_OPERATION, "top_logprobs", "at most k alternatives per token, and k for some token"),
-        Parameter(
-            COMPLETION_OPERATION,
-            "logprobs",
-            "0-5: present exactly when asked (0 too); the four lists of "
-            "one length; at most k + 1 alternatives; every value <= 0; the tokens join to the text",
-        ),
-    ),
-)
-STOP = register(
-    "semantics.stop",
-    "error",
-    "The generated text never contains a stop sequence; an answer that reached one ends with "
-    "finish_reason `stop`.",
-    "CreateChatCompletionRequest.stop: up to 4 sequences where the API will stop generating further tokens",
-    why="the server cuts the text at the first stop sequence before returning it: no text it returns can "
-    "hold one",
-    parameters=(
-        Parameter(
-            CHAT_OPERATION,
-            "stop",
-            "a string or a list: no choice's content contains one; an answer "
-            "asked to reach one ends with `stop`, short of the cap",
-        ),
-        Parameter(
-            COMPLETION_OPERATION,
-            "stop",
-            "a string or a list: no choice's text (after an echoed prompt) contains one",
-        ),
-    ),
-)
-
 
 #: Why the parameters of every text operation that no check can verify are such.
 SAMPLING = "sampling settings: their effect is a distribution over answers, which one answer cannot show"
@@ -257,41 +155,109 @@ def _token_bound(request: Mapping[str, Any], operation_id: str, choices: int) ->
 # --- rules on choices and usage ---------------------------------------------------------------------
 
 
-def check_usage(
-    usage: Any, pointer: str, request: Mapping[str, Any], operation_id: str, choices: int
-) -> Iterator[Violation]:
-    """The usage object of an answer (or of a stream's usage chunk) adds up and keeps the token cap."""
-    usage = as_dict(usage)
-    prompt, completion, total = (
-        json_int(usage.get(k)) for k in ("prompt_tokens", "completion_tokens", "total_tokens")
-    )
-    if prompt is not None and completion is not None and total is not None and total != prompt + completion:
-        yield USAGE_TOTAL.violation(
-            f"total_tokens {total} != prompt_tokens {prompt} + completion_tokens {completion}",
-            f"{pointer}/total_tokens",
-        )
-    bound = _token_bound(request, operation_id, choices)
-    if bound is not None and completion is not None and completion > bound[0]:
-        yield MAX_TOKENS.violation(
-            f"completion_tokens is {completion}, more than {bound[0]} ({bound[1]})",
-            f"{pointer}/completion_tokens",
-        )
-
-
+@check(
+    "semantics.choices_count",
+    "error",
+    parameters=(
+        Parameter(CHAT_OPERATION, "n", "n choices, indexed 0..n-1 (plain and streamed)"),
+        Parameter(COMPLETION_OPERATION, "n", "n choices per prompt, indexed 0..n x prompts - 1"),
+        Parameter(
+            COMPLETION_OPERATION,
+            "prompt",
+            "each form (a string, strings, tokens, token arrays) gives its number of prompts x n choices",
+        ),
+        Parameter(COMPLETION_OPERATION, "best_of", "best_of candidates, of which n come back (not best_of)"),
+    ),
+)
 def check_indices(indices: list[tuple[Any, str]], expected: int | None, where: str) -> Iterator[Violation]:
-    """Choice indices must be exactly 0..count-1 (``indices`` pairs each with its pointer)."""
+    """len(choices) == n, with indices 0..n-1.
+
+    Choice indices must be exactly 0..count-1 (``indices`` pairs each with its pointer).
+
+    Reference: CreateChatCompletionRequest.n: how many chat completion choices to generate
+    Why: how many choices come back is the server's loop over n (times the prompts), not the model's
+    """
     if expected is not None and len(indices) != expected:
-        yield CHOICES_COUNT.violation(f"{len(indices)} choices for {expected} asked (n x prompts)", where)
+        yield check_indices.violation(f"{len(indices)} choices for {expected} asked (n x prompts)", where)
     seen: set[int] = set()
     for index, pointer in indices:
         value = json_int(index)
         if value is None or not 0 <= value < len(indices) or value in seen:
-            yield CHOICES_COUNT.violation(
+            yield check_indices.violation(
                 f"choice index {short(index)} is not one of 0..{len(indices) - 1} (each once)",
                 pointer,
             )
             return
         seen.add(value)
+
+
+def _tokens(usage: Any) -> tuple[int | None, int | None, int | None]:
+    usage = as_dict(usage)
+    prompt, completion, total = (
+        json_int(usage.get(k)) for k in ("prompt_tokens", "completion_tokens", "total_tokens")
+    )
+    return prompt, completion, total
+
+
+@check("semantics.usage_total", "error")
+def usage_total(usage: Any, pointer: str) -> Iterator[Violation]:
+    """usage.total_tokens == prompt_tokens + completion_tokens.
+
+    Reference: CompletionUsage.total_tokens: total number of tokens used in the request (prompt +
+        completion)
+    Why: the server adds the counts; no model writes them
+    """
+    prompt, completion, total = _tokens(usage)
+    if prompt is not None and completion is not None and total is not None and total != prompt + completion:
+        yield usage_total.violation(
+            f"total_tokens {total} != prompt_tokens {prompt} + completion_tokens {completion}",
+            f"{pointer}/total_tokens",
+        )
+
+
+@check(
+    "semantics.max_tokens",
+    "error",
+    parameters=(
+        Parameter(
+            CHAT_OPERATION,
+            "max_tokens",
+            "completion_tokens <= cap (and the text's bytes); a cap "
+            "reached on an answer asked to be long ends with finish_reason `length`",
+        ),
+        Parameter(CHAT_OPERATION, "max_completion_tokens", "the same, sent alone"),
+        Parameter(
+            COMPLETION_OPERATION,
+            "max_tokens",
+            "completion_tokens <= cap x choices; a cap reached on "
+            "an answer asked to be long ends with finish_reason `length`",
+        ),
+    ),
+)
+def max_tokens(
+    usage: Any, pointer: str, request: Mapping[str, Any], operation_id: str, choices: int
+) -> Iterator[Violation]:
+    """completion_tokens never exceeds max_tokens / max_completion_tokens; hitting it gives finish_reason
+    `length`.
+
+    Reference: max_tokens: the maximum number of tokens that can be generated
+    Why: the server stops generating at the cap and says why; the model cannot go past it
+    """
+    completion = _tokens(usage)[1]
+    bound = _token_bound(request, operation_id, choices)
+    if bound is not None and completion is not None and completion > bound[0]:
+        yield max_tokens.violation(
+            f"completion_tokens is {completion}, more than {bound[0]} ({bound[1]})",
+            f"{pointer}/completion_tokens",
+        )
+
+
+def check_usage(
+    usage: Any, pointer: str, request: Mapping[str, Any], operation_id: str, choices: int
+) -> Iterator[Violation]:
+    """The usage object of an answer (or of a stream's usage chunk) adds up and keeps the token cap."""
+    yield from usage_total(usage, pointer)
+    yield from max_tokens(usage, pointer, request, operation_id, choices)
 
 
 def per_input(body: Mapping[str, Any], field: str, inputs: int | None, what: str) -> tuple[list[Any], str]:
@@ -304,50 +270,6 @@ def per_input(body: Mapping[str, Any], field: str, inputs: int | None, what: str
     if inputs is not None and len(items) != inputs:
         return items, f"{len(items)} {what} for {inputs} inputs"
     return items, ""
-
-
-# --- logprobs nobody asked for ---------------------------------------------------------------------
-
-
-def _carries_logprobs(value: Any) -> bool:
-    """Whether a choice's ``logprobs`` holds anything (an object of nulls and empty lists does not)."""
-    if isinstance(value, dict):
-        return any(item not in (None, [], {}) for item in value.values())
-    return value is not None
-
-
-def unasked_logprobs(choices: list[Any]) -> Iterator[Violation]:
-    """The first choice that carries logprobs nobody asked for."""
-    for j, choice in enumerate(choices):
-        if _carries_logprobs(as_dict(choice).get("logprobs")):
-            yield LOGPROBS.violation(
-                "logprobs were not asked for but the choice carries them",
-                f"/choices/{j}/logprobs",
-            )
-            return
-
-
-# --- stop sequences ------------------------------------------------------------------------------------
-
-
-def stop_sequences(request: Mapping[str, Any]) -> list[str]:
-    """The request's stop sequences (``stop``: a string or a list of them); empty ones stop nothing."""
-    stop = request.get("stop")
-    values = [stop] if isinstance(stop, str) else stop if isinstance(stop, list) else []
-    return [value for value in values if isinstance(value, str) and value]
-
-
-def check_stop(text: Any, stops: list[str], pointer: str) -> Iterator[Violation]:
-    """A returned text that holds a stop sequence: the server did not stop there."""
-    if not isinstance(text, str):
-        return
-    for stop in stops:
-        if stop in text:
-            yield STOP.violation(
-                f"the text contains the stop sequence {stop!r} at character {text.index(stop)}: {short(text)}",
-                pointer,
-            )
-            return
 
 
 # --- JSON Schema -----------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from openai_conformance.validation.registry import Parameter, register
+from openai_conformance.validation.registry import Parameter, check
 from openai_conformance.validation.semantics.json_prefix import is_json_prefix
 from openai_conformance.validation.semantics.shared import (
     CHAT_OPERATION,
@@ -24,64 +24,13 @@ from openai_conformance.validation.semantics.shared import (
 )
 from openai_conformance.validation.violations import Violation
 
-__all__ = ["PARALLEL_TOOL_CALLS", "STRICT_TOOL_ARGUMENTS", "TOOL_ARGUMENTS", "TOOL_CHOICE", "check_tools"]
-
-TOOL_CHOICE = register(
-    "semantics.tool_choice",
-    "error",
-    "A forced tool_choice yields a tool call of that function.",
-    "ChatCompletionNamedToolChoice: forces the model to call that function",
-    why="with a forced or forbidden tool the server constrains what the model may emit",
-    parameters=(
-        Parameter(
-            CHAT_OPERATION,
-            "tool_choice",
-            "`none`: no tool call; `required`: some tool call; a named "
-            "function (object form): a call of that one",
-        ),
-        Parameter(CHAT_OPERATION, "tools", "a tool is called only by a name the request declares"),
-        Parameter(CHAT_OPERATION, "function_call", "a named function: a function_call of that one"),
-        Parameter(CHAT_OPERATION, "functions", "the legacy form of tools, judged alike"),
-    ),
-)
-TOOL_ARGUMENTS = register(
-    "semantics.tool_arguments",
-    "warning",
-    "Tool-call arguments are a JSON string valid for the function's parameters schema.",
-    "function.arguments: the model does not always generate valid JSON (hence a warning)",
-    why="without `strict: true` the API itself warns that the model does not always generate valid JSON",
-    parameters=(
-        Parameter(
-            CHAT_OPERATION,
-            "tools[].function.parameters",
-            "without strict: the arguments are JSON valid for the schema (a warning)",
-        ),
-    ),
-)
-STRICT_TOOL_ARGUMENTS = register(
-    "semantics.strict_tool_arguments",
-    "error",
-    "With `strict: true` on the function, tool-call arguments are a JSON string valid for its parameters "
-    "schema (the start of one when cut by the cap).",
-    "FunctionObject.strict: the model will follow the exact schema defined in the parameters field",
-    why="Structured Outputs constrain decoding to the schema: no sampled text can leave it",
-    parameters=(
-        Parameter(
-            CHAT_OPERATION,
-            "tools[].function.strict",
-            "true: the arguments are JSON valid for the "
-            "parameters schema, or a prefix of such JSON when cut by the cap",
-        ),
-    ),
-)
-PARALLEL_TOOL_CALLS = register(
-    "semantics.parallel_tool_calls",
-    "error",
-    "With parallel_tool_calls false, a choice calls one tool at most.",
-    "CreateChatCompletionRequest.parallel_tool_calls: whether to enable parallel function calling",
-    why="how many calls a choice may carry is the server's constraint on decoding",
-    parameters=(Parameter(CHAT_OPERATION, "parallel_tool_calls", "false: at most one tool call per choice"),),
-)
+__all__ = [
+    "check_tools",
+    "parallel_tool_calls",
+    "strict_tool_arguments",
+    "tool_arguments",
+    "tool_choice",
+]
 
 
 def _named(request: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -113,7 +62,27 @@ def _calls(message: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [as_dict(call) for call in calls] if isinstance(calls, list) else []
 
 
-def _check_choice(request: Mapping[str, Any], j: int, message: Mapping[str, Any]) -> Iterator[Violation]:
+@check(
+    "semantics.tool_choice",
+    "error",
+    parameters=(
+        Parameter(
+            CHAT_OPERATION,
+            "tool_choice",
+            "`none`: no tool call; `required`: some tool call; a named "
+            "function (object form): a call of that one",
+        ),
+        Parameter(CHAT_OPERATION, "tools", "a tool is called only by a name the request declares"),
+        Parameter(CHAT_OPERATION, "function_call", "a named function: a function_call of that one"),
+        Parameter(CHAT_OPERATION, "functions", "the legacy form of tools, judged alike"),
+    ),
+)
+def tool_choice(request: Mapping[str, Any], j: int, message: Mapping[str, Any]) -> Iterator[Violation]:
+    """A forced tool_choice yields a tool call of that function.
+
+    Reference: ChatCompletionNamedToolChoice: forces the model to call that function
+    Why: with a forced or forbidden tool the server constrains what the model may emit
+    """
     tools = _functions(request, "tools")
     mode = request.get("tool_choice")
     calls = _calls(message)
@@ -125,22 +94,109 @@ def _check_choice(request: Mapping[str, Any], j: int, message: Mapping[str, Any]
             called = as_dict(message.get("function_call")).get("name")
             if called != forced[1]:
                 got = f"a function_call of {called!r}" if called else "no function_call"
-                yield TOOL_CHOICE.violation(
+                yield tool_choice.violation(
                     f"function_call forces {forced[1]!r} but the choice has {got}", f"/choices/{j}/message"
                 )
-        return
-    if mode == "none" and tools and calls:
-        yield TOOL_CHOICE.violation("tool_choice is `none` but the model called a tool", pointer)
+    elif mode == "none" and tools and calls:
+        yield tool_choice.violation("tool_choice is `none` but the model called a tool", pointer)
     elif mode == "required" and tools and not calls:
-        yield TOOL_CHOICE.violation("tool_choice is `required` but no tool was called", pointer)
+        yield tool_choice.violation("tool_choice is `required` but no tool was called", pointer)
     elif forced is not None and forced[1] in tools and forced[1] not in names:
         got = f"calls to {names}" if names else "no tool call"
-        yield TOOL_CHOICE.violation(
+        yield tool_choice.violation(
             f"tool_choice forces function {forced[1]!r} but the choice has {got}", pointer
         )
-    if request.get("parallel_tool_calls") is False and len(calls) > 1:
-        yield PARALLEL_TOOL_CALLS.violation(
-            f"parallel_tool_calls is false but the choice calls {len(calls)} tools", pointer
+
+
+def _argument_problems(arguments: Any, definition: Mapping[str, Any], cut: bool) -> Iterator[str]:
+    """What is wrong with one call's arguments (``cut``: strict ones cut short by the cap)."""
+    if not isinstance(arguments, str):
+        yield f"arguments must be a JSON *string*, got {type(arguments).__name__} {short(arguments)}"
+    elif cut:
+        if not is_json_prefix(arguments):
+            yield f"strict arguments cut by the cap are not the start of JSON: {short(arguments)}"
+    else:
+        try:
+            parsed = json.loads(arguments)
+        except ValueError:
+            yield f"arguments are not JSON: {short(arguments)}"
+            return
+        errors = schema_errors(parsed, definition.get("parameters"))
+        if errors:
+            yield f"arguments do not match the function's parameters: {'; '.join(errors[:3])}"
+
+
+@check(
+    "semantics.tool_arguments",
+    "warning",
+    parameters=(
+        Parameter(
+            CHAT_OPERATION,
+            "tools[].function.parameters",
+            "without strict: the arguments are JSON valid for the schema (a warning)",
+        ),
+    ),
+)
+def tool_arguments(arguments: Any, definition: Mapping[str, Any], pointer: str) -> Iterator[Violation]:
+    """Tool-call arguments are a JSON string valid for the function's parameters schema.
+
+    Reference: function.arguments: the model does not always generate valid JSON (hence a warning)
+    Why: without `strict: true` the API itself warns that the model does not always generate valid JSON
+    """
+    for problem in _argument_problems(arguments, definition, cut=False):
+        yield tool_arguments.violation(problem, pointer)
+
+
+@check(
+    "semantics.strict_tool_arguments",
+    "error",
+    parameters=(
+        Parameter(
+            CHAT_OPERATION,
+            "tools[].function.strict",
+            "true: the arguments are JSON valid for the "
+            "parameters schema, or a prefix of such JSON when cut by the cap",
+        ),
+    ),
+)
+def strict_tool_arguments(
+    arguments: Any, definition: Mapping[str, Any], pointer: str, cut: bool
+) -> Iterator[Violation]:
+    """With `strict: true` on the function, tool-call arguments are a JSON string valid for its parameters
+    schema (the start of one when cut by the cap).
+
+    Reference: FunctionObject.strict: the model will follow the exact schema defined in the parameters
+        field
+    Why: Structured Outputs constrain decoding to the schema: no sampled text can leave it
+    """
+    for problem in _argument_problems(arguments, definition, cut):
+        yield strict_tool_arguments.violation(problem, pointer)
+
+
+@check(
+    "semantics.parallel_tool_calls",
+    "error",
+    parameters=(Parameter(CHAT_OPERATION, "parallel_tool_calls", "false: at most one tool call per choice"),),
+)
+def parallel_tool_calls(
+    request: Mapping[str, Any], j: int, message: Mapping[str, Any]
+) -> Iterator[Violation]:
+    """With parallel_tool_calls false, a choice calls one tool at most.
+
+    Reference: CreateChatCompletionRequest.parallel_tool_calls: whether to enable parallel function
+        calling
+    Why: how many calls a choice may carry is the server's constraint on decoding
+    """
+    forced = _named(request)
+    calls = _calls(message)
+    if (
+        (forced is None or forced[0] != "function")
+        and request.get("parallel_tool_calls") is False
+        and len(calls) > 1
+    ):
+        yield parallel_tool_calls.violation(
+            f"parallel_tool_calls is false but the choice calls {len(calls)} tools",
+            f"/choices/{j}/message/tool_calls",
         )
 
 
@@ -152,32 +208,11 @@ def _check_arguments(
         if "arguments" not in function:
             continue
         definition = tools.get(str(function.get("name")), {})
-        strict = definition.get("strict") is True
-        if cut and not strict:
-            continue  # cut short: the arguments may be incomplete, and nothing held them to JSON
-        check = STRICT_TOOL_ARGUMENTS if strict else TOOL_ARGUMENTS
-        arguments = function["arguments"]
         pointer = f"/choices/{j}/message/tool_calls/{c}/function/arguments"
-        if not isinstance(arguments, str):
-            got = f"{type(arguments).__name__} {short(arguments)}"
-            yield check.violation(f"arguments must be a JSON *string*, got {got}", pointer)
-            continue
-        if cut:
-            if not is_json_prefix(arguments):
-                yield check.violation(
-                    f"strict arguments cut by the cap are not the start of JSON: {short(arguments)}", pointer
-                )
-            continue
-        try:
-            parsed = json.loads(arguments)
-        except ValueError:
-            yield check.violation(f"arguments are not JSON: {short(arguments)}", pointer)
-            continue
-        errors = schema_errors(parsed, definition.get("parameters"))
-        if errors:
-            yield check.violation(
-                f"arguments do not match the function's parameters: {'; '.join(errors[:3])}", pointer
-            )
+        if definition.get("strict") is True:
+            yield from strict_tool_arguments(function["arguments"], definition, pointer, cut)
+        elif not cut:  # cut short: the arguments may be incomplete, and nothing held them to JSON
+            yield from tool_arguments(function["arguments"], definition, pointer)
 
 
 def check_tools(request: Mapping[str, Any], choices: list[Any]) -> Iterator[Violation]:
@@ -188,5 +223,6 @@ def check_tools(request: Mapping[str, Any], choices: list[Any]) -> Iterator[Viol
         message = as_dict(choice.get("message"))
         cut = choice.get("finish_reason") in CUT
         if not cut:
-            yield from _check_choice(request, j, message)
+            yield from tool_choice(request, j, message)
+            yield from parallel_tool_calls(request, j, message)
         yield from _check_arguments(tools, j, message, cut)
