@@ -61,7 +61,7 @@ class Kept:
     drawn: Drawn
 
 
-class _Kept:
+class _Folder:
     """A folder of kept files, one per operation and drawing; writing the first one prunes its
     neighbours (the folders of older settings)."""
 
@@ -79,7 +79,7 @@ class _Kept:
             _prune(path.parent.parent, keep=path.parent)
 
 
-class DrawCache(_Kept):
+class DrawCache(_Folder):
     """The kept drawings of one run's settings: one file per operation and models."""
 
     @classmethod
@@ -127,7 +127,7 @@ class DrawCache(_Kept):
         return self._file(operation, [models, purpose])
 
 
-class BoundaryCache(_Kept):
+class BoundaryCache(_Folder):
     """The requests at each operation's schema boundaries, kept for any seed and number of examples."""
 
     @classmethod
