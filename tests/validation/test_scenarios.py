@@ -20,7 +20,7 @@ from openai_conformance.scenarios import (
     embeddings,
     get_scenario,
 )
-from openai_conformance.scenarios.base import Scenario, ScenarioContext
+from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, Scenarios
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.violations import Violation
 from tests.validation.fake_server import FakeServer, context
@@ -74,6 +74,47 @@ def test_scenario_catalogue() -> None:
     with pytest.raises(KeyError):
         get_scenario("nope")
     assert all(isinstance(scenario, Scenario) and scenario.description for scenario in SCENARIOS)
+
+
+def test_a_scenario_is_declared_by_decorating_its_steps() -> None:
+    declared = Scenarios()
+    scenario = declared.declare
+    given: list[tuple[str, str | None]] = []
+
+    def named(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+        given.append(("named", model))
+        yield from ()
+
+    def embedded(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+        given.append(("embedded", model))
+        yield from ()
+
+    def unnamed(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
+        given.append(("unnamed", None))
+        yield from ()
+
+    # The decorator returns the steps themselves (a check's rule stays callable as it was).
+    assert scenario("x.named", "createChatCompletion", "named")(named) is named
+    assert scenario("x.embedded", "getThing", "embedded", model_for="createEmbedding")(embedded) is embedded
+    assert scenario("x.unnamed", "listThings", "unnamed", model_for=None)(unnamed) is unnamed
+    assert [(s.id, s.operation_id, s.description, s.needs_models) for s in declared] == [
+        ("x.named", "createChatCompletion", "named", True),
+        ("x.embedded", "getThing", "embedded", True),
+        ("x.unnamed", "listThings", "unnamed", False),
+    ]
+    assert (
+        len(declared) == 3 and declared[-1].id == "x.unnamed" and [s.id for s in declared[:1]] == ["x.named"]
+    )
+    for each in declared:
+        assert list(each.run(context(FakeServer()))) == []
+    assert given == [("named", "gpt-4o-mini"), ("embedded", "text-embedding-3-small"), ("unnamed", None)]
+    # Without a model fit for `model_for`, steps that name one do not run; those that name none do.
+    given.clear()
+    for each in declared:
+        assert list(each.run(context(FakeServer(), embedding_model=None))) == []
+    assert given == [("named", "gpt-4o-mini"), ("unnamed", None)]
+    with pytest.raises(ValueError, match="declared twice"):
+        scenario("x.named", "createChatCompletion", "again")(named)
 
 
 def test_context_checks_its_budget() -> None:

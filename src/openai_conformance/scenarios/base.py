@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, overload
 
 from openai_conformance.errors import TransportError
 from openai_conformance.generation.models import models_for
@@ -27,6 +27,8 @@ __all__ = [
     "Scenario",
     "ScenarioContext",
     "ScenarioFinding",
+    "Scenarios",
+    "Steps",
     "Stopped",
     "Unimplemented",
     "WithModel",
@@ -44,6 +46,10 @@ SEED = 1234
 
 #: A scenario's steps, given the model they name.
 WithModel = Callable[["ScenarioContext", str], Iterator[ScenarioFinding]]
+#: A scenario's steps that name no model of the target (what a scenario runs).
+Steps = Callable[["ScenarioContext"], Iterator[ScenarioFinding]]
+_NamingModel = TypeVar("_NamingModel", bound=WithModel)
+_NamingNone = TypeVar("_NamingNone", bound=Steps)
 
 
 class AnswerJudge(Protocol):
@@ -215,7 +221,7 @@ class Scenario:
     needs_models: bool = True  # it names one of the target's models: skipped when the target lists none
 
 
-def with_model(operation_id: str, steps: WithModel) -> Callable[[ScenarioContext], Iterator[ScenarioFinding]]:
+def with_model(operation_id: str, steps: WithModel) -> Steps:
     """A scenario run that names the first of the target's models fit for an operation (none: no run)."""
 
     def run(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
@@ -224,3 +230,58 @@ def with_model(operation_id: str, steps: WithModel) -> Callable[[ScenarioContext
             yield from steps(ctx, model)
 
     return run
+
+
+class Scenarios(Sequence[Scenario]):
+    """The scenarios one module declares, in the order declared (the order an operation runs them in).
+
+    A module declares each scenario where its steps are written, by decorating them
+    (``scenario = SCENARIOS.declare``); a family of scenarios made in a loop calls the same
+    declaration on each steps function it makes.
+    """
+
+    def __init__(self) -> None:
+        self._declared: list[Scenario] = []
+
+    @overload
+    def __getitem__(self, index: int) -> Scenario: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Scenario]: ...
+
+    def __getitem__(self, index: int | slice) -> Scenario | Sequence[Scenario]:
+        return self._declared[index]
+
+    def __len__(self) -> int:
+        return len(self._declared)
+
+    @overload
+    def declare(
+        self, scenario_id: str, operation_id: str, description: str, *, model_for: None
+    ) -> Callable[[_NamingNone], _NamingNone]: ...
+
+    @overload
+    def declare(
+        self, scenario_id: str, operation_id: str, description: str, *, model_for: str = ""
+    ) -> Callable[[_NamingModel], _NamingModel]: ...
+
+    def declare(
+        self, scenario_id: str, operation_id: str, description: str, *, model_for: str | None = ""
+    ) -> Callable[[Any], Any]:
+        """Declares the scenario ``scenario_id``, reported under ``operation_id``, whose steps the
+        decorated function is (returned unchanged: it may be a check too).
+
+        The steps are given the first of the target's models fit for ``model_for`` (by default the
+        scenario's own operation; the scenario does not run when the target has none), or, with
+        ``model_for=None``, name no model of the target and run whatever it lists.
+        """
+
+        def declare(steps: Any) -> Any:
+            if any(known.id == scenario_id for known in self._declared):
+                raise ValueError(f"scenario {scenario_id} is declared twice")
+            run = steps if model_for is None else with_model(model_for or operation_id, steps)
+            needs_models = model_for is not None
+            self._declared.append(Scenario(scenario_id, operation_id, description, run, needs_models))
+            return steps
+
+        return declare
