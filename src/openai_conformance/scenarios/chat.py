@@ -13,15 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from openai_conformance.scenarios.base import (
-    SEED,
-    Scenario,
-    ScenarioContext,
-    ScenarioFinding,
-    WithModel,
-    answer_body,
-    with_model,
-)
+from openai_conformance.scenarios.base import SEED, ScenarioContext, ScenarioFinding, Scenarios, answer_body
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.parsed_stream import choices_of
 from openai_conformance.validation.registry import Parameter, check
@@ -29,6 +21,9 @@ from openai_conformance.validation.semantics.shared import as_dict, json_int, ma
 from openai_conformance.validation.semantics.stop import check_stop
 
 __all__ = ["CHAT", "PATH", "SCENARIOS", "chat_body", "check_cap_reached", "seed", "send_chat"]
+
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
 
 CHAT = "createChatCompletion"
 PATH = "/chat/completions"
@@ -106,6 +101,11 @@ def _content_bound(exchange: Exchange, cap: int) -> Iterator[ScenarioFinding]:
             yield violation, exchange
 
 
+@scenario("chat.n", CHAT, "n=2 gives two choices, indexed 0 and 1")
+def _n(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    yield from send_chat(ctx, chat_body(ctx, model, "Name a colour.", n=2))
+
+
 def _caps(ctx: ScenarioContext, model: str, name: str) -> Iterator[ScenarioFinding]:
     for cap in sorted({1, min(2, ctx.max_tokens)}):
         body = chat_body(ctx, model, _LONG)
@@ -116,14 +116,17 @@ def _caps(ctx: ScenarioContext, model: str, name: str) -> Iterator[ScenarioFindi
         yield from check_cap_reached(exchange, cap, "count to 100")
 
 
+@scenario("chat.max_tokens", CHAT, "max_tokens=1 and 2 bound a long answer and end it with `length`")
 def _max_tokens(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     yield from _caps(ctx, model, "max_tokens")
 
 
+@scenario("chat.max_completion_tokens", CHAT, "max_completion_tokens alone bounds a long answer")
 def _max_completion_tokens(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     yield from _caps(ctx, model, "max_completion_tokens")
 
 
+@scenario("chat.stop", CHAT, "a stop sequence (a string, a list) is never in the answer")
 def _stop(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     """A count that runs into its stop sequence well within the cap: no "5" in it, and it ends with `stop`."""
     for stop in ("5", ["5", "five"]):
@@ -141,6 +144,7 @@ def _stop(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
             yield check_stop.violation(message, "/choices/0/finish_reason"), exchange
 
 
+@scenario("chat.seed", CHAT, "the same seed at temperature 0 gives the same answer")
 @check(
     "semantics.seed",
     "warning",
@@ -170,47 +174,30 @@ def seed(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         yield seed.violation(message, "/choices/0/message/content"), second
 
 
-def _n(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    yield from send_chat(ctx, chat_body(ctx, model, "Name a colour.", n=2))
-
-
+@scenario("chat.logprobs", CHAT, "logprobs with top_logprobs=2, and alone")
 def _logprobs(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     yield from send_chat(ctx, chat_body(ctx, model, "Say hello.", logprobs=True, top_logprobs=2))
     yield from send_chat(ctx, chat_body(ctx, model, "Say hello.", logprobs=True))  # vllm#4795: alone
 
 
+@scenario("chat.json_object", CHAT, "response_format json_object gives JSON")
 def _json_object(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     prompt = 'Reply in JSON with one key "ok" set to true. Reply with the JSON only.'
     yield from send_chat(ctx, chat_body(ctx, model, prompt, response_format={"type": "json_object"}))
 
 
-def _json_schema(strict: bool) -> WithModel:
-    def steps(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-        json_schema = {"name": "sum", "schema": _ANSWER_SCHEMA, "strict": strict}
-        response_format = {"type": "json_schema", "json_schema": json_schema}
-        prompt = "What is 2 + 3? Answer in JSON."
-        yield from send_chat(ctx, chat_body(ctx, model, prompt, response_format=response_format))
-
-    return steps
+def _answer_in_json(ctx: ScenarioContext, model: str, strict: bool) -> Iterator[ScenarioFinding]:
+    json_schema = {"name": "sum", "schema": _ANSWER_SCHEMA, "strict": strict}
+    response_format = {"type": "json_schema", "json_schema": json_schema}
+    prompt = "What is 2 + 3? Answer in JSON."
+    yield from send_chat(ctx, chat_body(ctx, model, prompt, response_format=response_format))
 
 
-def chat_scenario(name: str, description: str, steps: WithModel) -> Scenario:
-    """A scenario of createChatCompletion that names one of the target's chat models."""
-    return Scenario(f"chat.{name}", CHAT, description, with_model(CHAT, steps))
+@scenario("chat.json_schema", CHAT, "a strict json_schema is obeyed")
+def _json_schema(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    yield from _answer_in_json(ctx, model, strict=True)
 
 
-SCENARIOS: tuple[Scenario, ...] = (
-    chat_scenario("n", "n=2 gives two choices, indexed 0 and 1", _n),
-    chat_scenario(
-        "max_tokens", "max_tokens=1 and 2 bound a long answer and end it with `length`", _max_tokens
-    ),
-    chat_scenario(
-        "max_completion_tokens", "max_completion_tokens alone bounds a long answer", _max_completion_tokens
-    ),
-    chat_scenario("stop", "a stop sequence (a string, a list) is never in the answer", _stop),
-    chat_scenario("seed", "the same seed at temperature 0 gives the same answer", seed),
-    chat_scenario("logprobs", "logprobs with top_logprobs=2, and alone", _logprobs),
-    chat_scenario("json_object", "response_format json_object gives JSON", _json_object),
-    chat_scenario("json_schema", "a strict json_schema is obeyed", _json_schema(True)),
-    chat_scenario("json_schema_loose", "a json_schema without strict gives JSON", _json_schema(False)),
-)
+@scenario("chat.json_schema_loose", CHAT, "a json_schema without strict gives JSON")
+def _json_schema_loose(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    yield from _answer_in_json(ctx, model, strict=False)

@@ -5,31 +5,38 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, answer_body
-from openai_conformance.scenarios.chat import CHAT, PATH, chat_body, chat_scenario, send_chat
+from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Scenarios, answer_body
+from openai_conformance.scenarios.chat import CHAT, PATH, chat_body, send_chat
 from openai_conformance.scenarios.chat_tools import FORCED, WEATHER_TOOL
 from openai_conformance.validation.parsed_stream import ParsedStream, choices_of, parse_stream
 from openai_conformance.validation.registry import check
 
 __all__ = ["SCENARIOS", "stream_matches_plain"]
 
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
+
 #: The shape of an answer: choice index → (content kind, finish_reason).
 Shape = dict[int, tuple[str, Any]]
 
 
+@scenario("chat.stream", CHAT, "a plain stream")
 def _stream(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     yield from send_chat(ctx, chat_body(ctx, model, "Say hello."), stream=True)
 
 
+@scenario("chat.stream_usage", CHAT, "a stream with include_usage")
 def _stream_usage(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     body = chat_body(ctx, model, "Say hello.", stream_options={"include_usage": True})
     yield from send_chat(ctx, body, stream=True)
 
 
+@scenario("chat.stream_n", CHAT, "a stream of two choices")
 def _stream_n(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     yield from send_chat(ctx, chat_body(ctx, model, "Name a colour.", n=2), stream=True)
 
 
+@scenario("chat.stream_tool", CHAT, "a stream with a forced tool call")
 def _stream_tool(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     body = chat_body(ctx, model, "What is the weather in Paris?", tools=[WEATHER_TOOL], tool_choice=FORCED)
     yield from send_chat(ctx, body, stream=True)
@@ -62,6 +69,7 @@ def _stream_shape(stream: ParsedStream) -> Shape:
     return {index: (kind, finish.get(index)) for index, kind in kinds.items()}
 
 
+@scenario("chat.stream_matches_plain", CHAT, "a stream has the shape of the plain answer")
 @check("stream.matches_plain", "warning")
 def stream_matches_plain(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     """A streamed answer has the shape of the plain answer to the same request (choices, content kind,
@@ -86,12 +94,3 @@ def stream_matches_plain(ctx: ScenarioContext, model: str) -> Iterator[ScenarioF
     if expected and got != expected:
         message = f"the streamed answer has the shape {got}, the plain answer to the same request {expected}"
         yield stream_matches_plain.violation(message), streamed
-
-
-SCENARIOS: tuple[Scenario, ...] = (
-    chat_scenario("stream", "a plain stream", _stream),
-    chat_scenario("stream_usage", "a stream with include_usage", _stream_usage),
-    chat_scenario("stream_n", "a stream of two choices", _stream_n),
-    chat_scenario("stream_tool", "a stream with a forced tool call", _stream_tool),
-    chat_scenario("stream_matches_plain", "a stream has the shape of the plain answer", stream_matches_plain),
-)

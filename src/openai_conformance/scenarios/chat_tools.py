@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding
-from openai_conformance.scenarios.chat import chat_body, chat_scenario, send_chat
+from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Scenarios
+from openai_conformance.scenarios.chat import CHAT, chat_body, send_chat
 
 __all__ = ["FORCED", "SCENARIOS", "WEATHER_TOOL", "strict"]
+
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
 
 WEATHER_TOOL: dict[str, Any] = {
     "type": "function",
@@ -52,36 +55,32 @@ def strict(tool: dict[str, Any]) -> dict[str, Any]:
     return {**tool, "function": {**tool["function"], "strict": True}}
 
 
+@scenario("chat.tool_choice", CHAT, "a forced function with a parameters schema")
 def _forced(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     yield from send_chat(ctx, chat_body(ctx, model, _WEATHER, tools=[WEATHER_TOOL], tool_choice=FORCED))
 
 
+@scenario("chat.tool_choice_required", CHAT, "tool_choice `required` gives a tool call")
 def _required(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     tools = [WEATHER_TOOL, _TIME_TOOL]
     yield from send_chat(ctx, chat_body(ctx, model, _WEATHER, tools=tools, tool_choice="required"))
 
 
+@scenario("chat.tool_choice_none", CHAT, "tool_choice `none` gives no tool call")
 def _none(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     prompt = _WEATHER + " Use get_weather if you can."
     yield from send_chat(ctx, chat_body(ctx, model, prompt, tools=[WEATHER_TOOL], tool_choice="none"))
 
 
+@scenario("chat.parallel_tool_calls", CHAT, "parallel_tool_calls false gives one call at most")
 def _parallel(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     tools = [WEATHER_TOOL, _TIME_TOOL]
     body = chat_body(ctx, model, _BOTH, tools=tools, tool_choice="required", parallel_tool_calls=False)
     yield from send_chat(ctx, body)
 
 
+@scenario("chat.strict_tool", CHAT, "a strict function gets arguments valid for its schema")
 def _strict(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     tools = [strict(WEATHER_TOOL)]
     yield from send_chat(ctx, chat_body(ctx, model, _WEATHER, tools=tools, tool_choice=FORCED))
     yield from send_chat(ctx, chat_body(ctx, model, _WEATHER, tools=tools, tool_choice=FORCED), stream=True)
-
-
-SCENARIOS: tuple[Scenario, ...] = (
-    chat_scenario("tool_choice", "a forced function with a parameters schema", _forced),
-    chat_scenario("tool_choice_required", "tool_choice `required` gives a tool call", _required),
-    chat_scenario("tool_choice_none", "tool_choice `none` gives no tool call", _none),
-    chat_scenario("parallel_tool_calls", "parallel_tool_calls false gives one call at most", _parallel),
-    chat_scenario("strict_tool", "a strict function gets arguments valid for its schema", _strict),
-)
