@@ -11,20 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from openai_conformance.scenarios.base import (
-    SEED,
-    Scenario,
-    ScenarioContext,
-    ScenarioFinding,
-    WithModel,
-    answer_body,
-    with_model,
-)
+from openai_conformance.scenarios.base import SEED, ScenarioContext, ScenarioFinding, Scenarios, answer_body
 from openai_conformance.scenarios.chat import check_cap_reached
 from openai_conformance.validation.parsed_stream import choices_of
 from openai_conformance.validation.registry import Parameter, check
 
 __all__ = ["SCENARIOS", "suffix"]
+
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
 
 _COMPLETION = "createCompletion"
 _PATH = "/completions"
@@ -45,33 +40,43 @@ def _send(ctx: ScenarioContext, body: dict[str, Any], stream: bool = False) -> I
     yield from ctx.check(ctx.post(_PATH, body, stream=stream), _COMPLETION)
 
 
+@scenario("completions.prompts_n", _COMPLETION, "two prompts with n=2 give four choices")
 def _prompts_n(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     yield from _send(
         ctx, _completion(model, ctx, prompt=["Once upon a time", "The capital of France is"], n=2)
     )
 
 
+@scenario("completions.prompt_forms", _COMPLETION, "a string, tokens and token arrays, each with n=2")
 def _prompt_forms(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     """A string, tokens, and token arrays, each with n=2 (strings: _prompts_n)."""
     for prompt in ("Once upon a time", [7454, 2402, 257, 640], [[7454, 2402], [464, 3139, 286]]):
         yield from _send(ctx, _completion(model, ctx, prompt=prompt, n=2))
 
 
+@scenario("completions.echo", _COMPLETION, "echo puts each prompt before its completion")
 def _echo(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     yield from _send(ctx, _completion(model, ctx, echo=True))
     yield from _send(ctx, _completion(model, ctx, prompt=["Once upon a time", "Roses are red"], echo=True))
 
 
+@scenario("completions.logprobs", _COMPLETION, "logprobs 0 and 3")
 def _logprobs(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     for k in (0, 3):
         yield from _send(ctx, _completion(model, ctx, logprobs=k))
 
 
+@scenario("completions.stop", _COMPLETION, "a stop sequence (a string, a list) is never in the text")
 def _stop(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     for stop in ("6", ["6", "six"]):
         yield from _send(ctx, _completion(model, ctx, prompt="Counting: 1, 2, 3,", stop=stop))
 
 
+@scenario(
+    "completions.max_tokens",
+    _COMPLETION,
+    "max_tokens=1 and 2 bound a long completion and end it with `length`",
+)
 def _max_tokens(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     for cap in sorted({1, min(2, ctx.max_tokens)}):
         exchange = ctx.post(
@@ -81,6 +86,7 @@ def _max_tokens(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         yield from check_cap_reached(exchange, cap, "a count to 100")
 
 
+@scenario("completions.best_of", _COMPLETION, "best_of=2 with n=1 gives one choice")
 def _best_of(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     yield from _send(ctx, _completion(model, ctx, n=1, best_of=2))
 
@@ -91,6 +97,7 @@ def _text(exchange: Any) -> str | None:
     return text if isinstance(text, str) else None
 
 
+@scenario("completions.suffix", _COMPLETION, "a suffix changes the completion")
 @check(
     "semantics.suffix",
     "warning",
@@ -116,25 +123,7 @@ def suffix(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         yield suffix.violation(message, "/choices/0/text"), suffixed
 
 
+@scenario("completions.stream", _COMPLETION, "a completions stream with include_usage")
 def _stream(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     body = _completion(model, ctx, stream=True, stream_options={"include_usage": True})
     yield from _send(ctx, body, stream=True)
-
-
-def _scenario(name: str, description: str, steps: WithModel) -> Scenario:
-    return Scenario(f"completions.{name}", _COMPLETION, description, with_model(_COMPLETION, steps))
-
-
-SCENARIOS: tuple[Scenario, ...] = (
-    _scenario("prompts_n", "two prompts with n=2 give four choices", _prompts_n),
-    _scenario("prompt_forms", "a string, tokens and token arrays, each with n=2", _prompt_forms),
-    _scenario("echo", "echo puts each prompt before its completion", _echo),
-    _scenario("logprobs", "logprobs 0 and 3", _logprobs),
-    _scenario("stop", "a stop sequence (a string, a list) is never in the text", _stop),
-    _scenario(
-        "max_tokens", "max_tokens=1 and 2 bound a long completion and end it with `length`", _max_tokens
-    ),
-    _scenario("best_of", "best_of=2 with n=1 gives one choice", _best_of),
-    _scenario("suffix", "a suffix changes the completion", suffix),
-    _scenario("stream", "a completions stream with include_usage", _stream),
-)
