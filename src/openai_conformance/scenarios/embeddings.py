@@ -7,17 +7,14 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from openai_conformance.scenarios.base import (
-    Scenario,
-    ScenarioContext,
-    ScenarioFinding,
-    answer_body,
-    with_model,
-)
+from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Scenarios, answer_body
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.semantics.embeddings import decode_base64_embedding, embeddings_base64
 
 __all__ = ["SCENARIOS"]
+
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
 
 _EMBEDDING = "createEmbedding"
 
@@ -47,6 +44,7 @@ def _same_vector(floats: list[Any], decoded: list[float]) -> bool:
     return norms > 0 and math.isfinite(norms) and dot / norms > 0.999
 
 
+@scenario("embeddings.base64", _EMBEDDING, "base64 and float answers agree")
 def _base64(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     text = "The quick brown fox jumps over the lazy dog."
     as_floats = _embed(ctx, model, input=text, encoding_format="float")
@@ -66,30 +64,15 @@ def _base64(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         yield violation, as_base64
 
 
+@scenario("embeddings.dimensions", _EMBEDDING, "dimensions=8 gives 8 values")
 def _dimensions(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     yield from ctx.check(_embed(ctx, model, input="hello", dimensions=8), _EMBEDDING)
 
 
+@scenario(
+    "embeddings.count", _EMBEDDING, "strings, tokens and token arrays give one embedding per input, in order"
+)
 def _count(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     """Every input form: strings, one list of token ids, several (one embedding each)."""
     for value in (["red", "green", "blue"], [1934, 3090, 6437], [[1934, 3090], [6437], [1, 2, 3]]):
         yield from ctx.check(_embed(ctx, model, input=value), _EMBEDDING)
-
-
-SCENARIOS: tuple[Scenario, ...] = (
-    Scenario(
-        "embeddings.base64", _EMBEDDING, "base64 and float answers agree", with_model(_EMBEDDING, _base64)
-    ),
-    Scenario(
-        "embeddings.dimensions",
-        _EMBEDDING,
-        "dimensions=8 gives 8 values",
-        with_model(_EMBEDDING, _dimensions),
-    ),
-    Scenario(
-        "embeddings.count",
-        _EMBEDDING,
-        "strings, tokens and token arrays give one embedding per input, in order",
-        with_model(_EMBEDDING, _count),
-    ),
-)
