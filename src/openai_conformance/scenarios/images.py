@@ -10,9 +10,12 @@ import base64
 from collections.abc import Iterator
 from typing import Any
 
-from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, with_model
+from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Scenarios
 
 __all__ = ["SCENARIOS"]
+
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
 
 # A 4x4 RGBA PNG: what edits and variations start from (square, under 4 MB, as the API wants).
 _PNG = base64.b64decode(
@@ -25,39 +28,29 @@ _ASKS: tuple[dict[str, Any], ...] = (
 )
 
 
+@scenario("images.generations", "createImage", "n=2 as URLs, and one 256x256 image as b64_json")
 def _generations(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     for asked in _ASKS:
         body = {"model": model, "prompt": _PROMPT, **asked}
         yield from ctx.check(ctx.post("/images/generations", body), "createImage")
 
 
-def _multipart(operation_id: str, path: str, fields: dict[str, Any]) -> Any:
-    def steps(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-        for asked in _ASKS:
-            yield from ctx.check(
-                ctx.post_form(path, {"image": _PNG, "model": model, **fields, **asked}), operation_id
-            )
+def _multipart(
+    ctx: ScenarioContext, model: str, operation_id: str, path: str, fields: dict[str, Any]
+) -> Iterator[ScenarioFinding]:
+    for asked in _ASKS:
+        yield from ctx.check(
+            ctx.post_form(path, {"image": _PNG, "model": model, **fields, **asked}), operation_id
+        )
 
-    return steps
+
+@scenario("images.edits", "createImageEdit", "an edit: n=2 as URLs, and one 256x256 image as b64_json")
+def _edits(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    yield from _multipart(ctx, model, "createImageEdit", "/images/edits", {"prompt": _PROMPT})
 
 
-SCENARIOS: tuple[Scenario, ...] = (
-    Scenario(
-        "images.generations",
-        "createImage",
-        "n=2 as URLs, and one 256x256 image as b64_json",
-        with_model("createImage", _generations),
-    ),
-    Scenario(
-        "images.edits",
-        "createImageEdit",
-        "an edit: n=2 as URLs, and one 256x256 image as b64_json",
-        with_model("createImageEdit", _multipart("createImageEdit", "/images/edits", {"prompt": _PROMPT})),
-    ),
-    Scenario(
-        "images.variations",
-        "createImageVariation",
-        "a variation: n=2 as URLs, and one 256x256 image as b64_json",
-        with_model("createImageVariation", _multipart("createImageVariation", "/images/variations", {})),
-    ),
+@scenario(
+    "images.variations", "createImageVariation", "a variation: n=2 as URLs, and one 256x256 image as b64_json"
 )
+def _variations(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    yield from _multipart(ctx, model, "createImageVariation", "/images/variations", {})
