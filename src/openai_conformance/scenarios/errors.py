@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from openai_conformance.errors import TransportError
-from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, with_model
+from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Scenarios, Steps, WithModel
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.judge import server_error
 from openai_conformance.validation.registry import check
@@ -19,6 +19,9 @@ from openai_conformance.validation.rejection import check_rejected
 from openai_conformance.validation.violations import Violation
 
 __all__ = ["SCENARIOS", "UNKNOWN_MODEL_ID", "unknown_model"]
+
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
 
 UNKNOWN_MODEL_ID = "openai-conformance-no-such-model"
 
@@ -84,7 +87,7 @@ def _judge_invalid(
         yield from ctx.check(exchange, operation_id, valid_request=False)
 
 
-def _invalid_requests(operation_id: str) -> Callable[[ScenarioContext], Iterator[ScenarioFinding]]:
+def _invalid_requests(operation_id: str) -> WithModel:
     def steps(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         # Each request stands alone: one that gets no answer is recorded (ScenarioContext.send) and
         # the others are still sent.
@@ -107,7 +110,13 @@ def _invalid_requests(operation_id: str) -> Callable[[ScenarioContext], Iterator
                 continue
             yield from _judge_invalid(ctx, exchange, operation_id, what)
 
-    return with_model(operation_id, steps)
+    return steps
+
+
+for _operation in _INVALID_BODIES:
+    scenario(
+        f"errors.invalid.{_operation}", _operation, "invalid requests get a 4xx with the error envelope"
+    )(_invalid_requests(_operation))
 
 
 @check("errors.unknown_model", "error")
@@ -125,7 +134,7 @@ def unknown_model(exchange: Exchange) -> Violation | None:
     return unknown_model.violation(message)
 
 
-def _unknown_model(operation_id: str) -> Callable[[ScenarioContext], Iterator[ScenarioFinding]]:
+def _unknown_model(operation_id: str) -> Steps:
     def run(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
         body = _VALID_BODIES[operation_id](UNKNOWN_MODEL_ID)
         exchange = ctx.post(_PATHS[operation_id], body, about="an unknown model")
@@ -138,7 +147,13 @@ def _unknown_model(operation_id: str) -> Callable[[ScenarioContext], Iterator[Sc
     return run
 
 
-def _unknown_model_streamed(operation_id: str) -> Callable[[ScenarioContext], Iterator[ScenarioFinding]]:
+for _operation in _VALID_BODIES:
+    scenario(f"errors.unknown_model.{_operation}", _operation, "an unknown model gets 404", model_for=None)(
+        _unknown_model(_operation)
+    )
+
+
+def _unknown_model_streamed(operation_id: str) -> Steps:
     def run(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
         """A streamed request for an unknown model must fail with an HTTP error, not a 200 stream."""
         body = {**_VALID_BODIES[operation_id](UNKNOWN_MODEL_ID), "stream": True}
@@ -150,38 +165,13 @@ def _unknown_model_streamed(operation_id: str) -> Callable[[ScenarioContext], It
     return run
 
 
-SCENARIOS: tuple[Scenario, ...] = (
-    *(
-        Scenario(
-            f"errors.invalid.{op}",
-            op,
-            "invalid requests get a 4xx with the error envelope",
-            _invalid_requests(op),
-        )
-        for op in _INVALID_BODIES
-    ),
-    *(
-        Scenario(
-            f"errors.unknown_model.{op}",
-            op,
-            "an unknown model gets 404",
-            _unknown_model(op),
-            needs_models=False,
-        )
-        for op in _VALID_BODIES
-    ),
-    Scenario(
-        "errors.unknown_model.stream",
-        "createChatCompletion",
+for _id, _operation in (
+    ("errors.unknown_model.stream", "createChatCompletion"),
+    ("errors.unknown_model.stream.createResponse", "createResponse"),
+):
+    scenario(
+        _id,
+        _operation,
         "a streamed request for an unknown model gets an HTTP error, not a 200 stream",
-        _unknown_model_streamed("createChatCompletion"),
-        needs_models=False,
-    ),
-    Scenario(
-        "errors.unknown_model.stream.createResponse",
-        "createResponse",
-        "a streamed request for an unknown model gets an HTTP error, not a 200 stream",
-        _unknown_model_streamed("createResponse"),
-        needs_models=False,
-    ),
-)
+        model_for=None,
+    )(_unknown_model_streamed(_operation))
