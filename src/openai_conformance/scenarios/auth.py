@@ -12,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from openai_conformance.errors import TransportError
-from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding
+from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Scenarios
 from openai_conformance.transport.curl import WRONG_KEY
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.registry import check
 
 __all__ = ["NO_KEY_NEEDED", "SCENARIOS", "auth_enforced"]
+
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
 
 _CREDENTIAL_HEADERS = frozenset({"authorization", "api-key", "x-api-key", "proxy-authorization"})
 NO_KEY_NEEDED = "the target does not require a key: a request without one was accepted"
@@ -58,6 +61,12 @@ def auth_enforced(ctx: ScenarioContext, exchange: Exchange, what: str, why: str)
         yield auth_enforced.violation(f"a request with {what} got {exchange.status}, not 401{why}"), exchange
 
 
+@scenario(
+    "auth.required",
+    "listModels",
+    "a wrong key gets 401 when a missing key does; no key and a wrong key get 401 with --expect-auth",
+    model_for=None,
+)
 def _auth(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     try:
         keyless = _send(ctx, None)
@@ -74,14 +83,3 @@ def _auth(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
         return
     if ctx.keyed and 200 <= keyless.status < 300:
         ctx.note(NO_KEY_NEEDED)
-
-
-SCENARIOS: tuple[Scenario, ...] = (
-    Scenario(
-        "auth.required",
-        "listModels",
-        "a wrong key gets 401 when a missing key does; no key and a wrong key get 401 with --expect-auth",
-        _auth,
-        needs_models=False,
-    ),
-)
