@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding
+from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Scenarios
 from openai_conformance.scenarios.flow import gone, listed, need, need_id, send, tell
 from openai_conformance.scenarios.state import (
     check_bytes,
@@ -21,6 +21,9 @@ from openai_conformance.scenarios.state import (
 )
 
 __all__ = ["SCENARIOS", "upload_file"]
+
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
 
 _FILE = "/files/{file_id}"
 _UPLOAD = "/uploads/{upload_id}"
@@ -49,6 +52,12 @@ def upload_file(
     return created
 
 
+@scenario(
+    "state.files",
+    "createFile",
+    "upload, retrieve, list, content, delete: the file is what was uploaded, then gone",
+    model_for=None,
+)
 def _files(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     untested = "its retrieve, list, content and delete"
     created = yield from upload_file(ctx, _CONTENT, "openai-conformance.jsonl", "batch", untested)
@@ -89,6 +98,12 @@ def _new_upload(
     return created
 
 
+@scenario(
+    "state.uploads",
+    "createUpload",
+    "an upload's parts make a file of their summed bytes and content; a cancel cancels",
+    model_for=None,
+)
 def _uploads(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     data = b"".join(_PARTS)
     upload = yield from _new_upload(ctx, len(data), "its parts and completion")
@@ -138,21 +153,3 @@ def _uploads(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     if cancelled.get("status") != "cancelled":
         message = f"POST {other_path} answers status {cancelled.get('status')!r}, not cancelled"
         yield check_transition.violation(message, "/status"), exchange
-
-
-SCENARIOS: tuple[Scenario, ...] = (
-    Scenario(
-        "state.files",
-        "createFile",
-        "upload, retrieve, list, content, delete: the file is what was uploaded, then gone",
-        _files,
-        needs_models=False,
-    ),
-    Scenario(
-        "state.uploads",
-        "createUpload",
-        "an upload's parts make a file of their summed bytes and content; a cancel cancels",
-        _uploads,
-        needs_models=False,
-    ),
-)
