@@ -13,7 +13,7 @@ import json
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, Stopped
+from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Scenarios, Stopped
 from openai_conformance.scenarios.files import upload_file
 from openai_conformance.scenarios.flow import ids_of, listed, need, need_id, object_of, poll, send, tell
 from openai_conformance.scenarios.state import (
@@ -28,6 +28,9 @@ from openai_conformance.scenarios.state import (
 from openai_conformance.transport.exchange import Exchange
 
 __all__ = ["SCENARIOS"]
+
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
 
 _BATCH = "/batches/{batch_id}"
 _CUSTOM_IDS = ("openai-conformance-1", "openai-conformance-2")
@@ -134,6 +137,12 @@ def _pages(ctx: ScenarioContext, more_known: bool) -> Iterator[ScenarioFinding]:
         after = ids[-1]
 
 
+@scenario(
+    "state.batches",
+    "createBatch",
+    "a batch of a valid input moves to a final status and answers each request; a cancel cancels",
+    model_for=None,
+)
 def _batches(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     model = ctx.model_for("createChatCompletion") or "gpt-4o-mini"
     data = _input(model)
@@ -186,14 +195,3 @@ def _batches(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
         raise Stopped(
             f"the cancelled batch was still {ended.get('status')!r} after --max-wait {ctx.max_wait:g} s"
         )
-
-
-SCENARIOS: tuple[Scenario, ...] = (
-    Scenario(
-        "state.batches",
-        "createBatch",
-        "a batch of a valid input moves to a final status and answers each request; a cancel cancels",
-        _batches,
-        needs_models=False,
-    ),
-)
