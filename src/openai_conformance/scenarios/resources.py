@@ -10,17 +10,26 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import quote
 
-from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, Stopped, with_model
+from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Scenarios, Stopped
 from openai_conformance.scenarios.flow import deleted, listed, need, need_id, object_of, send, tell
 from openai_conformance.scenarios.state import check_same, check_updated
 from openai_conformance.transport.exchange import Exchange
 
 __all__ = ["SCENARIOS"]
 
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
+
 _MAX_MODELS = 40  # at most this many listed models are retrieved
 _ASSISTANT = "/assistants/{assistant_id}"
 
 
+@scenario(
+    "state.models",
+    "listModels",
+    "every listed model can be retrieved and answers what the list said",
+    model_for=None,
+)
 def _models(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     exchange = yield from send(ctx, "GET", "/models", "listModels")
     page = need(exchange, "GET /models", "retrieving the listed models")
@@ -50,6 +59,11 @@ def _models(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
         yield check_same.violation(message, warning="/" in model), answer
 
 
+@scenario(
+    "state.assistants",
+    "createAssistant",
+    "an assistant is what was created, keeps its update, is listed, and is gone once deleted",
+)
 def _assistants(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     body = {"model": model, "name": "openai-conformance", "metadata": {"workflow": "created"}}
     exchange = yield from send(ctx, "POST", "/assistants", "createAssistant", body=body)
@@ -74,20 +88,3 @@ def _assistants(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     if refused:
         absent = [assistant_id]
         yield from listed(ctx, "/assistants", "listAssistants", what="the deleted assistant", absent=absent)
-
-
-SCENARIOS: tuple[Scenario, ...] = (
-    Scenario(
-        "state.models",
-        "listModels",
-        "every listed model can be retrieved and answers what the list said",
-        _models,
-        needs_models=False,
-    ),
-    Scenario(
-        "state.assistants",
-        "createAssistant",
-        "an assistant is what was created, keeps its update, is listed, and is gone once deleted",
-        with_model("createAssistant", _assistants),
-    ),
-)
