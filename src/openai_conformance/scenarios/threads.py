@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Generator, Iterator
 from typing import Any
 
-from openai_conformance.scenarios.base import Scenario, ScenarioContext, ScenarioFinding, with_model
+from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Scenarios
 from openai_conformance.scenarios.files import upload_file
 from openai_conformance.scenarios.flow import gone, ids_of, listed, need, need_id, object_of, poll, send, tell
 from openai_conformance.scenarios.state import (
@@ -24,6 +24,9 @@ from openai_conformance.scenarios.state import (
 from openai_conformance.transport.exchange import Exchange
 
 __all__ = ["SCENARIOS"]
+
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
 
 _THREAD = "/threads/{thread_id}"
 _RUN = _THREAD + "/runs/{run_id}"
@@ -44,6 +47,12 @@ def _run(
     return run
 
 
+@scenario(
+    "state.threads",
+    "createThread",
+    "a thread keeps its messages; a run moves to a final status and lists its steps; a cancel cancels",
+    model_for="createAssistant",
+)
 def _threads(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     body = {"messages": [{"role": "user", "content": "Say hello"}], "metadata": {"workflow": "thread"}}
     exchange = yield from send(ctx, "POST", "/threads", "createThread", body=body)
@@ -104,6 +113,12 @@ def _threads(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     )
 
 
+@scenario(
+    "state.vector_stores",
+    "createVectorStore",
+    "a vector store keeps its update and files; a file batch ends; what is removed is gone",
+    model_for=None,
+)
 def _vector_stores(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     file = yield from upload_file(ctx, b"The reference answer is 42.\n", "openai-conformance.txt", "assistants",
                                   "the vector store workflow")  # fmt: skip
@@ -174,6 +189,12 @@ _TRAINING = (
 )
 
 
+@scenario(
+    "state.fine_tuning",
+    "createFineTuningJob",
+    "a fine-tuning job of an uploaded file is listed, has events and checkpoints, and stays cancelled",
+    model_for=None,
+)
 def _fine_tuning(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     model = ctx.model_for("createFineTuningJob") or "gpt-4o-mini-2024-07-18"
     file = yield from upload_file(
@@ -223,27 +244,3 @@ def _fine_tuning(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
         ctx, "GET", job + "/checkpoints", "listFineTuningJobCheckpoints", template=_JOB + "/checkpoints"
     )
     yield from send(ctx, "DELETE", f"/files/{file['id']}", "deleteFile", template="/files/{file_id}")
-
-
-SCENARIOS: tuple[Scenario, ...] = (
-    Scenario(
-        "state.threads",
-        "createThread",
-        "a thread keeps its messages; a run moves to a final status and lists its steps; a cancel cancels",
-        with_model("createAssistant", _threads),
-    ),
-    Scenario(
-        "state.vector_stores",
-        "createVectorStore",
-        "a vector store keeps its update and files; a file batch ends; what is removed is gone",
-        _vector_stores,
-        needs_models=False,
-    ),
-    Scenario(
-        "state.fine_tuning",
-        "createFineTuningJob",
-        "a fine-tuning job of an uploaded file is listed, has events and checkpoints, and stays cancelled",
-        _fine_tuning,
-        needs_models=False,
-    ),
-)
