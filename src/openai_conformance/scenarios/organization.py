@@ -18,9 +18,9 @@ from collections.abc import Generator, Iterator
 from typing import Any
 
 from openai_conformance.scenarios.base import (
-    Scenario,
     ScenarioContext,
     ScenarioFinding,
+    Scenarios,
     Stopped,
     Unimplemented,
 )
@@ -39,6 +39,9 @@ from openai_conformance.scenarios.state import check_same, check_transition, che
 from openai_conformance.transport.exchange import Exchange
 
 __all__ = ["EMAIL", "NOT_ADMIN", "SCENARIOS"]
+
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
 
 #: The address invited: example.com is reserved, so no one receives the invite.
 EMAIL = "openai-conformance@example.com"
@@ -61,6 +64,12 @@ def _refused(ctx: ScenarioContext, exchange: Exchange) -> bool:
     return True
 
 
+@scenario(
+    "state.invites",
+    "inviteUser",
+    "an invite is what was sent, is listed, and is gone once deleted",
+    model_for=None,
+)
 def _invites(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     body = {"email": EMAIL, "role": "reader"}
     exchange = yield from send(ctx, "POST", "/organization/invites", "inviteUser", body=body)
@@ -86,6 +95,12 @@ def _invites(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
         )
 
 
+@scenario(
+    "state.projects",
+    "create-project",
+    "a project keeps its rename, its members and service accounts come and go, and it archives",
+    model_for=None,
+)
 def _projects(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
     exchange = yield from send(
         ctx, "POST", "/organization/projects", "create-project", body={"name": "openai-conformance"}
@@ -228,21 +243,3 @@ def _archived(ctx: ScenarioContext, project: str, project_id: str) -> _Steps:
     yield from listed(ctx, lists, "list-projects", what="the archived project", absent=[project_id])
     yield from listed(ctx, lists, "list-projects", what="the archived project", present=[project_id],
                       query={"include_archived": True})  # fmt: skip
-
-
-SCENARIOS: tuple[Scenario, ...] = (
-    Scenario(
-        "state.invites",
-        "inviteUser",
-        "an invite is what was sent, is listed, and is gone once deleted",
-        _invites,
-        needs_models=False,
-    ),
-    Scenario(
-        "state.projects",
-        "create-project",
-        "a project keeps its rename, its members and service accounts come and go, and it archives",
-        _projects,
-        needs_models=False,
-    ),
-)
