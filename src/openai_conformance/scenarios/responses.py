@@ -5,10 +5,10 @@ grammar of a stream included), then what only the workflow can judge:
 
 - ``responses.shapes`` sends a text, a forced strict function, a json_schema format and a long
   answer cut by ``max_output_tokens``, plain and streamed;
-- ``responses.retrieve``: a stored response (streamed, and plain) is retrievable as it ended, one
-  made with ``store: false`` is not;
 - ``responses.previous_response``: a follow-up naming the previous response reads the earlier turn
   (its input tokens count it) and echoes the id; an unknown id is a 4xx;
+- ``responses.retrieve``: a stored response (streamed, and plain) is retrievable as it ended, one
+  made with ``store: false`` is not;
 - ``responses.input_items``: a response's inputs are listed, newest first, in ``asc`` order when asked,
   and page by ``limit``/``after``;
 - ``responses.cancel``: a background response is ``queued``/``in_progress``, and cancelled by cancel;
@@ -23,18 +23,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from openai_conformance.scenarios import responses_calls as calls
-from openai_conformance.scenarios.base import (
-    Scenario,
-    ScenarioContext,
-    ScenarioFinding,
-    answer_body,
-    with_model,
-)
+from openai_conformance.scenarios.base import ScenarioContext, ScenarioFinding, Scenarios, answer_body
 from openai_conformance.scenarios.state import check_gone
 from openai_conformance.transport.exchange import Exchange
 from openai_conformance.validation.registry import check
 
 __all__ = ["SCENARIOS", "cancel", "input_items", "previous_response", "retrieve", "store"]
+
+SCENARIOS = Scenarios()
+scenario = SCENARIOS.declare
 
 _CREATE = "createResponse"
 _RUNNING = frozenset({"queued", "in_progress"})
@@ -46,6 +43,11 @@ _MAX_PAGES = 10
 # -- the workflows ----------------------------------------------------------------------------------------
 
 
+@scenario(
+    "responses.shapes",
+    _CREATE,
+    "text, a forced strict function, json_schema and max_output_tokens, plain and streamed",
+)
 def _shapes(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     text = {"format": {"type": "json_schema", "name": "sum", "schema": calls.ANSWER_SCHEMA, "strict": True}}
     for body in (
@@ -63,66 +65,11 @@ def _shapes(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
             yield from ctx.check(calls.create(ctx, body, stream=stream), _CREATE)
 
 
-@check("responses.retrieve", "error")
-def retrieve(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    """A stored response (store is true by default) is retrievable, and GET answers it as it ended: the
-    same id, status, output items and usage as the create answer or the stream's terminal event.
-
-    Reference: CreateResponse.store: whether to store the generated model response for later retrieval
-        via API; GET /responses/{response_id} retrieves a model response
-    Why: storage is the server's: what it returns is what it kept
-    """
-    for stream in (True, False):
-        created = calls.create(ctx, calls.body(model, "Name a colour."), stream=stream)
-        yield from ctx.check(created, _CREATE)
-        final = calls.final(created)
-        if final is None or not isinstance(final.get("id"), str):
-            continue
-        retrieved = calls.get(ctx, final["id"])
-        yield from ctx.check(retrieved, "getResponse")
-        how = "streamed" if stream else "created"
-        if retrieved.status != 200:
-            yield (
-                retrieve.violation(
-                    f"the {how} response {final['id']} (stored by default) cannot be retrieved: {retrieved.status}"
-                ),
-                retrieved,
-            )
-            continue
-        got, expected = calls.summary(answer_body(retrieved) or {}), calls.summary(final)
-        for key, value in expected.items():
-            if got[key] != value:
-                message = (
-                    f"GET answers the {how} response with {key} {got[key]!r}, but it ended with {value!r}"
-                )
-                yield retrieve.violation(message, f"/{key}"), retrieved
-                break
-    yield from store(ctx, model)
-
-
-@check("responses.store", "error")
-def store(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
-    """A response created with `store: false` cannot be retrieved.
-
-    Reference: CreateResponse.store: whether to store the generated model response for later retrieval
-        via API
-    Why: storage is the server's: `store: false` is a flag it honours, not a model's choice
-    """
-    created = calls.create(ctx, calls.body(model, "Name a colour.", store=False))
-    yield from ctx.check(created, _CREATE)
-    unstored = calls.final(created)
-    if unstored is not None and isinstance(unstored.get("id"), str):
-        again = calls.get(ctx, unstored["id"])
-        yield from ctx.check(again, "getResponse")
-        if 200 <= again.status < 300:
-            yield (
-                store.violation(
-                    f"the response {unstored['id']} was made with `store: false` but GET answers it"
-                ),
-                again,
-            )
-
-
+@scenario(
+    "responses.previous_response",
+    _CREATE,
+    "a follow-up reads the earlier turn; an unknown previous id is a 4xx",
+)
 @check("responses.previous_response", "error")
 def previous_response(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     """A request naming previous_response_id continues that conversation: it is answered, echoes the id and
@@ -189,6 +136,72 @@ def _continued(
         yield previous_response.violation(message, "/usage/input_tokens"), follow
 
 
+@scenario(
+    "responses.retrieve",
+    "getResponse",
+    "a stored response is retrievable as it ended; store: false is not",
+    model_for=_CREATE,
+)
+@check("responses.retrieve", "error")
+def retrieve(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    """A stored response (store is true by default) is retrievable, and GET answers it as it ended: the
+    same id, status, output items and usage as the create answer or the stream's terminal event.
+
+    Reference: CreateResponse.store: whether to store the generated model response for later retrieval
+        via API; GET /responses/{response_id} retrieves a model response
+    Why: storage is the server's: what it returns is what it kept
+    """
+    for stream in (True, False):
+        created = calls.create(ctx, calls.body(model, "Name a colour."), stream=stream)
+        yield from ctx.check(created, _CREATE)
+        final = calls.final(created)
+        if final is None or not isinstance(final.get("id"), str):
+            continue
+        retrieved = calls.get(ctx, final["id"])
+        yield from ctx.check(retrieved, "getResponse")
+        how = "streamed" if stream else "created"
+        if retrieved.status != 200:
+            yield (
+                retrieve.violation(
+                    f"the {how} response {final['id']} (stored by default) cannot be retrieved: {retrieved.status}"
+                ),
+                retrieved,
+            )
+            continue
+        got, expected = calls.summary(answer_body(retrieved) or {}), calls.summary(final)
+        for key, value in expected.items():
+            if got[key] != value:
+                message = (
+                    f"GET answers the {how} response with {key} {got[key]!r}, but it ended with {value!r}"
+                )
+                yield retrieve.violation(message, f"/{key}"), retrieved
+                break
+    yield from store(ctx, model)
+
+
+@check("responses.store", "error")
+def store(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
+    """A response created with `store: false` cannot be retrieved.
+
+    Reference: CreateResponse.store: whether to store the generated model response for later retrieval
+        via API
+    Why: storage is the server's: `store: false` is a flag it honours, not a model's choice
+    """
+    created = calls.create(ctx, calls.body(model, "Name a colour.", store=False))
+    yield from ctx.check(created, _CREATE)
+    unstored = calls.final(created)
+    if unstored is not None and isinstance(unstored.get("id"), str):
+        again = calls.get(ctx, unstored["id"])
+        yield from ctx.check(again, "getResponse")
+        if 200 <= again.status < 300:
+            yield (
+                store.violation(
+                    f"the response {unstored['id']} was made with `store: false` but GET answers it"
+                ),
+                again,
+            )
+
+
 def _texts(page: dict[str, Any]) -> list[str]:
     found = []
     for item in page.get("data") or []:
@@ -200,6 +213,9 @@ def _texts(page: dict[str, Any]) -> list[str]:
     return found
 
 
+@scenario(
+    "responses.input_items", "listInputItems", "the inputs are listed, ordered and paged", model_for=_CREATE
+)
 @check("responses.input_items", "error")
 def input_items(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     """GET input_items lists a response's inputs: all of them, newest first by default, oldest first with
@@ -266,6 +282,7 @@ def input_items(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         yield input_items.violation(f"paging with limit=1 lists {seen}, not the inputs {inputs}"), listed
 
 
+@scenario("responses.cancel", "cancelResponse", "a background response is cancelled", model_for=_CREATE)
 @check("responses.cancel", "error")
 def cancel(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     """A background response starts `queued` or `in_progress`; cancel answers it `cancelled` (or as it was,
@@ -321,6 +338,7 @@ def cancel(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
         )
 
 
+@scenario("responses.delete", "deleteResponse", "a deleted response is gone", model_for=_CREATE)
 def _delete(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
     created = calls.create(ctx, calls.body(model, "Say hello."))
     yield from ctx.check(created, _CREATE)
@@ -340,32 +358,3 @@ def _delete(ctx: ScenarioContext, model: str) -> Iterator[ScenarioFinding]:
             ),
             again,
         )
-
-
-def _scenario(name: str, operation_id: str, description: str, steps: Any) -> Scenario:
-    return Scenario(f"responses.{name}", operation_id, description, with_model(_CREATE, steps))
-
-
-SCENARIOS: tuple[Scenario, ...] = (
-    _scenario(
-        "shapes",
-        _CREATE,
-        "text, a forced strict function, json_schema and max_output_tokens, plain and streamed",
-        _shapes,
-    ),
-    _scenario(
-        "previous_response",
-        _CREATE,
-        "a follow-up reads the earlier turn; an unknown previous id is a 4xx",
-        previous_response,
-    ),
-    _scenario(
-        "retrieve",
-        "getResponse",
-        "a stored response is retrievable as it ended; store: false is not",
-        retrieve,
-    ),
-    _scenario("input_items", "listInputItems", "the inputs are listed, ordered and paged", input_items),
-    _scenario("cancel", "cancelResponse", "a background response is cancelled", cancel),
-    _scenario("delete", "deleteResponse", "a deleted response is gone", _delete),
-)
