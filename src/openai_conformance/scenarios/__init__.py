@@ -1,7 +1,8 @@
 """Hand-made requests whose right answer the API documents, run besides the generated ones.
 
 One mechanism for all of them (:mod:`.base`, where its types are imported from): a :class:`Scenario` is reported under one operation
-and runs with the :class:`ScenarioContext` the engine fills. They are grouped by area: ``errors``
+and runs with the :class:`ScenarioContext` the engine fills; each module declares its own in its
+``SCENARIOS`` (:class:`Scenarios`), by decorating their steps. They are grouped by area: ``errors``
 (invalid bodies, malformed JSON, an unknown model), ``auth``, the workflows judged across answers by
 the ``state`` rules (``files``, ``batches``, ``resources``, ``threads``, ``organization``), one module per inference
 operation for the parameters a fuzzer rarely sends: ``chat`` (with ``chat_tools`` and

@@ -35,7 +35,6 @@ __all__ = [
     "answer_body",
     "fit_models",
     "json_object",
-    "with_model",
 ]
 
 #: What a scenario yields: a violation and the answer that shows it.
@@ -221,7 +220,7 @@ class Scenario:
     needs_models: bool = True  # it names one of the target's models: skipped when the target lists none
 
 
-def with_model(operation_id: str, steps: WithModel) -> Steps:
+def _with_model(operation_id: str, steps: WithModel) -> Steps:
     """A scenario run that names the first of the target's models fit for an operation (none: no run)."""
 
     def run(ctx: ScenarioContext) -> Iterator[ScenarioFinding]:
@@ -279,7 +278,7 @@ class Scenarios(Sequence[Scenario]):
         def declare(steps: Any) -> Any:
             if any(known.id == scenario_id for known in self._declared):
                 raise ValueError(f"scenario {scenario_id} is declared twice")
-            run = steps if model_for is None else with_model(model_for or operation_id, steps)
+            run = steps if model_for is None else _with_model(model_for or operation_id, steps)
             needs_models = model_for is not None
             self._declared.append(Scenario(scenario_id, operation_id, description, run, needs_models))
             return steps
