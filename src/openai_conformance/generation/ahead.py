@@ -258,7 +258,7 @@ def _serve(conn: Connection, config: RunConfig, sha256: str) -> None:
     # Imports and the spec load overlap the parent's own start-up.
     from openai_conformance.generation.cache import BoundaryCache
     from openai_conformance.generation.cases import Generator
-    from openai_conformance.generation.explore import explore
+    from openai_conformance.generation.explore import explore_for_run
     from openai_conformance.openapi.loader import load_contract
     from openai_conformance.openapi.operations import iter_operations
 
@@ -276,16 +276,7 @@ def _serve(conn: Connection, config: RunConfig, sha256: str) -> None:
     generator.use_models(models)
     kept = BoundaryCache.for_run(contract, config)
     for index, key in enumerate(keys):
-        drawn = explore(
-            generator,
-            known[tuple(key)],
-            _sender(conn, index),
-            negative=config.negative,
-            max_examples=config.max_examples,
-            seed_value=config.seed,
-            boundaries=config.max_boundaries,
-            kept=kept,
-        )
+        drawn = explore_for_run(generator, known[tuple(key)], _sender(conn, index), config, kept=kept)
         conn.send(("end", index, drawn))
 
 

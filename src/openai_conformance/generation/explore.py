@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
@@ -13,6 +13,9 @@ from openai_conformance.generation.cases import Generator
 from openai_conformance.generation.models import models_for
 from openai_conformance.generation.request import Drawn, GeneratedCase
 from openai_conformance.openapi.operations import Operation
+
+if TYPE_CHECKING:
+    from openai_conformance.config import RunConfig
 
 __all__ = ["Drawn", "explore"]
 
@@ -52,6 +55,30 @@ def explore(
     for case in at_boundaries:
         emit(case)
     return drawn
+
+
+def explore_for_run(
+    generator: Generator,
+    operation: Operation,
+    emit: Callable[[GeneratedCase], None],
+    config: RunConfig,
+    *,
+    kept: BoundaryCache | None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> Drawn:
+    """:func:`explore` with a run's drawing settings (``--negative``, ``--max-examples``, ``--seed``,
+    ``--max-boundaries``): the same, whether drawn in the run's process or ahead in a helper."""
+    return explore(
+        generator,
+        operation,
+        emit,
+        negative=config.negative,
+        max_examples=config.max_examples,
+        seed_value=config.seed,
+        boundaries=config.max_boundaries,
+        kept=kept,
+        should_stop=should_stop,
+    )
 
 
 def _at_boundaries(

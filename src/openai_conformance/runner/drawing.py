@@ -138,7 +138,7 @@ class CaseSource:
         self, operation: Operation, emit: Callable[[GeneratedCase], None], should_stop: Callable[[], bool]
     ) -> Drawn:
         from openai_conformance.generation.ahead import FeedBroken
-        from openai_conformance.generation.explore import explore
+        from openai_conformance.generation.explore import explore_for_run
 
         skip = 0
         feed = self._feed
@@ -158,15 +158,6 @@ class CaseSource:
                 if seen > skip:
                     forward(case)
 
-        config = self._config
-        return explore(
-            self.generator,
-            operation,
-            emit,
-            negative=config.negative,
-            max_examples=config.max_examples,
-            seed_value=config.seed,
-            boundaries=config.max_boundaries,
-            kept=self.boundary_cache,
-            should_stop=should_stop,
+        return explore_for_run(
+            self.generator, operation, emit, self._config, kept=self.boundary_cache, should_stop=should_stop
         )
