@@ -54,6 +54,8 @@ def test_the_spec_says_which_creates_keep_what_they_make() -> None:
 def test_the_beta_paths_consume_their_response_like_the_others() -> None:
     for plain, beta in (("cancelResponse", "beta_cancelResponse"), ("deleteResponse", "beta_deleteResponse")):
         assert GRAPH.consumes(BY_ID[plain]) and GRAPH.consumes(BY_ID[beta]), beta
+    assert GRAPH.cancels(BY_ID["cancelResponse"]) and GRAPH.cancels(BY_ID["beta_cancelResponse"])
+    assert not GRAPH.cancels(BY_ID["deleteResponse"]) and not GRAPH.cancels(BY_ID["beta_deleteResponse"])
     assert not GRAPH.consumes(BY_ID["beta_getResponse"])
     assert not GRAPH.consumes(BY_ID["beta_listInputItems"])
 

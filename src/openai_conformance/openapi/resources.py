@@ -94,6 +94,7 @@ class ResourceGraph:
     fields: dict[str, str] = field(default_factory=dict)  # body/query field name → kind key
     by_object: dict[str, str] = field(default_factory=dict)  # object name → kind key
     _consumers: set[tuple[str, str]] = field(default_factory=set)
+    _cancels: set[tuple[str, str]] = field(default_factory=set)  # the consumers that cancel theirs
 
     @classmethod
     def from_document(cls, document: dict[str, Any], operations: Sequence[Operation]) -> ResourceGraph:
@@ -179,6 +180,8 @@ class ResourceGraph:
             acts = op.method == "post" and route.endswith("}/" + verb) and "{" not in verb
             if acts and objects[(op.method, op.path)] == own.object and own.object:
                 self._consumers.add((op.method, op.path))
+                if verb == "cancel":
+                    self._cancels.add((op.method, op.path))
 
     # -- what an operation refers to -----------------------------------------------------------------
     def slots(self, operation: Operation) -> tuple[Slot, ...]:
@@ -201,6 +204,10 @@ class ResourceGraph:
     def consumes(self, operation: Operation) -> bool:
         """Whether ``operation`` deletes its resource or moves it on for good."""
         return (operation.method, operation.path) in self._consumers
+
+    def cancels(self, operation: Operation) -> bool:
+        """Whether ``operation`` cancels its resource (a 2xx only for one still running)."""
+        return (operation.method, operation.path) in self._cancels
 
     def creates(self, operation: Operation) -> Kind | None:
         kind = self.kinds.get(kind_key(operation.path))

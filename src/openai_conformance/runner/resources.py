@@ -267,8 +267,7 @@ class Resources:
             else:
                 # A cancel is answered 2xx only for what runs in the background (a response made
                 # with `background: true`); anything else finished at once and cannot be cancelled.
-                route = self._operation.path.split("?", 1)[0] if self._operation is not None else ""
-                cancel = route.endswith("/cancel")
+                cancel = self._operation is not None and self.graph.cancels(self._operation)
                 chains = self._parents_for(kind, None)
                 made = (
                     chains

@@ -190,7 +190,6 @@ def eval_output_items(resources: Resources, run: dict[str, Any], args: dict[str,
     if kind is None:
         return
     item = {"status": "pass", "datasource_item_id": 0, "datasource_item": {}, "results": []}
-    parents = {**args, "run_id": str(run.get("id"))}
-    obj = resources.new_object(kind, parents, item, resources.store.new_id("outputitem_", run.get("id")))
-    obj.update(run_id=parents["run_id"], eval_id=args.get("eval_id", ""))
+    parents = {**args, "run_id": str(run.get("id"))}  # (the item names them, as new objects do)
+    resources.new_object(kind, parents, item, resources.store.new_id("outputitem_", run.get("id")))
 
